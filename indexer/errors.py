@@ -1,0 +1,59 @@
+"""Typed errors raised by the headless core.
+
+The core never prints or exits; it raises one of these.  The command line
+prints ``str(error)`` as one line (exit code 1); the GUI shows it in a
+message.  Every message is written for the user: it says what went wrong and,
+where there is one, what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class IndexerError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class UsageError(IndexerError):
+    """The request itself is wrong (bad argument, unknown option value)."""
+
+
+class UnreadableImage(IndexerError):
+    """An image file (or query image) could not be decoded."""
+
+    def __init__(self, source: object, reason: str):
+        self.source = source
+        self.reason = reason
+        super().__init__(f"cannot read image {source}: {reason}")
+
+
+class ModelError(IndexerError):
+    """A model bundle is missing, malformed or fails to run."""
+
+
+class ModelNotFound(ModelError):
+    """No model of that name is installed or known."""
+
+
+class DownloadError(ModelError):
+    """A model download failed (offline, interrupted, or incomplete)."""
+
+
+class LibraryError(IndexerError):
+    """The library directory cannot be used."""
+
+
+class LibraryLocked(LibraryError):
+    """Another live process has the library open for writing."""
+
+    def __init__(self, path: object, pid: int):
+        self.path = path
+        self.pid = pid
+        super().__init__(f"library {path} is in use by pid {pid}")
+
+
+class CatalogCorrupt(LibraryError):
+    """The SQLite catalog failed its integrity check."""
+
+
+class Cancelled(IndexerError):
+    """A long operation was cancelled through its cancel token."""
