@@ -1,0 +1,472 @@
+"""Download Immich-layout CLIP bundles from the Hugging Face hub.
+
+``download_model("ViT-B-32__laion2b-s34b-b79k", models_dir)`` fetches the
+repository ``immich-app/<name>`` (or ``owner/repo`` when the name has a
+slash) into ``models_dir/<name>``:
+
+1. the hub's file list with sizes and hashes (``HfApi.model_info`` with
+   file metadata) picks the files a bundle needs: ``config.json`` and the
+   files directly inside ``visual/`` and ``textual/`` (model, external data,
+   preprocess and tokenizer files), never other runtimes' files
+   (``visual/fp16/model.armnn``, ``*.rknn``);
+2. each file is streamed through huggingface_hub's HTTP session into
+   ``models_dir/.download-<name>/`` and checked against the hub's size and
+   SHA-256 (LFS files) or git blob id (small files);
+3. the finished bundle must load with ``ModelBundle.load``; only then is it
+   renamed to ``models_dir/<name>``.
+
+Interrupted transfers resume: a dropped connection is retried from the byte
+where it stopped (HTTP ``Range``), and a download that was cancelled or
+killed keeps its partial files, so running it again continues where it
+stopped (as long as the repository has not changed meanwhile).
+huggingface_hub 2.x itself deletes partial files when a download fails, so
+the transfer loop lives here, on top of its session, headers and errors.
+
+``HF_ENDPOINT`` (read at call time) points at a mirror or a test server;
+``HF_HUB_OFFLINE=1`` refuses to download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from indexer.errors import Cancelled, DownloadError, ModelError
+from indexer.models.bundle import ModelBundle
+from indexer.models.registry import (
+    IMMICH_ORG,
+    KNOWN_MODELS,
+    install_dir,
+    validate_model_name,
+)
+
+if TYPE_CHECKING:
+    from indexer.cancel import CancelToken
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+
+DEFAULT_REVISION = "main"
+SOURCE_FILE = "download.json"  # written into the installed bundle: where it came from
+_STATE_FILE = "state.json"  # in the staging dir: which commit the partial files belong to
+_CHUNK = 1 << 20
+_REQUIRED = ("config.json", "visual/model.onnx", "textual/model.onnx")
+_TOWERS = ("visual", "textual")
+_OTHER_RUNTIMES = (".armnn", ".rknn")
+#: transfer attempts per file without any new byte arriving, and the pause before each retry
+MAX_ATTEMPTS = 5
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+#: seconds to wait for the hub's metadata and for each read of a transfer
+METADATA_TIMEOUT = 20.0
+READ_TIMEOUT = 60.0
+
+OFFLINE_MESSAGE = "cannot reach the model hub (offline?)"
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file of the repository, as the hub describes it."""
+
+    path: str  # relative to the repo root, with forward slashes
+    size: int | None
+    sha256: str | None  # LFS files
+    git_sha1: str | None  # small files stored in git: sha1 of "blob <size>\0" + content
+
+
+def hub_endpoint() -> str:
+    """The hub's base URL: ``HF_ENDPOINT`` at call time, else huggingface_hub's default."""
+    from huggingface_hub import constants
+
+    env = os.environ.get("HF_ENDPOINT", "").strip()
+    return (env or constants.ENDPOINT).rstrip("/")
+
+
+def _offline_by_env() -> bool:
+    from huggingface_hub import constants
+
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().upper() in {"1", "ON", "YES", "TRUE"}:
+            return True
+    return bool(constants.is_offline_mode())
+
+
+def repo_for(name: str) -> tuple[str, str]:
+    """``(repo_id, local name)`` for a model name or an ``owner/repo`` id."""
+    name = name.strip()
+    if "/" in name:
+        owner, _, repo = name.partition("/")
+        if not owner or not repo or "/" in repo:
+            raise ModelError(f"{name!r} is not a model name or an owner/repo id")
+        return name, validate_model_name(repo)
+    known = KNOWN_MODELS.get(name)
+    return (known.repo_id if known else f"{IMMICH_ORG}/{name}"), validate_model_name(name)
+
+
+def wanted_file(path: str) -> bool:
+    """Whether a repository file belongs in the bundle."""
+    if path == "config.json":
+        return True
+    parts = path.split("/")
+    return len(parts) == 2 and parts[0] in _TOWERS and not parts[1].endswith(_OTHER_RUNTIMES)
+
+
+def _translate(err: BaseException, repo_id: str, endpoint: str) -> DownloadError:
+    """A DownloadError with a message a user can act on, for an error from the HTTP layer."""
+    import httpx2
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    if isinstance(err, OfflineModeIsEnabled):
+        return DownloadError(f"{OFFLINE_MESSAGE}: downloads are disabled because HF_HUB_OFFLINE is set")
+    if isinstance(err, GatedRepoError):
+        return DownloadError(f"the model repository {repo_id} is gated: accept its terms on the hub and log in")
+    if isinstance(err, RepositoryNotFoundError):
+        return DownloadError(
+            f"there is no model repository {repo_id} on the hub ({endpoint}); "
+            f"check the name (known models: {', '.join(KNOWN_MODELS)})"
+        )
+    if isinstance(err, RevisionNotFoundError):
+        return DownloadError(f"the model repository {repo_id} has no such revision")
+    if isinstance(err, (httpx2.ConnectError, httpx2.TimeoutException, httpx2.ProxyError)):
+        return DownloadError(f"{OFFLINE_MESSAGE} {endpoint}: {err or type(err).__name__}")
+    if isinstance(err, HfHubHTTPError):
+        status = err.response.status_code if err.response is not None else "?"
+        return DownloadError(f"the model hub refused the download of {repo_id} (HTTP {status})")
+    if isinstance(err, httpx2.HTTPError):
+        return DownloadError(f"download of {repo_id} failed: {err or type(err).__name__}")
+    return DownloadError(f"download of {repo_id} failed: {err}")
+
+
+def remote_files(repo_id: str, *, revision: str = DEFAULT_REVISION) -> tuple[str, list[RemoteFile]]:
+    """``(commit, files)`` of the repository, from the hub's metadata (one request)."""
+    from huggingface_hub import HfApi
+
+    endpoint = hub_endpoint()
+    if _offline_by_env():
+        raise DownloadError(f"{OFFLINE_MESSAGE}: downloads are disabled because HF_HUB_OFFLINE is set")
+    try:
+        info = HfApi(endpoint=endpoint).model_info(
+            repo_id, revision=revision, files_metadata=True, timeout=METADATA_TIMEOUT
+        )
+    except Exception as e:  # every HTTP failure becomes one DownloadError
+        raise _translate(e, repo_id, endpoint) from e
+    commit = info.sha or revision
+    files = []
+    for s in info.siblings or []:
+        lfs = s.lfs
+        files.append(
+            RemoteFile(
+                path=s.rfilename,
+                size=(lfs.size if lfs else s.size),
+                sha256=(lfs.sha256 if lfs else None),
+                git_sha1=(None if lfs else s.blob_id),
+            )
+        )
+    return commit, files
+
+
+def _plan(repo_id: str, files: list[RemoteFile]) -> list[RemoteFile]:
+    chosen = [f for f in files if wanted_file(f.path)]
+    have = {f.path for f in chosen}
+    missing = [p for p in _REQUIRED if p not in have]
+    if missing:
+        raise DownloadError(
+            f"the repository {repo_id} does not hold a CLIP model bundle (missing {', '.join(missing)})"
+        )
+    for f in chosen:
+        if ".." in f.path.split("/") or f.path.startswith("/"):
+            raise DownloadError(f"the repository {repo_id} lists an unsafe file name {f.path!r}")
+    return sorted(chosen, key=lambda f: f.path)
+
+
+def _file_url(endpoint: str, repo_id: str, commit: str, path: str) -> str:
+    return f"{endpoint}/{repo_id}/resolve/{quote(commit, safe='')}/{quote(path)}"
+
+
+class _Progress:
+    """Aggregates bytes over the files of one download and forwards them to the caller."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int, cancel: CancelToken | None, name: str):
+        self.callback = callback
+        self.total = total
+        self.done = 0
+        self.cancel = cancel
+        self.name = name
+
+    def check(self) -> None:
+        if self.cancel is None:
+            return
+        if getattr(self.cancel, "paused", False):
+            self.cancel.wait_if_paused()  # raises Cancelled if cancelled while paused
+        if self.cancel.cancelled:
+            raise Cancelled(
+                f"download of {self.name} cancelled; run it again to continue where it stopped"
+            )
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.callback is not None:
+            self.callback(self.done, max(self.total, self.done))
+
+
+def _verify(path: Path, f: RemoteFile) -> str | None:
+    """None if ``path`` matches the hub's metadata for ``f``, else what is wrong."""
+    size = path.stat().st_size
+    if f.size is not None and size != f.size:
+        return f"size {size}, expected {f.size}"
+    if f.sha256 is None and f.git_sha1 is None:
+        return None
+    sha256 = hashlib.sha256()
+    sha1 = hashlib.sha1()
+    sha1.update(b"blob %d\0" % size)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            sha256.update(block)
+            sha1.update(block)
+    if f.sha256 is not None and sha256.hexdigest() != f.sha256.lower():
+        return f"SHA-256 {sha256.hexdigest()}, expected {f.sha256}"
+    if f.sha256 is None and f.git_sha1 is not None and sha1.hexdigest() != f.git_sha1.lower():
+        return f"git blob id {sha1.hexdigest()}, expected {f.git_sha1}"
+    return None
+
+
+def _content_range_start(value: str | None) -> int | None:
+    # "bytes 100-199/1000"
+    if not value or not value.startswith("bytes "):
+        return None
+    try:
+        return int(value[6:].split("-", 1)[0])
+    except ValueError:
+        return None
+
+
+def _fetch(url: str, part: Path, f: RemoteFile, progress: _Progress, headers: dict[str, str]) -> None:
+    """Stream ``url`` into ``part``, resuming from its current length; retry dropped connections."""
+    import httpx2
+    from huggingface_hub.utils import get_session, hf_raise_for_status
+
+    stalls = 0
+    while True:
+        progress.check()
+        have = part.stat().st_size if part.exists() else 0
+        if f.size is not None and have > f.size:
+            logger.warning("partial %s is longer than the file on the hub; starting it again", f.path)
+            progress.add(-have)
+            part.unlink()
+            have = 0
+        if f.size is not None and have == f.size:
+            return
+        req_headers = dict(headers)
+        req_headers["Accept-Encoding"] = "identity"  # sizes and ranges are of the stored bytes
+        if have:
+            req_headers["Range"] = f"bytes={have}-"
+        got_bytes = False
+        try:
+            with get_session().stream(
+                "GET", url, headers=req_headers, timeout=httpx2.Timeout(READ_TIMEOUT, connect=METADATA_TIMEOUT)
+            ) as response:
+                if have and response.status_code == 416:
+                    # The range starts at or past the end: what we have cannot be trusted.
+                    logger.warning("server refused to resume %s; starting it again", f.path)
+                    progress.add(-have)
+                    part.unlink()
+                    continue
+                hf_raise_for_status(response)
+                mode = "ab"
+                if have:
+                    start = _content_range_start(response.headers.get("Content-Range"))
+                    if response.status_code != 206 or start != have:
+                        logger.info("server ignored the resume request for %s; downloading it whole", f.path)
+                        progress.add(-have)
+                        mode = "wb"
+                        have = 0
+                    else:
+                        logger.info("resuming %s at byte %d", f.path, have)
+                with open(part, mode) as out:
+                    for chunk in response.iter_bytes(_CHUNK):
+                        if not chunk:
+                            continue
+                        out.write(chunk)
+                        got_bytes = True
+                        progress.add(len(chunk))
+                        progress.check()
+                    out.flush()
+                    os.fsync(out.fileno())
+            if f.size is None or part.stat().st_size >= f.size:
+                return
+            # The server closed a response early without an error: treat it as a dropped connection.
+            raise httpx2.RemoteProtocolError(
+                f"connection closed after {part.stat().st_size} of {f.size} bytes"
+            )
+        except (httpx2.TransportError, httpx2.RemoteProtocolError) as e:
+            if got_bytes:
+                stalls = 0  # progress was made: the retry budget is per stall, not per file
+            stalls += 1
+            if stalls >= MAX_ATTEMPTS:
+                raise
+            delay = RETRY_DELAYS[min(stalls - 1, len(RETRY_DELAYS) - 1)]
+            logger.warning("transfer of %s interrupted (%s); retrying in %.1f s", f.path, e, delay)
+            if progress.cancel is not None:
+                progress.cancel.sleep(delay)
+            else:
+                time.sleep(delay)
+
+
+def _read_state(staging: Path) -> dict | None:
+    try:
+        return json.loads((staging / _STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def download_model(
+    name: str,
+    models_dir: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    revision: str = DEFAULT_REVISION,
+    force: bool = False,
+) -> ModelBundle:
+    """Download the model ``name`` into ``models_dir/<name>`` and return its bundle.
+
+    ``progress(done_bytes, total_bytes)`` is called as bytes arrive (bytes
+    already on disk from an earlier, interrupted run count as done).
+    ``cancel`` (a ``CancelToken``) stops the transfer with ``Cancelled`` and
+    keeps the partial files for the next run; pausing the token pauses it.
+    An installed model that loads is returned as it is, without network use,
+    unless ``force``.  Raises ``DownloadError`` when the hub cannot be reached,
+    the repository does not exist or is not a bundle, or what arrived does not
+    match the hub's metadata or does not load (nothing is installed then).
+    """
+    repo_id, local_name = repo_for(name)
+    models_dir = Path(models_dir)
+    dest = models_dir / local_name
+    if dest.is_dir() and not force:
+        try:
+            bundle = ModelBundle.load(dest)
+        except ModelError as e:
+            logger.warning("installed model %s is broken (%s); downloading it again", local_name, e)
+        else:
+            logger.info("model %s is already installed in %s", local_name, dest)
+            return bundle
+
+    commit, files = remote_files(repo_id, revision=revision)
+    plan = _plan(repo_id, files)
+    endpoint = hub_endpoint()
+
+    models_dir.mkdir(parents=True, exist_ok=True)
+    staging = models_dir / f".download-{local_name}"
+    staging.mkdir(exist_ok=True)
+
+    import filelock  # a dependency of huggingface_hub
+
+    lock = filelock.FileLock(str(staging / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise DownloadError(f"another download of {local_name} is already running") from None
+    try:
+        bundle = _download_locked(repo_id, local_name, commit, plan, endpoint, staging, dest, progress, cancel)
+    finally:
+        lock.release()
+    shutil.rmtree(staging, ignore_errors=True)
+    return bundle
+
+
+def _download_locked(
+    repo_id: str,
+    local_name: str,
+    commit: str,
+    plan: list[RemoteFile],
+    endpoint: str,
+    staging: Path,
+    dest: Path,
+    progress_cb: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> ModelBundle:
+    import httpx2
+    from huggingface_hub.errors import OfflineModeIsEnabled
+    from huggingface_hub.utils import build_hf_headers
+
+    state = _read_state(staging)
+    files_dir = staging / "bundle"
+    parts_dir = staging / "partial"
+    if state is None or state.get("repo_id") != repo_id or state.get("commit") != commit:
+        if state is not None:
+            logger.info("repository %s changed since the interrupted download; starting again", repo_id)
+        for d in (files_dir, parts_dir):
+            shutil.rmtree(d, ignore_errors=True)
+        (staging / _STATE_FILE).write_text(
+            json.dumps({"repo_id": repo_id, "commit": commit}), encoding="utf-8"
+        )
+
+    def on_disk(f: RemoteFile) -> int:
+        for p in (files_dir / f.path, parts_dir / f.path):
+            if p.exists():
+                return p.stat().st_size
+        return 0
+
+    total = sum(f.size or 0 for f in plan)
+    progress = _Progress(progress_cb, total, cancel, local_name)
+    progress.add(sum(on_disk(f) for f in plan))
+    headers = build_hf_headers(library_name="photoseek")
+    logger.info("downloading %s (%s@%s, %d files, %d bytes) from %s", local_name, repo_id, commit[:12], len(plan), total, endpoint)
+
+    for f in plan:
+        final = files_dir / f.path
+        if final.exists():
+            continue  # complete and verified in an earlier run
+        part = parts_dir / f.path
+        part.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _fetch(_file_url(endpoint, repo_id, commit, f.path), part, f, progress, headers)
+        except (httpx2.HTTPError, OfflineModeIsEnabled) as e:  # before OSError: hub errors are OSErrors too
+            err = _translate(e, repo_id, endpoint)
+            raise DownloadError(f"{err}; run the download again to continue where it stopped") from e
+        except OSError as e:
+            raise DownloadError(f"cannot write the download of {local_name} to {staging}: {e}") from e
+        problem = _verify(part, f)
+        if problem is not None:
+            progress.add(-part.stat().st_size)
+            part.unlink()
+            raise DownloadError(
+                f"the download of {local_name} is corrupt ({f.path}: {problem}); nothing was installed, try again"
+            )
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, final)
+
+    progress.check()
+    try:
+        ModelBundle.load(files_dir)
+    except ModelError as e:
+        shutil.rmtree(files_dir, ignore_errors=True)
+        raise DownloadError(
+            f"the files downloaded for {local_name} do not form a usable model bundle ({e}); nothing was installed"
+        ) from e
+    source = {
+        "repo_id": repo_id,
+        "revision": commit,
+        "endpoint": endpoint,
+        "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": [asdict(f) for f in plan],
+    }
+    (files_dir / SOURCE_FILE).write_text(json.dumps(source, indent=2), encoding="utf-8")
+    install_dir(files_dir, dest, replace=dest.exists())
+    logger.info("installed model %s in %s", local_name, dest)
+    return ModelBundle.load(dest)
