@@ -1,0 +1,104 @@
+"""Per-model gallery statistics used by the query recipes, computed lazily and cached.
+
+``photo_mean``/``photo_sample``: mean and a random sample of the stored photo
+vectors; ``text_mean``: mean vector of generic phrases; ``sketch_mean``: mean
+embedding of edge maps of a sample of the user's own thumbnails (the sketch
+domain's centre).  Recomputed when the library has grown or shrunk by a fifth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from . import query_recipes as recipes
+from .models.encoder import Encoder
+
+if TYPE_CHECKING:
+    from .library import Library
+
+logger = logging.getLogger(__name__)
+
+PHOTO_SAMPLE = 2000
+SKETCH_SAMPLE = 32
+REFRESH_RATIO = 0.2
+
+
+class GalleryStatsCache:
+    def __init__(self, library: Library, encoder: Encoder):
+        self._library = library
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._count = -1
+        self._sample: np.ndarray | None = None
+        self._mean: np.ndarray | None = None
+        self._text_mean: np.ndarray | None = None
+        self._sketch_mean: np.ndarray | None = None
+
+    def _refresh(self) -> None:
+        model = self._encoder.model_id
+        count = self._library.catalog.vector_count(model)
+        if self._sample is not None and abs(count - self._count) <= REFRESH_RATIO * max(self._count, 1):
+            return
+        sample = self._library.sample_vectors(model, PHOTO_SAMPLE)
+        if sample.size == 0:
+            sample = np.zeros((1, self._encoder.dim), dtype=np.float32)
+        self._sample = sample
+        self._mean = recipes.gallery_mean(sample)
+        self._sketch_mean = None
+        self._count = count
+
+    def photo_sample(self) -> np.ndarray:
+        with self._lock:
+            self._refresh()
+            assert self._sample is not None
+            return self._sample
+
+    def photo_mean(self) -> np.ndarray:
+        with self._lock:
+            self._refresh()
+            assert self._mean is not None
+            return self._mean
+
+    def text_mean(self) -> np.ndarray:
+        with self._lock:
+            if self._text_mean is None:
+                self._text_mean = recipes.gallery_mean(self._encoder.encode_texts(list(recipes.GENERIC_PHRASES)))
+            return self._text_mean
+
+    def sketch_mean(self) -> np.ndarray:
+        with self._lock:
+            self._refresh()
+            if self._sketch_mean is None:
+                self._sketch_mean = self._compute_sketch_mean()
+            return self._sketch_mean
+
+    def _compute_sketch_mean(self) -> np.ndarray:
+        model = self._encoder.model_id
+        ids = [
+            r[0]
+            for r in self._library.catalog.conn.execute(
+                "SELECT photo_id FROM embeddings WHERE model=? ORDER BY photo_id", (model,)
+            )
+        ]
+        rng = np.random.default_rng(0)
+        chosen = [ids[i] for i in rng.permutation(len(ids))[: SKETCH_SAMPLE * 2]] if ids else []
+        edges: list[Image.Image] = []
+        for pid in chosen:
+            path = self._library.thumbnail_path(pid)
+            try:
+                with Image.open(path) as im:
+                    edges.append(Image.fromarray(recipes.edge_map(np.asarray(im.convert("RGB")))))
+            except OSError:
+                continue
+            if len(edges) >= SKETCH_SAMPLE:
+                break
+        if not edges:
+            assert self._mean is not None
+            return self._mean  # nothing to learn from: the shift becomes a no-op
+        logger.info("computing the sketch-domain mean of %s from %d edge maps", model, len(edges))
+        return recipes.gallery_mean(self._encoder.encode_images(edges))

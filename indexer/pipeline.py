@@ -1,0 +1,202 @@
+"""Embed pending photos: decode pool -> batches -> encoder -> one commit per batch.
+
+Decoding runs on a thread pool ``lookahead`` photos ahead of the model (Pillow
+and ONNX Runtime release the GIL), so the model is rarely idle.  With
+``workers=0`` everything runs inline (tests, debugging).  Each batch is one
+SQLite transaction (vectors + metadata + failures); thumbnails are written
+before it, so a kill at any moment leaves at worst an orphan thumbnail.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .cancel import CancelToken
+from .catalog import Catalog, PhotoRow
+from .errors import Cancelled, UnreadableImage
+from .metadata import photo_meta
+from .models.encoder import Encoder
+from .models.preprocess import DecodedImage, decode_image
+from .thumbnails import ThumbnailStore
+from .vectors import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+DECODE_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report of a long operation."""
+
+    phase: str  # "scanning", "indexing", "watching", "done"
+    done: int = 0
+    total: int = 0
+    rate: float = 0.0  # photos per second
+    eta: float | None = None  # seconds
+    current: Path | None = None
+    failed: int = 0
+    message: str = ""
+
+
+@dataclass
+class _Decoded:
+    row: PhotoRow
+    image: DecodedImage | None
+    error: str | None
+    skip: bool = False  # file changed or vanished while being read: leave it for the next scan
+
+
+class EmbeddingPipeline:
+    """Embeds the pending photos of one model into the catalog and the vector index."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        encoder: Encoder,
+        vectors: VectorIndex,
+        thumbnails: ThumbnailStore,
+        *,
+        batch_size: int = 16,
+        workers: int = 2,
+        decode: Callable[[Path], DecodedImage] | None = None,
+        decode_timeout: float = DECODE_TIMEOUT_S,
+    ):
+        self.catalog = catalog
+        self.encoder = encoder
+        self.vectors = vectors
+        self.thumbnails = thumbnails
+        self.batch_size = max(1, batch_size)
+        self.workers = workers
+        self.decode_timeout = decode_timeout
+        cfg = encoder.bundle.preprocess
+        self._decode = decode or (lambda path: decode_image(path, cfg, draft=True))
+        self.decoded_count = 0  # number of files decoded, for tests and the summary
+
+    def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
+        cancel = cancel or CancelToken()
+        model = self.encoder.model_id
+        pending = self.catalog.pending_photos(model)
+        total = len(pending)
+        done = failed = 0
+        started = time.monotonic()
+        yield Progress("indexing", 0, total)
+        if not pending:
+            return
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="decode") if self.workers > 0 else None
+        try:
+            for batch in self._decoded_batches(pending, pool, cancel):
+                if cancel.cancelled:
+                    return  # stop between batches: everything committed so far is consistent
+                failed += self._commit(batch, model)
+                done += len(batch)
+                elapsed = time.monotonic() - started
+                rate = done / elapsed if elapsed > 0 else 0.0
+                eta = (total - done) / rate if rate > 0 else None
+                yield Progress("indexing", done, total, rate, eta, batch[-1].row.path, failed)
+        except Cancelled:
+            return
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- stages --------------------------------------------------------------
+
+    def _decoded_batches(
+        self, rows: list[PhotoRow], pool: ThreadPoolExecutor | None, cancel: CancelToken
+    ) -> Iterator[list[_Decoded]]:
+        batch: list[_Decoded] = []
+        if pool is None:
+            results: Iterator[_Decoded] = (self._decode_one(row) for row in rows)
+        else:
+            results = self._decode_ahead(rows, pool)
+        for item in results:
+            cancel.wait_if_paused()
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            cancel.raise_if_cancelled()
+            yield batch
+
+    def _decode_ahead(self, rows: list[PhotoRow], pool: ThreadPoolExecutor) -> Iterator[_Decoded]:
+        lookahead = max(2 * self.batch_size, 2 * self.workers)
+        queue: deque[tuple[PhotoRow, Future[_Decoded]]] = deque()
+        it = iter(rows)
+        for row in it:
+            queue.append((row, pool.submit(self._decode_one, row)))
+            if len(queue) >= lookahead:
+                break
+        while queue:
+            row, future = queue.popleft()
+            try:
+                item = future.result(timeout=self.decode_timeout)
+            except FutureTimeout:
+                future.cancel()
+                item = _Decoded(row, None, f"decoding took longer than {self.decode_timeout:.0f} s")
+            yield item
+            nxt = next(it, None)
+            if nxt is not None:
+                queue.append((nxt, pool.submit(self._decode_one, nxt)))
+
+    def _decode_one(self, row: PhotoRow) -> _Decoded:
+        try:
+            before = os.stat(row.path)
+        except OSError:
+            return _Decoded(row, None, None, skip=True)
+        try:
+            image = self._decode(row.path)
+            error = None
+        except UnreadableImage as exc:
+            image, error = None, exc.reason
+        except MemoryError:
+            image, error = None, "not enough memory to decode this image"
+        except Exception as exc:  # noqa: BLE001 - nothing a file holds may stop indexing
+            logger.exception("unexpected error decoding %s", row.path)
+            image, error = None, f"unexpected decoder error: {exc}"
+        try:
+            after = os.stat(row.path)
+        except OSError:
+            return _Decoded(row, None, None, skip=True)
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
+            after.st_size,
+            after.st_mtime_ns,
+        ) != (row.size, row.mtime_ns):
+            return _Decoded(row, None, None, skip=True)
+        self.decoded_count += 1
+        return _Decoded(row, image, error)
+
+    def _commit(self, batch: list[_Decoded], model: str) -> int:
+        good = [b for b in batch if b.image is not None and not b.skip]
+        vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
+        if good:
+            pixels = np.stack([b.image.pixels for b in good])  # type: ignore[union-attr]
+            vectors = self.encoder.encode_pixels(pixels)
+            for b in good:
+                self.thumbnails.save(b.row.id, b.image.thumbnail)  # type: ignore[union-attr]
+        failed = 0
+        with self.catalog.transaction():
+            for b, vector in zip(good, vectors):
+                img = b.image
+                assert img is not None
+                self.catalog.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
+            for b in batch:
+                if b.error is not None and not b.skip:
+                    self.catalog.record_failure(b.row.id, b.error)
+                    failed += 1
+            checkpoint = self.catalog.checkpoint(model)
+        if good:
+            self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors)
+        self.vectors.checkpoint = checkpoint
+        return failed

@@ -1,0 +1,292 @@
+"""Queries -> vectors -> candidates -> exact rescoring -> hits.
+
+All scores are cosine similarities of L2-normalised vectors (DESIGN.md section 5,
+QUERY_RECIPES.md).  The fusion maths lives in ``query_recipes``; this module
+turns a ``Query`` into vectors, gathers candidates from the HNSW index (or
+exactly, when filters leave few photos), rescores them from the stored vectors
+and joins the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from . import query_recipes as recipes
+from .catalog import Catalog
+from .errors import UnreadableImage, UsageError
+from .models.encoder import Encoder
+from .vectors import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+EXACT_SEARCH_MAX = 20_000  # filtered sets up to this size are searched exactly from stored vectors
+COMPOSED_CANDIDATES = 200  # top-M per query vector gathered for composed queries
+NEGATIVE_WEIGHT = 0.5
+
+
+@dataclass
+class Query:
+    """A search request.  Which fields are set decides the kind of query.
+
+    text only: text query; image only: image query; image + text: image + edit
+    (``weight`` 0 = only the photo, 1 = only the words); sketch (+ text): sketch.
+    """
+
+    text: str = ""
+    image: Path | Image.Image | None = None
+    sketch: Path | Image.Image | None = None
+    negatives: list[str] = field(default_factory=list)
+    weight: float | None = None  # None: the measured default for the kind of query
+    folder: Path | None = None
+    after: date | None = None
+    before: date | None = None  # exclusive
+    limit: int = 50
+    exclude_self: bool = True
+    recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
+    sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+
+    @property
+    def kind(self) -> str:
+        if self.sketch is not None:
+            return "sketch"
+        if self.image is not None:
+            return "edit" if self.text.strip() else "image"
+        if self.text.strip():
+            return "text"
+        if self.negatives:
+            raise UsageError("a query needs something to look for besides the excluded words")
+        raise UsageError("empty query: give text, an image or a sketch")
+
+
+@dataclass(frozen=True)
+class Hit:
+    photo_id: int
+    path: Path
+    score: float
+    rank: int
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None
+    camera: str | None = None
+    online: bool = True
+
+    def to_json(self) -> dict:
+        return {
+            "path": str(self.path),
+            "score": round(float(self.score), 6),
+            "rank": self.rank,
+            "id": self.photo_id,
+            "width": self.width,
+            "height": self.height,
+            "taken_at": self.taken_at,
+            "camera": self.camera,
+        }
+
+
+class GalleryStats(Protocol):
+    """Per-model statistics the recipes need (computed and cached by the library)."""
+
+    def photo_mean(self) -> np.ndarray: ...
+    def photo_sample(self) -> np.ndarray: ...
+    def text_mean(self) -> np.ndarray: ...
+    def sketch_mean(self) -> np.ndarray: ...
+
+
+class Searcher:
+    """Answers queries against one model's vectors.  One per thread (it holds a catalog)."""
+
+    def __init__(self, catalog: Catalog, vectors: VectorIndex, encoder: Encoder, stats: GalleryStats):
+        self.catalog = catalog
+        self.vectors = vectors
+        self.encoder = encoder
+        self.stats = stats
+        self.model = encoder.model_id
+
+    def search(self, query: Query) -> list[Hit]:
+        kind = query.kind
+        if query.limit <= 0:
+            raise UsageError("limit must be a positive number")
+        exclude: set[int] = set()
+        image_vec = None
+        if query.image is not None:
+            image_vec, self_id = self._image_vector(query.image)
+            if self_id is not None and query.exclude_self:
+                exclude.add(self_id)
+        if query.sketch is not None:
+            image_vec = self._sketch_vector(query.sketch)
+            shift = query.sketch_shift if query.sketch_shift is not None else recipes.DEFAULT_SKETCH_SHIFT
+            if shift:
+                image_vec = recipes.domain_shift(image_vec, self.stats.sketch_mean(), self.stats.photo_mean())
+        text_vec = self._text_vector(query.text) if query.text.strip() else None
+        negative = self._negative_vector(query.negatives)
+
+        allowed = self._allowed_ids(query)
+        if kind in ("text", "image") or (kind == "sketch" and text_vec is None):
+            q = text_vec if kind == "text" else image_vec
+            assert q is not None
+            q = _subtract(q, negative)
+            ids, scores = self._knn(q, query.limit, allowed, exclude)
+        else:
+            assert image_vec is not None and text_vec is not None
+            weight = query.weight if query.weight is not None else recipes.DEFAULT_EDIT_WEIGHT
+            if not 0.0 <= weight <= 1.0:
+                raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
+            ids, scores = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
+        return self._hits(ids, scores)
+
+    # -- query vectors -------------------------------------------------------
+
+    def _text_vector(self, text: str) -> np.ndarray:
+        return self.encoder.encode_texts([text.strip()])[0]
+
+    def _negative_vector(self, negatives: list[str]) -> np.ndarray | None:
+        words = [n.strip() for n in negatives if n.strip()]
+        if not words:
+            return None
+        return self.encoder.encode_texts(words).mean(axis=0)
+
+    def _image_vector(self, image: Path | Image.Image) -> tuple[np.ndarray, int | None]:
+        """The image's vector, from the catalog when it is an indexed photo (no decode)."""
+        if isinstance(image, (str, Path)):
+            path = Path(image).expanduser()
+            if not path.exists():
+                raise UnreadableImage(path, "no such file")
+            row = self.catalog.photo_by_path(path.resolve()) or self.catalog.photo_by_path(path.absolute())
+            if row is not None:
+                ids, vecs = self.catalog.vectors(self.model, [row.id])
+                if len(ids):
+                    return vecs[0], row.id
+                return self.encoder.encode_images([path])[0], row.id
+            return self.encoder.encode_images([path])[0], None
+        return self.encoder.encode_images([image])[0], None
+
+    def _sketch_vector(self, sketch: Path | Image.Image) -> np.ndarray:
+        if isinstance(sketch, (str, Path)):
+            try:
+                with Image.open(sketch) as im:
+                    im.load()
+                    drawing = im.copy()
+            except (OSError, ValueError) as exc:
+                raise UnreadableImage(sketch, str(exc)) from exc
+        else:
+            drawing = sketch
+        return self.encoder.encode_images([sketch_canvas(drawing)])[0]
+
+    # -- candidates ----------------------------------------------------------
+
+    def _allowed_ids(self, query: Query) -> set[int] | None:
+        """Ids passing the filters, or None when nothing is filtered."""
+        offline = any(not f.online for f in self.catalog.folders())
+        if query.folder is None and query.after is None and query.before is None and not offline:
+            return None
+        return set(
+            self.catalog.filtered_ids(
+                folder=Path(query.folder).expanduser().absolute() if query.folder else None,
+                after=_iso(query.after),
+                before=_iso(query.before),
+            )
+        )
+
+    def _knn(self, q: np.ndarray, k: int, allowed: set[int] | None, exclude: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is not None and len(allowed) <= EXACT_SEARCH_MAX:
+            return self._exact(q, k, allowed - exclude)
+        if allowed is None and not exclude:
+            return self.vectors.search(q, k)
+        keep = (lambda label: label not in exclude) if allowed is None else (
+            lambda label: label in allowed and label not in exclude
+        )
+        return self.vectors.search(q, k, filter=keep)
+
+    def _exact(self, q: np.ndarray, k: int, ids: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        found, vecs = self.catalog.vectors(self.model, sorted(ids))
+        if not len(found):
+            return found, np.zeros(0, dtype=np.float32)
+        scores = vecs @ q.astype(np.float32)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return found[order], scores[order]
+
+    def _composed(
+        self,
+        v: np.ndarray,
+        t: np.ndarray,
+        negative: np.ndarray | None,
+        weight: float,
+        query: Query,
+        allowed: set[int] | None,
+        exclude: set[int],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        fused = _subtract(recipes.weighted_sum(v, t, weight), negative)
+        recipe = query.recipe or recipes.DEFAULT_EDIT_RECIPE
+        if recipe == "weighted_sum":
+            return self._knn(fused, query.limit, allowed, exclude)
+        if recipe != "harris":
+            raise UsageError(f"unknown fusion recipe {recipe!r} (use one of {', '.join(recipes.RECIPES)})")
+        if negative is not None:
+            t = _subtract(t, negative)
+        m = max(COMPOSED_CANDIDATES, query.limit)
+        pool: set[int] = set()
+        for vec in (v, t, fused):
+            ids, _ = self._knn(vec, m, allowed, exclude)
+            pool.update(ids.tolist())
+        ids, gallery = self.catalog.vectors(self.model, sorted(pool))
+        if not len(ids):
+            return ids, np.zeros(0, dtype=np.float32)
+        scores = recipes.harris_scores(
+            gallery,
+            v,
+            t,
+            mu_image=self.stats.photo_mean(),
+            mu_text=self.stats.text_mean(),
+            a=weight,
+            reference=self.stats.photo_sample(),
+        )
+        order = np.argsort(-scores, kind="stable")[: query.limit]
+        return ids[order], scores[order].astype(np.float32)
+
+    # -- results -------------------------------------------------------------
+
+    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        rows = self.catalog.hit_rows(ids.tolist())
+        hits: list[Hit] = []
+        for pid, score in zip(ids.tolist(), scores.tolist()):
+            row = rows.get(pid)
+            if row is None:
+                continue  # removed since the index was read
+            path, width, height, taken_at, camera, _mtime, online = row
+            hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online)))
+        return hits
+
+
+def sketch_canvas(drawing: Image.Image) -> Image.Image:
+    """Dark strokes on white, padded to a square (transparent areas become white)."""
+    if drawing.mode in ("RGBA", "LA", "PA") or (drawing.mode == "P" and "transparency" in drawing.info):
+        rgba = drawing.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        drawing = Image.alpha_composite(white, rgba)
+    drawing = drawing.convert("RGB")
+    side = max(drawing.size)
+    canvas = Image.new("RGB", (side, side), (255, 255, 255))
+    canvas.paste(drawing, ((side - drawing.width) // 2, (side - drawing.height) // 2))
+    return canvas
+
+
+def _subtract(q: np.ndarray, negative: np.ndarray | None) -> np.ndarray:
+    """rclip-style negative terms: move the query away from the excluded words, renormalise."""
+    if negative is None:
+        return q
+    return recipes.normalize(q - NEGATIVE_WEIGHT * negative)
+
+
+def _iso(value: date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    return value.strftime("%Y-%m-%dT00:00:00")

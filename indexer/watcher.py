@@ -1,0 +1,155 @@
+"""Follow changes in the library's folders: watchdog -> debounced, coalesced batches.
+
+File-system events only name paths; the catalog reconciliation
+(``Library.scan_paths``) decides what changed.  Bursts are coalesced: a batch
+is released once no event arrived for ``debounce`` seconds (or ``max_wait``
+after its first event), so 1,000 copied files become a few batches and an
+editor's write-temp-rename-delete dance becomes one change.  A periodic full
+reconciliation catches what watching missed (network shares, overflowing
+inotify queues).  When native watching cannot start (inotify limits), polling
+takes over and the log says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from .cancel import CancelToken
+from .pipeline import Progress
+
+if TYPE_CHECKING:
+    from .library import Library
+
+logger = logging.getLogger(__name__)
+
+
+class ChangeQueue(FileSystemEventHandler):
+    """Collects changed paths from watchdog's thread; ``take`` releases them as one batch."""
+
+    def __init__(self, debounce: float = 1.0, max_wait: float = 5.0):
+        self.debounce = debounce
+        self.max_wait = max_wait
+        self._paths: dict[str, None] = {}
+        self._first = 0.0
+        self._last = 0.0
+        self._cond = threading.Condition()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path]
+        if getattr(event, "dest_path", ""):
+            paths.append(event.dest_path)
+        self.add(*(p.decode() if isinstance(p, bytes) else p for p in paths))
+
+    def add(self, *paths: str) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if not self._paths:
+                self._first = now
+            self._last = now
+            for p in paths:
+                self._paths[p] = None
+            self._cond.notify_all()
+
+    def take(self, timeout: float) -> list[Path]:
+        """Wait up to ``timeout`` for a settled batch; returns [] when there is none yet."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._paths and (now - self._last >= self.debounce or now - self._first >= self.max_wait):
+                    batch = [Path(p) for p in self._paths]
+                    self._paths.clear()
+                    return _drop_nested(batch)
+                if now >= deadline:
+                    return []
+                wait = deadline - now
+                if self._paths:
+                    wait = min(wait, self.debounce - (now - self._last), self.max_wait - (now - self._first))
+                self._cond.wait(max(wait, 0.01))
+
+
+def _drop_nested(paths: list[Path]) -> list[Path]:
+    """A changed directory covers every path below it."""
+    dirs = {p for p in paths if p.is_dir()}
+    return [p for p in paths if not any(d in p.parents for d in dirs)]
+
+
+def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool = False):
+    """Start watching ``folders``; falls back to polling when native watches are exhausted."""
+    observer = PollingObserver(timeout=2.0) if polling else Observer()
+    try:
+        for folder in folders:
+            observer.schedule(handler, str(folder), recursive=True)
+        observer.start()
+        return observer
+    except OSError as exc:
+        if polling:
+            raise
+        logger.warning(
+            "native file watching failed (%s); falling back to polling every 2 s. On Linux, raise "
+            "fs.inotify.max_user_watches to watch natively.",
+            exc,
+        )
+        try:
+            observer.stop()
+        except Exception:  # noqa: BLE001 - it may not have started
+            pass
+        return start_observer(folders, handler, polling=True)
+
+
+def watch(
+    library: Library, cancel: CancelToken, *, poll_interval: float = 0.5, polling: bool = False
+) -> Iterator[Progress]:
+    """Index everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``."""
+    yield from library.index(cancel=cancel)
+    encoder = library.encoder()
+    index = library.vectors(encoder)
+    queue = ChangeQueue(debounce=library.settings.debounce_seconds)
+    watched = [f.path for f in library.catalog.folders() if f.online]
+    observer = start_observer(watched, queue, polling=polling)
+    last_reconcile = time.monotonic()
+    reconcile_every = library.settings.reconcile_minutes * 60
+    try:
+        yield Progress("watching", message=f"watching {len(watched)} folder(s)")
+        while not cancel.cancelled:
+            batch = queue.take(poll_interval)
+            current = [f.path for f in library.catalog.folders() if f.online]
+            if current != watched:  # folders added or removed meanwhile (or one came back online)
+                observer.stop()
+                observer.join(5)
+                watched = current
+                observer = start_observer(watched, queue, polling=polling)
+                batch = watched  # reconcile the new set of folders right away
+            if batch:
+                result = library.scan_paths(batch)
+                logger.info(
+                    "changes: %d new, %d changed, %d moved, %d deleted",
+                    result.new + result.copied, result.changed, result.moved, result.deleted,
+                )
+                yield from _embed(library, encoder, index, cancel)
+            if time.monotonic() - last_reconcile >= reconcile_every:
+                logger.info("periodic reconciliation scan")
+                library.scan(cancel)
+                yield from _embed(library, encoder, index, cancel)
+                last_reconcile = time.monotonic()
+    finally:
+        observer.stop()
+        observer.join(5)
+
+
+def _embed(library: Library, encoder, index, cancel: CancelToken) -> Iterator[Progress]:
+    for progress in library.embed_pending(encoder, index, cancel=cancel):
+        if progress.total:
+            yield progress
+    yield Progress("watching", message="up to date")
