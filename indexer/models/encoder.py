@@ -1,0 +1,230 @@
+"""Run a bundle's two towers with ONNX Runtime.
+
+``Encoder`` owns the sessions of one bundle: it creates each lazily, once
+(thread-safe), on the best execution provider available (CUDA, CoreML,
+DirectML, else CPU) or the one the user forces, and always returns
+L2-normalised float32 vectors.  Graphs with a fixed batch (Immich's bundles
+take one item at a time) are fed item by item; text graphs with a dynamic
+length receive only as many tokens as the longest text in the batch, which
+gives the same vectors as a full 77-token run (causal mask, end-token pooling)
+at a fraction of the cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from indexer.errors import ModelError
+from indexer.models.bundle import ModelBundle, TowerSpec
+from indexer.models.preprocess import ImageSource, decode_image
+from indexer.models.tokenizer import ClipTokenizer
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+logger = logging.getLogger(__name__)
+
+# Preferred order when the user does not choose; CPU is always the fallback.
+AUTO_PROVIDERS = ("CUDAExecutionProvider", "CoreMLExecutionProvider", "DmlExecutionProvider")
+PROVIDER_ALIASES = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "gpu": "CUDAExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "directml": "DmlExecutionProvider",
+    "dml": "DmlExecutionProvider",
+}
+
+
+def available_providers() -> list[str]:
+    import onnxruntime
+
+    return list(onnxruntime.get_available_providers())
+
+
+def resolve_providers(requested: Sequence[str] | None) -> list[str]:
+    """Turn a user's choice ("cuda", "CPUExecutionProvider", ...) into an ORT provider list.
+
+    ``None`` or empty picks automatically.  A provider that this installation of
+    ONNX Runtime lacks raises ``ModelError`` naming what is available.
+    """
+    available = available_providers()
+    if not requested:
+        chosen = [p for p in AUTO_PROVIDERS if p in available]
+    else:
+        chosen = []
+        for name in requested:
+            full = PROVIDER_ALIASES.get(name.strip().lower(), name.strip())
+            if full not in available:
+                raise ModelError(
+                    f"execution provider {name!r} is not available in this ONNX Runtime "
+                    f"(available: {', '.join(available)})"
+                )
+            if full not in chosen:
+                chosen.append(full)
+    if "CPUExecutionProvider" not in chosen:
+        chosen.append("CPUExecutionProvider")
+    return chosen
+
+
+class Encoder:
+    """Image and text embeddings from one bundle; see the module doc."""
+
+    def __init__(
+        self,
+        bundle: ModelBundle | str | Path,
+        *,
+        providers: list[str] | None = None,
+        threads: int | None = None,
+    ):
+        self.bundle = bundle if isinstance(bundle, ModelBundle) else ModelBundle.load(bundle)
+        self.dim = self.bundle.embed_dim
+        self.model_id = self.bundle.name
+        self.providers = resolve_providers(providers)
+        if threads is not None and threads < 0:
+            raise ModelError(f"thread count must be 0 (automatic) or more, not {threads}")
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._sessions: dict[str, onnxruntime.InferenceSession] = {}
+        self._tokenizer: ClipTokenizer | None = None
+
+    # --- public API -------------------------------------------------------------
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """(n, 3, H, W) preprocessed pixels -> (n, d) float32, L2-normalised."""
+        tower = self.bundle.visual
+        pixels = np.asarray(pixels)
+        h, w = self.bundle.preprocess.size
+        if pixels.ndim != 4 or pixels.shape[1:] != (3, h, w):
+            raise ModelError(f"image input must have shape (n, 3, {h}, {w}), not {pixels.shape}")
+        if len(pixels) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        session = self._session("visual")
+        return self._run(session, tower, pixels.astype(tower.input_dtype, copy=False))
+
+    def encode_images(self, images: Sequence[ImageSource], *, draft: bool = True) -> np.ndarray:
+        """Decode and embed images (paths, bytes or PIL images) -> (n, d) float32.
+
+        Raises ``UnreadableImage`` for the first image that cannot be decoded.
+        """
+        cfg = self.bundle.preprocess
+        if len(images) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        pixels = np.stack([decode_image(image, cfg, draft=draft).pixels for image in images])
+        return self.encode_pixels(pixels)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokenize and embed texts -> (n, d) float32, L2-normalised."""
+        if isinstance(texts, str):
+            raise ModelError("encode_texts takes a list of strings, not one string")
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        tower = self.bundle.textual
+        tokens = self.tokenizer(texts)
+        ids = tokens.trimmed() if self.bundle.trims_text else tokens.ids
+        session = self._session("textual")
+        return self._run(session, tower, ids.astype(tower.input_dtype, copy=False))
+
+    @property
+    def tokenizer(self) -> ClipTokenizer:
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = ClipTokenizer(
+                    self.bundle.tokenizer_file,
+                    self.bundle.context_length,
+                    self.bundle.tokenizer_config,
+                )
+            return self._tokenizer
+
+    def close(self) -> None:
+        """Release the sessions (they are recreated if the encoder is used again)."""
+        with self._lock:
+            self._sessions.clear()
+            self._tokenizer = None
+
+    def __enter__(self) -> "Encoder":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # --- internals --------------------------------------------------------------
+
+    def _session(self, which: str) -> "onnxruntime.InferenceSession":
+        with self._lock:
+            session = self._sessions.get(which)
+            if session is None:
+                tower: TowerSpec = getattr(self.bundle, which)
+                session = self._create_session(tower)
+                self._sessions[which] = session
+            return session
+
+    def _create_session(self, tower: TowerSpec) -> "onnxruntime.InferenceSession":
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+        try:
+            session = ort.InferenceSession(str(tower.model_path), sess_options=options, providers=self.providers)
+        except Exception as exc:  # ORT raises its own exception types for bad graphs
+            raise ModelError(f"cannot load {tower.model_path} with ONNX Runtime: {_first_line(exc)}") from exc
+        names = [arg.name for arg in session.get_inputs()]
+        if tower.input_name not in names:
+            raise ModelError(
+                f"{tower.model_path}: ONNX Runtime reports inputs {names}, not {tower.input_name!r}"
+            )
+        logger.info(
+            "loaded %s on %s (threads %s)",
+            tower.model_path, ", ".join(session.get_providers()), self.threads or "auto",
+        )
+        return session
+
+    def _run(self, session: "onnxruntime.InferenceSession", tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
+        step = tower.static_batch
+        try:
+            if step is None:
+                out = self._run_once(session, tower, batch)
+            else:
+                chunks = []
+                for start in range(0, len(batch), step):
+                    chunk = batch[start : start + step]
+                    real = len(chunk)
+                    if real < step:  # pad a fixed-batch graph's last chunk
+                        pad = np.repeat(chunk[-1:], step - real, axis=0)
+                        chunk = np.concatenate([chunk, pad])
+                    chunks.append(self._run_once(session, tower, chunk)[:real])
+                out = np.concatenate(chunks)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"{tower.model_path} failed to run: {_first_line(exc)}") from exc
+        out = np.asarray(out, dtype=np.float32)
+        if out.ndim != 2 or out.shape[0] != len(batch) or out.shape[1] != self.dim:
+            raise ModelError(
+                f"{tower.model_path} returned shape {out.shape}; expected ({len(batch)}, {self.dim})"
+            )
+        return l2_normalize(out)
+
+    @staticmethod
+    def _run_once(session: "onnxruntime.InferenceSession", tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
+        return session.run([tower.output_name], {tower.input_name: np.ascontiguousarray(batch)})[0]
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Row-wise unit vectors (a zero row stays zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

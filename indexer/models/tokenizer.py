@@ -1,0 +1,196 @@
+"""CLIP tokenizer on the ``tokenizers`` package, matching open_clip's SimpleTokenizer.
+
+open_clip cleans text before BPE (``basic_clean`` = ftfy.fix_text + HTML
+unescaping, ``whitespace_clean``, lower-casing), then adds start/end tokens and
+pads with 0 or truncates to the context length, keeping the end token.  ftfy
+is not a runtime dependency, so :func:`clean_text` re-implements the parts of
+ftfy.fix_text that apply to typed text (HTML entities, C1 controls, Latin
+ligatures, full/half-width forms, curly quotes, line breaks, surrogates,
+terminal escapes, control characters, NFC).  Only ftfy's mojibake repair
+(re-decoding text that was decoded with the wrong codec) is not reproduced.
+
+The BPE itself comes from the bundle's ``tokenizer.json``: either the one our
+exporter builds from open_clip's vocabulary, or the Hugging Face CLIP
+tokenizer that Immich ships (start/end tokens spelled ``<|startoftext|>``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from indexer.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+START_TOKENS = ("<start_of_text>", "<|startoftext|>", "<s>", "[CLS]")
+END_TOKENS = ("<end_of_text>", "<|endoftext|>", "</s>", "[SEP]")
+
+# --- the parts of ftfy.fix_text that matter for typed text -------------------
+
+_ANSI_RE = re.compile("\033\\[((?:\\d|;)*)([a-zA-Z])")
+_SINGLE_QUOTE_RE = re.compile("[\u02bc\u2018-\u201b]")
+_DOUBLE_QUOTE_RE = re.compile("[\u201c-\u201f]")
+_C1_RE = re.compile("[\x80-\x9f]")
+_SURROGATE_PAIR_RE = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_LINE_BREAK_RE = re.compile("\r\n|\r|\u2028|\u2029|\u0085")
+_LIGATURES = {
+    ord("Ĳ"): "IJ", ord("ĳ"): "ij", ord("ŉ"): "ʼn",
+    ord("Ǳ"): "DZ", ord("ǲ"): "Dz", ord("ǳ"): "dz",
+    ord("Ǆ"): "DŽ", ord("ǅ"): "Dž", ord("ǆ"): "dž",
+    ord("Ǉ"): "LJ", ord("ǈ"): "Lj", ord("ǉ"): "lj",
+    ord("Ǌ"): "NJ", ord("ǋ"): "Nj", ord("ǌ"): "nj",
+    ord("ﬀ"): "ff", ord("ﬁ"): "fi", ord("ﬂ"): "fl", ord("ﬃ"): "ffi", ord("ﬄ"): "ffl",
+    ord("ﬅ"): "ſt", ord("ﬆ"): "st",
+}
+
+
+def _width_map() -> dict[int, str]:
+    table = {0x3000: " "}
+    for code in range(0xFF01, 0xFFF0):
+        alternate = unicodedata.normalize("NFKC", chr(code))
+        if alternate != chr(code):
+            table[code] = alternate
+    return table
+
+
+_WIDTH_MAP = _width_map()
+_CONTROL_CHARS: dict[int, None] = {
+    code: None
+    for code in [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F, *range(0x206A, 0x2070), 0xFEFF,
+                 *range(0xFFF9, 0xFFFD)]
+}
+
+
+def _c1_to_windows_1252(match: re.Match[str]) -> str:
+    char = match.group(0)
+    try:
+        return char.encode("latin-1").decode("windows-1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined stay as they are
+        return char
+
+
+def _surrogate_pair(match: re.Match[str]) -> str:
+    high, low = match.group(0)
+    return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
+
+
+def _fix_text(text: str) -> str:
+    """ftfy.fix_text without mojibake repair: repeated until nothing changes."""
+    unescape = "<" not in text
+    while True:
+        before = text
+        if unescape:
+            text = html.unescape(text) if "&" in text else text
+        text = _C1_RE.sub(_c1_to_windows_1252, text)
+        text = text.translate(_LIGATURES)
+        text = text.translate(_WIDTH_MAP)
+        text = _SINGLE_QUOTE_RE.sub("'", _DOUBLE_QUOTE_RE.sub('"', text))
+        text = _LINE_BREAK_RE.sub("\n", text)
+        if _SURROGATE_RE.search(text):
+            text = _SURROGATE_PAIR_RE.sub(_surrogate_pair, text)
+            text = _SURROGATE_RE.sub("\ufffd", text)
+        text = _ANSI_RE.sub("", text)
+        text = text.translate(_CONTROL_CHARS)
+        text = unicodedata.normalize("NFC", text)
+        if text == before:
+            return text
+
+
+def clean_text(text: str) -> str:
+    """open_clip's ``_clean_lower``: basic_clean, whitespace_clean, lower()."""
+    text = _fix_text(text)
+    text = html.unescape(html.unescape(text)).strip()
+    return " ".join(text.split()).strip().lower()
+
+
+# --- the tokenizer ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenBatch:
+    """Token ids padded to the context length, and each row's real length."""
+
+    ids: np.ndarray  # (n, context_length) int64
+    lengths: np.ndarray  # (n,) int64, including start and end tokens
+
+    @property
+    def longest(self) -> int:
+        return int(self.lengths.max()) if len(self.lengths) else 0
+
+    def trimmed(self) -> np.ndarray:
+        """The ids cut to the longest real sequence (for dynamic-length graphs)."""
+        return self.ids[:, : max(self.longest, 1)]
+
+
+class ClipTokenizer:
+    """Turns strings into padded CLIP token ids like open_clip's tokenizer."""
+
+    def __init__(self, tokenizer_file: str | Path, context_length: int = 77,
+                 tokenizer_config: dict[str, Any] | None = None):
+        from tokenizers import Tokenizer  # the runtime dependency; imported with the model
+
+        if context_length < 2:
+            raise ModelError(f"context length {context_length} is too short for start and end tokens")
+        try:
+            self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        except Exception as exc:  # tokenizers raises plain Exception subclasses
+            raise ModelError(f"cannot load tokenizer {tokenizer_file}: {exc}") from exc
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self.context_length = context_length
+        config = tokenizer_config or {}
+        self.start_id = self._special_id(config.get("bos_token"), START_TOKENS, "start")
+        self.end_id = self._special_id(config.get("eos_token"), END_TOKENS, "end")
+        pad_token = _token_text(config.get("pad_token"))
+        pad_id = self._tokenizer.token_to_id(pad_token) if pad_token else None
+        self.pad_id = 0 if pad_id is None else pad_id
+
+    def _special_id(self, configured: Any, candidates: Sequence[str], role: str) -> int:
+        names = [name for name in (_token_text(configured), *candidates) if name]
+        for name in names:
+            token_id = self._tokenizer.token_to_id(name)
+            if token_id is not None:
+                return token_id
+        raise ModelError(f"tokenizer has no {role}-of-text token (looked for {', '.join(names)})")
+
+    def encode(self, text: str) -> list[int]:
+        """BPE ids of the cleaned text, without start/end tokens."""
+        cleaned = clean_text(text)
+        if not cleaned:
+            return []
+        return list(self._tokenizer.encode(cleaned, add_special_tokens=False).ids)
+
+    def __call__(self, texts: Sequence[str]) -> TokenBatch:
+        if isinstance(texts, str):
+            texts = [texts]
+        n, ctx = len(texts), self.context_length
+        ids = np.full((n, ctx), self.pad_id, dtype=np.int64)
+        lengths = np.zeros(n, dtype=np.int64)
+        cleaned = [clean_text(t) for t in texts]
+        encoded = self._tokenizer.encode_batch(cleaned, add_special_tokens=False) if n else []
+        for row, (text, enc) in enumerate(zip(cleaned, encoded)):
+            tokens = [self.start_id, *(enc.ids if text else ()), self.end_id]
+            if len(tokens) > ctx:
+                tokens = tokens[:ctx]
+                tokens[-1] = self.end_id
+            ids[row, : len(tokens)] = tokens
+            lengths[row] = len(tokens)
+        return TokenBatch(ids=ids, lengths=lengths)
+
+
+def _token_text(value: Any) -> str | None:
+    """tokenizer_config.json spells tokens as strings or {"content": ...} objects."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("content"), str):
+        return value["content"]
+    return None
