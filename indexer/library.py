@@ -224,6 +224,10 @@ class Library:
         ref = self._model_override or self.settings.model or os.environ.get("PHOTOSEEK_MODEL", "")
         if ref:
             return ref
+        # The model this library already has vectors from, if its bundle is still where it was.
+        for (source,) in self.catalog.conn.execute("SELECT source FROM models ORDER BY added_at DESC"):
+            if Path(source).is_dir():
+                return source
         installed = installed_models(paths.models_dir())
         if installed:
             return installed[0].name

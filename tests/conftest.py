@@ -1,0 +1,37 @@
+"""Shared fixtures: test-exported model bundles and an isolated Photoseek environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.support.bundles import TINY_NAME  # noqa: E402
+from tests.support.bundles import tiny_bundle as export_tiny_bundle  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory, monkeypatch):
+    """No test touches the user's data dir, models or settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("PHOTOSEEK_MODELS", str(home / "models"))
+    monkeypatch.setenv("PHOTOSEEK_LIBRARY", str(home / "library"))
+    monkeypatch.delenv("PHOTOSEEK_MODEL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    """The tiny random-weight CLIP, exported once per test session (a few seconds)."""
+    return export_tiny_bundle(tmp_path_factory.mktemp("bundles"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_name() -> str:
+    return TINY_NAME

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.catalog import SCHEMA_VERSION, Catalog, PhotoMeta, decode_path, encode_path, prefix_bounds
+from indexer.errors import CatalogCorrupt
+
+META = PhotoMeta(10, 20, "2021-01-01T00:00:00", "Cam", None, None)
+
+
+@pytest.fixture()
+def catalog(tmp_path):
+    c = Catalog(tmp_path / "catalog.sqlite")
+    c.migrate()
+    yield c
+    c.close()
+
+
+def test_migration_sets_version_and_wal(catalog):
+    assert catalog.schema_version() == SCHEMA_VERSION
+    assert catalog.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    catalog.migrate()  # idempotent
+    assert catalog.schema_version() == SCHEMA_VERSION
+
+
+def test_paths_with_invalid_utf8_round_trip(tmp_path):
+    raw = os.fsencode(str(tmp_path)) + b"/bad\xff name\n.jpg"
+    path = Path(os.fsdecode(raw))
+    assert decode_path(encode_path(path)) == path
+    lo, hi = prefix_bounds(tmp_path)
+    assert lo <= encode_path(path) < hi
+    assert not (lo <= encode_path(tmp_path.parent / (tmp_path.name + "x") / "a.jpg") < hi)
+
+
+def test_checkpoint_log_tracks_adds_and_removals(catalog, tmp_path):
+    folder = catalog.add_folder(tmp_path)
+    catalog.register_model("m", "src", 4)
+    with catalog.transaction():
+        a = catalog.insert_photo(tmp_path / "a.jpg", folder.id, 1, 1, "h1")
+        b = catalog.insert_photo(tmp_path / "b.jpg", folder.id, 1, 1, "h2")
+        catalog.record_indexed(a, "m", np.ones(4, np.float32) / 2, META)
+    cp = catalog.checkpoint("m")
+    with catalog.transaction():
+        catalog.record_indexed(b, "m", np.ones(4, np.float32) / 2, META)
+        catalog._delete_photos([a])
+    later_ids = [int(i) for ids, _ in catalog.iter_vectors("m", after_seq=cp) for i in ids]
+    assert later_ids == [b]
+    assert catalog.tombstones_after("m", cp) == [a]
+    assert catalog.counts("m") == {"photos": 1, "indexed": 1, "failed": 0, "pending": 0}
+
+
+def test_failed_rows_are_counted_not_pending(catalog, tmp_path):
+    folder = catalog.add_folder(tmp_path)
+    catalog.register_model("m", "src", 4)
+    with catalog.transaction():
+        a = catalog.insert_photo(tmp_path / "a.jpg", folder.id, 1, 1, "h1")
+        catalog.insert_photo(tmp_path / "b.jpg", folder.id, 1, 1, "h2")
+        catalog.record_failure(a, "truncated")
+    assert catalog.counts("m") == {"photos": 2, "indexed": 0, "failed": 1, "pending": 1}
+    assert [r.path.name for r in catalog.pending_photos("m")] == ["b.jpg"]
+    assert [(r.path.name, r.error) for r in catalog.failures()] == [("a.jpg", "truncated")]
+
+
+def test_garbage_catalog_is_reported_not_replaced(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CatalogCorrupt, match="damaged"):
+        c = Catalog(path)
+        c.check_integrity()
+    assert path.read_bytes().startswith(b"this is not a database")
+
+
+def test_truncated_catalog_is_detected(tmp_path):
+    path = tmp_path / "catalog.sqlite"
+    c = Catalog(path)
+    c.migrate()
+    folder = c.add_folder(tmp_path)
+    with c.transaction():
+        for i in range(2000):
+            c.insert_photo(tmp_path / f"{i}.jpg", folder.id, i, i, f"h{i}")
+    c.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises((CatalogCorrupt, sqlite3.DatabaseError)):
+        c = Catalog(path)
+        c.check_integrity()
+        c.migrate()
