@@ -1,0 +1,131 @@
+"""Entry point of the desktop app: ``photoseek`` / ``photoseek gui`` call :func:`run`."""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.resources import app_icon
+from app.theme import ThemeManager
+from indexer import paths
+
+logger = logging.getLogger("app")
+
+LOG_FILE = "photoseek-gui.log"
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def setup_logging(log_dir: Path | None = None, *, verbose: bool = False) -> Path | None:
+    """A rotating log file in the log dir, plus warnings on stderr. Returns the file."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s")
+    log_path: Path | None = None
+    try:
+        log_dir = Path(log_dir) if log_dir else paths.log_dir()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / LOG_FILE
+        handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=2 << 20, backupCount=3, encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    except OSError as exc:
+        sys.stderr.write(f"photoseek: cannot write the log file: {exc}\n")
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(fmt)
+    root.addHandler(console)
+    return log_path
+
+
+def qt_message_handler(mode: QtMsgType, context, message: str) -> None:
+    """Qt's own warnings go to the ``qt`` logger instead of stderr."""
+    category = getattr(context, "category", None) or "default"
+    logging.getLogger(f"qt.{category}").log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+class CrashHandler(QObject):
+    """Logs uncaught exceptions (any thread) and shows them in a dialog on the GUI thread.
+
+    Signals:
+        crashed(str, str): summary, traceback text.
+    """
+
+    crashed = Signal(str, str)
+
+    def __init__(self, log_path: Path | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.log_path = log_path
+        self.crashed.connect(self._show)
+        self._showing = False
+
+    def install(self) -> None:
+        sys.excepthook = self.excepthook
+        threading.excepthook = lambda args: self.excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def excepthook(self, exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        logging.getLogger("app.crash").critical("uncaught exception:\n%s", text)
+        self.crashed.emit(f"{exc_type.__name__}: {exc}", text)   # queued when raised off the GUI thread
+
+    def _show(self, summary: str, details: str) -> None:
+        if self._showing:
+            return
+        self._showing = True
+        box = QMessageBox(QMessageBox.Icon.Critical, "Photoseek ran into a problem",
+                          "Something went wrong. Photoseek keeps running, but the last action may not "
+                          "have finished.\n\n" + summary)
+        if self.log_path:
+            box.setInformativeText(f"Details are in the log file:\n{self.log_path}")
+        box.setDetailedText(details)
+        box.finished.connect(lambda _r: setattr(self, "_showing", False))
+        box.open()
+        self._box = box
+
+
+def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
+    """Open the desktop app on ``library_dir`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir)."""
+    started = time.perf_counter()
+    verbose = bool(os.environ.get("PHOTOSEEK_DEBUG"))
+    log_path = setup_logging(verbose=verbose)
+    faulthandler.enable()
+    qInstallMessageHandler(qt_message_handler)
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Photoseek")
+    app.setOrganizationName("photoseek")
+    app.setDesktopFileName("photoseek")
+    app.setWindowIcon(app_icon())
+    ThemeManager(app, force=os.environ.get("PHOTOSEEK_THEME") or None).apply()
+    crash = CrashHandler(log_path, app)
+    crash.install()
+
+    from app.application import PhotoseekApp   # after the QApplication: widgets need it
+
+    photoseek = PhotoseekApp(library_dir)
+    window = photoseek.start()
+    logger.info("window shown in %.0f ms (library %s)", (time.perf_counter() - started) * 1000,
+                photoseek.library_dir)
+    app.aboutToQuit.connect(photoseek.shutdown)
+    try:
+        return app.exec()
+    finally:
+        photoseek.shutdown()
+        window.deleteLater()

@@ -1,0 +1,186 @@
+"""The search results as a Qt list model (a thin adapter over ``Hit``s)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtGui import QImage
+
+from app.thumbnails import ThumbnailLoader
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ResultsModel(QAbstractListModel):
+    """One row per hit, best first.
+
+    Roles: ``PathRole`` (str), ``ScoreRole`` (float), ``RankRole`` (int,
+    1-based), ``PhotoIdRole`` (int), ``ThumbnailRole`` (QImage or None while
+    loading), ``SizeRole`` ((w, h) or None), ``TakenRole`` (datetime or None),
+    ``HitRole`` (the core's Hit).  ``DisplayRole`` is the file name and
+    ``ToolTipRole`` the score, rank and location.
+    """
+
+    PathRole = Qt.ItemDataRole.UserRole + 1
+    ScoreRole = Qt.ItemDataRole.UserRole + 2
+    RankRole = Qt.ItemDataRole.UserRole + 3
+    PhotoIdRole = Qt.ItemDataRole.UserRole + 4
+    ThumbnailRole = Qt.ItemDataRole.UserRole + 5
+    SizeRole = Qt.ItemDataRole.UserRole + 6
+    TakenRole = Qt.ItemDataRole.UserRole + 7
+    HitRole = Qt.ItemDataRole.UserRole + 8
+    FailedRole = Qt.ItemDataRole.UserRole + 9
+
+    def __init__(self, thumbnails: ThumbnailLoader | None = None, parent=None, *,
+                 thumbnail_sources: Callable[[Any], Sequence[str]] | None = None):
+        """``thumbnail_sources(hit)`` lists files to make the thumbnail from, best
+        first (e.g. the library's stored thumbnail, then the photo)."""
+        super().__init__(parent)
+        self._sources = thumbnail_sources or (lambda hit: (str(hit.path),))
+        self._hits: list[Any] = []
+        self._paths: list[str] = []
+        self._rows_by_path: dict[str, list[int]] = {}
+        self._thumbs = thumbnails
+        if thumbnails is not None:
+            thumbnails.loaded.connect(self._thumbnail_ready)
+            thumbnails.failed.connect(self._thumbnail_ready)
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({
+            self.PathRole: b"path", self.ScoreRole: b"score", self.RankRole: b"rank",
+            self.PhotoIdRole: b"photoId", self.ThumbnailRole: b"thumbnail", self.SizeRole: b"size",
+            self.TakenRole: b"taken", self.HitRole: b"hit", self.FailedRole: b"failed",
+        })
+        return names
+
+    # ---- content ------------------------------------------------------------
+    def set_hits(self, hits: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._hits = list(hits)
+        self._paths = [str(h.path) for h in self._hits]
+        self._rows_by_path = {}
+        for row, p in enumerate(self._paths):
+            self._rows_by_path.setdefault(p, []).append(row)
+        if self._thumbs is not None:
+            self._thumbs.cancel_pending()
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_hits([])
+
+    def hits(self) -> list[Any]:
+        return list(self._hits)
+
+    def hit(self, row: int) -> Any:
+        return self._hits[row]
+
+    def path(self, row: int) -> Path:
+        return Path(self._paths[row])
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+            return None
+        hit = self._hits[index.row()]
+        path = self._paths[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(path)
+        if role == self.PathRole:
+            return path
+        if role == self.ScoreRole:
+            return float(hit.score)
+        if role == self.RankRole:
+            rank = getattr(hit, "rank", None)
+            return int(rank) if rank is not None else index.row() + 1
+        if role == self.PhotoIdRole:
+            return getattr(hit, "photo_id", None)
+        if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
+            if self._thumbs is None:
+                return None
+            return self._thumbs.get(path, self._sources(hit))
+        if role == self.FailedRole:
+            return self._thumbs.is_failed(path) if self._thumbs is not None else False
+        if role == self.SizeRole:
+            w, h = getattr(hit, "width", None), getattr(hit, "height", None)
+            return (w, h) if w and h else None
+        if role == self.TakenRole:
+            return _as_datetime(getattr(hit, "taken_at", None))
+        if role == self.HitRole:
+            return hit
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(index.row(), hit, path)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{os.path.basename(path)}, score {float(hit.score):.3f}"
+        return None
+
+    def _tooltip(self, row: int, hit: Any, path: str) -> str:
+        lines = [f"<b>{_esc(os.path.basename(path))}</b>",
+                 f"Score {float(hit.score):.3f} &nbsp;·&nbsp; #{self.data(self.index(row), self.RankRole)}"]
+        extra = []
+        size = self.data(self.index(row), self.SizeRole)
+        if size:
+            extra.append(f"{size[0]}×{size[1]}")
+        taken = _as_datetime(getattr(hit, "taken_at", None))
+        if taken:
+            extra.append(taken.strftime("%d %b %Y"))
+        if extra:
+            lines.append(" · ".join(extra))
+        lines.append(f"<span style='color:gray'>{_esc(os.path.dirname(path))}</span>")
+        return "<br>".join(lines)
+
+    # ---- drag out ------------------------------------------------------------
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list", "text/plain"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        paths = [self._paths[r] for r in rows]
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        mime.setText("\n".join(paths))
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
+
+    # ---- thumbnails ------------------------------------------------------------
+    def _thumbnail_ready(self, key: str, _image: QImage | None = None) -> None:
+        for row in self._rows_by_path.get(key, ()):
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [self.ThumbnailRole, Qt.ItemDataRole.DecorationRole])
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)):
+        try:
+            return datetime.fromtimestamp(value)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    try:  # a date
+        return datetime(value.year, value.month, value.day)
+    except AttributeError:
+        return None
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,167 @@
+"""Turns what the user entered into core ``Query`` objects and results.
+
+The controller holds the query state (mode, words, references, sketch,
+weight, filters), builds a :class:`indexer.search.Query` and hands it to the
+:class:`~app.workers.SearchService`; results land in the
+:class:`~app.models.results_model.ResultsModel`.  It never touches SQLite or
+the model itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PIL import Image
+from PySide6.QtCore import QObject, Signal
+
+from app.models.results_model import ResultsModel
+from app.widgets.filter_bar import Filters
+from app.widgets.reference_chip import ImageRef
+from app.widgets.search_bar import Mode
+from indexer.search import Query
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 300
+
+
+def split_words(text: str) -> tuple[str, list[str]]:
+    """``"beach -people -dogs"`` -> ``("beach", ["people", "dogs"])``."""
+    positive, negatives = [], []
+    for token in text.split():
+        if token.startswith("-") and len(token) > 1:
+            negatives.append(token[1:])
+        else:
+            positive.append(token)
+    return " ".join(positive), negatives
+
+
+@dataclass
+class QueryState:
+    mode: Mode = Mode.TEXT
+    text: str = ""
+    image_ref: ImageRef | None = None
+    edit_ref: ImageRef | None = None
+    sketch: Image.Image | None = None
+    weight: float | None = None
+    filters: Filters = field(default_factory=Filters)
+    limit: int = DEFAULT_LIMIT
+
+
+def build_query(state: QueryState) -> Query | None:
+    """The core query for ``state``, or None when there is nothing to search yet."""
+    words, negatives = split_words(state.text)
+    common = dict(negatives=negatives, folder=state.filters.folder, after=state.filters.after,
+                  before=state.filters.before, limit=state.limit)
+    if state.mode == Mode.TEXT:
+        return Query(text=words, **common) if words else None
+    if state.mode == Mode.IMAGE:
+        if state.image_ref is None:
+            return None
+        return Query(image=state.image_ref.query_image(), text=words, **common)
+    if state.mode == Mode.SKETCH:
+        if state.sketch is None:
+            return None
+        return Query(sketch=state.sketch, text=words, **common)
+    if state.mode == Mode.EDIT:
+        if state.edit_ref is None:
+            return None
+        return Query(image=state.edit_ref.query_image(), text=words,
+                     weight=state.weight if words else None, **common)
+    return None
+
+
+class QueryController(QObject):
+    """Signals:
+        searchStarted(): a query was sent.
+        resultsChanged(int, float): number of hits and milliseconds, after the model updated.
+        cleared(): there is nothing to search (the grid was emptied).
+        failed(str): a readable message (unreadable query image, no model...).
+    """
+
+    searchStarted = Signal()
+    resultsChanged = Signal(int, float)
+    cleared = Signal()
+    failed = Signal(str)
+
+    def __init__(self, search_service, model: ResultsModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.state = QueryState()
+        self._search = search_service
+        self._model = model
+        self._sketch_source: Callable[[], Image.Image | None] = lambda: None
+        self._pending_id = 0
+        search_service.results.connect(self._on_results)
+        search_service.failed.connect(self._on_failed)
+
+    # ---- inputs ---------------------------------------------------------------
+    def set_sketch_source(self, source: Callable[[], Image.Image | None]) -> None:
+        self._sketch_source = source
+
+    def set_mode(self, mode: Mode) -> None:
+        self.state.mode = Mode(mode)
+        self.refresh()
+
+    def set_text(self, text: str) -> None:
+        self.state.text = text
+        self.refresh()
+
+    def set_image_ref(self, ref: ImageRef | None) -> None:
+        self.state.image_ref = ref
+        if self.state.mode == Mode.IMAGE:
+            self.refresh()
+
+    def set_edit_ref(self, ref: ImageRef | None) -> None:
+        self.state.edit_ref = ref
+        if self.state.mode == Mode.EDIT:
+            self.refresh()
+
+    def set_weight(self, weight: float) -> None:
+        self.state.weight = weight
+        if self.state.mode == Mode.EDIT:
+            self.refresh()
+
+    def set_filters(self, filters: Filters) -> None:
+        self.state.filters = filters
+        self.refresh()
+
+    def sketch_changed(self) -> None:
+        if self.state.mode == Mode.SKETCH:
+            self.refresh()
+
+    def is_searching(self) -> bool:
+        return self._pending_id != 0
+
+    # ---- running ----------------------------------------------------------------
+    def refresh(self) -> None:
+        """Search again with the current state (or clear the grid if it is empty)."""
+        if self.state.mode == Mode.SKETCH:
+            self.state.sketch = self._sketch_source()
+        try:
+            query = build_query(self.state)
+        except Exception as exc:     # e.g. a pasted image that cannot be converted
+            logger.warning("could not build the query: %s", exc)
+            self.failed.emit(f"Could not use that query: {exc}")
+            return
+        if query is None:
+            self._pending_id = 0
+            self._model.clear()
+            self.cleared.emit()
+            return
+        self._pending_id = self._search.search(query)
+        self.searchStarted.emit()
+
+    def _on_results(self, rid: int, hits: list, ms: float) -> None:
+        if rid != self._pending_id:
+            return
+        self._pending_id = 0
+        self._model.set_hits(hits)
+        self.resultsChanged.emit(len(hits), ms)
+
+    def _on_failed(self, rid: int, message: str) -> None:
+        if rid not in (self._pending_id, -1):
+            return
+        self._pending_id = 0
+        self.failed.emit(message)

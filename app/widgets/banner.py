@@ -1,0 +1,61 @@
+"""A dismissible message strip above the results (errors, notices)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from app import theme
+from app.resources import icon
+
+
+class Banner(QFrame):
+    """Shows one message at a time; errors stay until closed, notices fade after a while."""
+
+    NOTICE_MS = 6000
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton()
+        self.close_button.setObjectName("IconButton")
+        self.close_button.setIcon(icon("close"))
+        self.close_button.setIconSize(QSize(14, 14))
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 8, 8)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.close_button)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_error(self, message: str) -> None:
+        self._show(message, error=True)
+
+    def show_notice(self, message: str) -> None:
+        self._show(message, error=False)
+
+    def message(self) -> str:
+        return self.text.text() if self.isVisible() else ""
+
+    def _show(self, message: str, *, error: bool) -> None:
+        t = theme.current()
+        color = t.tokens["danger"] if error else t.tokens["accent"]
+        self.setStyleSheet(f"#Banner {{ background: {t.tokens['panel']}; border-bottom: 1px solid {t.tokens['border']};"
+                           f" border-left: 4px solid {color}; }}")
+        self.icon.setPixmap(icon("warning" if error else "image", color).pixmap(18, 18))
+        self.text.setText(message)
+        self.show()
+        if error:
+            self._timer.stop()
+        else:
+            self._timer.start(self.NOTICE_MS)

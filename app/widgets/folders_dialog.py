@@ -1,0 +1,103 @@
+"""The library's folders with per-folder counts; add and remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.resources import icon
+from app.widgets.folder_list import pictures_folder
+from app.widgets.index_status import format_count
+
+
+class FoldersDialog(QDialog):
+    """Lists ``FolderInfo``s from the index service and asks it to add/remove folders."""
+
+    def __init__(self, index_service, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Folders")
+        self.setMinimumSize(640, 380)
+        self.setAcceptDrops(True)
+        self.service = index_service
+        self.tree = QTreeWidget()
+        self.tree.setRootIsDecorated(False)
+        self.tree.setHeaderLabels(["Folder", "Photos", "Indexed", "Unreadable"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            self.tree.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemSelectionChanged.connect(self._selection)
+        hint = QLabel("Photoseek watches these folders and their subfolders. Drop a folder here to add it.")
+        hint.setObjectName("PanelHint")
+        hint.setWordWrap(True)
+        self.add_button = QPushButton(icon("folder-add"), "Add folder…")
+        self.add_button.clicked.connect(self.add_dialog)
+        self.remove_button = QPushButton(icon("remove"), "Remove")
+        self.remove_button.clicked.connect(self.remove_selected)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        index_service.foldersChanged.connect(self.set_folders)
+        self.set_folders(index_service.last_folders)
+
+    def set_folders(self, folders) -> None:
+        selected = {i.data(0, Qt.ItemDataRole.UserRole) for i in self.tree.selectedItems()}
+        self.tree.clear()
+        for f in folders:
+            item = QTreeWidgetItem([str(f.path), format_count(f.photos), format_count(f.indexed),
+                                    format_count(f.failed) if f.failed else ""])
+            item.setIcon(0, icon("folder" if f.online else "warning"))
+            if not f.online:
+                item.setToolTip(0, "Offline: missing or unplugged. Its photos are kept.")
+            item.setData(0, Qt.ItemDataRole.UserRole, str(f.path))
+            for col in (1, 2, 3):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.tree.addTopLevelItem(item)
+            item.setSelected(str(f.path) in selected)
+        self._selection()
+
+    def _selection(self) -> None:
+        self.remove_button.setEnabled(bool(self.tree.selectedItems()))
+
+    def add_dialog(self) -> None:
+        start = pictures_folder() or Path.home()
+        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(start))
+        if folder:
+            self.service.add_folder(Path(folder))
+
+    def remove_selected(self, *, confirm: bool = True) -> None:
+        paths = [Path(i.data(0, Qt.ItemDataRole.UserRole)) for i in self.tree.selectedItems()]
+        if not paths:
+            return
+        if confirm:
+            names = "\n".join(str(p) for p in paths)
+            answer = QMessageBox.question(
+                self, "Remove folders",
+                f"Stop searching these folders?\n\n{names}\n\nThe photos themselves are not touched.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        for p in paths:
+            self.service.remove_folder(p)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for u in event.mimeData().urls():
+            if u.isLocalFile() and Path(u.toLocalFile()).is_dir():
+                self.service.add_folder(Path(u.toLocalFile()))
+        event.acceptProposedAction()

@@ -1,0 +1,137 @@
+"""Indexing progress for the status bar: done/total, photos/s, ETA, pause."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from app.resources import icon
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s left"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s left"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min left"
+
+
+def format_count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+class IndexStatus(QWidget):
+    """Signals:
+        pauseToggled(bool): True asks to pause, False to resume.
+        foldersRequested(): the user clicked the library summary.
+    """
+
+    pauseToggled = Signal(bool)
+    foldersRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Library status")
+        self.activity = QLabel()
+        self.activity.setAccessibleName("Indexing progress")
+        self.current = QLabel()
+        self.current.setMaximumWidth(260)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setFixedWidth(180)
+        self.pause_button = QToolButton()
+        self.pause_button.setObjectName("IconButton")
+        self.pause_button.setIconSize(QSize(14, 14))
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._toggled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+        layout.addWidget(self.current)
+        layout.addWidget(self.activity)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.pause_button)
+        self._update_pause_icon(False)
+        self.set_indexing(False)
+
+    def set_summary(self, status: dict) -> None:
+        photos = int(status.get("photos", 0) or 0)
+        indexed = int(status.get("indexed", 0) or 0)
+        failed = int(status.get("failed", 0) or 0)
+        folders = status.get("folders", 0)
+        nfolders = len(folders) if isinstance(folders, (list, tuple)) else int(folders or 0)
+        text = f"{format_count(indexed)} photos indexed"
+        if photos > indexed + failed:
+            text += f" of {format_count(photos)}"
+        text += f" · {nfolders} folder{'s' if nfolders != 1 else ''}"
+        if failed:
+            text += f" · {format_count(failed)} unreadable"
+        model = status.get("model")
+        if model:
+            text += f" · {model}"
+        self.summary.setText(text)
+
+    def set_indexing(self, running: bool) -> None:
+        for w in (self.activity, self.bar, self.pause_button, self.current):
+            w.setVisible(running)
+        if running:
+            self.activity.setText("Scanning folders…")
+            self.bar.setRange(0, 0)
+            self.current.clear()
+        else:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.blockSignals(False)
+            self._update_pause_icon(False)
+
+    def set_progress(self, p) -> None:
+        done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
+        rate = getattr(p, "rate", None)
+        eta = getattr(p, "eta", None)
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        else:
+            self.bar.setRange(0, 0)
+        parts = [f"Indexing {format_count(done)} / {format_count(total)}"]
+        if rate:
+            parts.append(f"{rate:.1f} photos/s")
+        if self.pause_button.isChecked():
+            parts.append("paused")
+        else:
+            e = format_eta(eta)
+            if e:
+                parts.append(e)
+        self.activity.setText(" · ".join(parts))
+        cur = getattr(p, "current", None)
+        if cur:
+            name = os.path.basename(str(cur))
+            self.current.setText(self.current.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 250))
+            self.current.setToolTip(str(cur))
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self._update_pause_icon(paused)
+
+    def _toggled(self, on: bool) -> None:
+        self._update_pause_icon(on)
+        self.pauseToggled.emit(on)
+
+    def _update_pause_icon(self, paused: bool) -> None:
+        self.pause_button.setIcon(icon("play" if paused else "pause"))
+        self.pause_button.setToolTip("Resume indexing" if paused else "Pause indexing")
+
+    def mousePressEvent(self, event) -> None:
+        if self.summary.geometry().contains(event.position().toPoint()):
+            self.foldersRequested.emit()
+        super().mousePressEvent(event)

@@ -1,0 +1,232 @@
+"""The results grid: a virtualised ``QListView`` in icon mode.
+
+Only visible cells are painted, and painting asks the model for a thumbnail,
+which loads in the background (a placeholder shows meanwhile), so 100k
+results scroll smoothly.  The grid emits intent signals; the window connects
+them to the desktop and search services.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction, QColor, QContextMenuEvent, QFont, QKeyEvent, QLinearGradient, QPainter, QPainterPath,
+    QPen, QResizeEvent, QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget,
+)
+
+from app import theme
+from app.models.results_model import ResultsModel
+from app.resources import icon
+
+MIN_CELL, MAX_CELL, DEFAULT_CELL = 120, 360, 196
+GAP = 8
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Paints a rounded, crop-to-fill thumbnail; on hover a caption with the score."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cell = DEFAULT_CELL
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(self.cell, self.cell)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        t = theme.current()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        r = QRectF(option.rect).adjusted(GAP / 2, GAP / 2, -GAP / 2, -GAP / 2)
+        radius = 10.0
+        clip = QPainterPath()
+        clip.addRoundedRect(r, radius, radius)
+        painter.setClipPath(clip)
+        image = index.data(ResultsModel.ThumbnailRole)
+        if image is not None and not image.isNull():
+            # crop to fill the square cell
+            iw, ih = image.width(), image.height()
+            scale = max(r.width() / iw, r.height() / ih)
+            sw, sh = r.width() / scale, r.height() / scale
+            src = QRectF((iw - sw) / 2, (ih - sh) / 2, sw, sh)
+            painter.drawImage(r, image, src)
+        else:
+            painter.fillRect(r, t.color("thumbBg"))
+            failed = bool(index.data(ResultsModel.FailedRole))
+            ic = icon("warning" if failed else "image", t.color("borderStrong"))
+            side = min(36, int(r.width() / 4))
+            ic.paint(painter, QRect(int(r.center().x() - side / 2), int(r.center().y() - side / 2), side, side))
+
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if hovered or selected:
+            band = QRectF(r.x(), r.bottom() - 44, r.width(), 44)
+            grad = QLinearGradient(band.topLeft(), band.bottomLeft())
+            grad.setColorAt(0, QColor(0, 0, 0, 0))
+            grad.setColorAt(1, QColor(0, 0, 0, 170))
+            painter.fillRect(band, grad)
+            painter.setPen(QColor("#ffffff"))
+            font = QFont(option.font)
+            font.setPointSizeF(max(7.5, font.pointSizeF() * 0.9))
+            painter.setFont(font)
+            name = option.fontMetrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "",
+                                                 Qt.TextElideMode.ElideMiddle, int(r.width() - 70))
+            painter.drawText(band.adjusted(9, 0, -8, -7), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, name)
+            self._score_badge(painter, r, index.data(ResultsModel.ScoreRole), font)
+        painter.setClipping(False)
+        if selected:
+            painter.setPen(QPen(t.color("selection"), 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(r.adjusted(1.5, 1.5, -1.5, -1.5), radius - 1, radius - 1)
+        if option.state & QStyle.StateFlag.State_HasFocus and selected:
+            pass  # the selection ring already marks the current cell
+        painter.restore()
+
+    def _score_badge(self, painter: QPainter, r: QRectF, score, font: QFont) -> None:
+        if score is None:
+            return
+        text = f"{float(score):.2f}"
+        fm = painter.fontMetrics()
+        w = fm.horizontalAdvance(text) + 12
+        badge = QRectF(r.right() - w - 7, r.bottom() - 25, w, 19)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 225))
+        painter.drawRoundedRect(badge, 9.5, 9.5)
+        painter.setPen(QColor("#1c2130"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class ResultsGrid(QListView):
+    """Thumbnail grid.
+
+    Signals:
+        openRequested(Path): open in the system viewer (double-click, Enter).
+        previewRequested(int): show the large preview for this row (Space).
+        revealRequested(Path), copyPathsRequested(list), findSimilarRequested(Path),
+        useAsReferenceRequested(Path): context-menu intents.
+    """
+
+    openRequested = Signal(object)
+    previewRequested = Signal(int)
+    revealRequested = Signal(object)
+    copyPathsRequested = Signal(object)
+    findSimilarRequested = Signal(object)
+    useAsReferenceRequested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("ResultsGrid")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.setWrapping(True)
+        self.setSpacing(0)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setMouseTracking(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.setAccessibleName("Results")
+        self.delegate = ThumbnailDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self._target_cell = DEFAULT_CELL
+        self.doubleClicked.connect(lambda idx: self.openRequested.emit(self._path(idx)))
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setViewportMargins(6, 6, 0, 6)
+
+    # ---- geometry: columns fill the width ----------------------------------
+    def set_cell_size(self, px: int) -> None:
+        self._target_cell = max(MIN_CELL, min(MAX_CELL, px))
+        self._relayout()
+
+    def cell_size(self) -> int:
+        return self.delegate.cell
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._relayout()
+        super().resizeEvent(event)
+
+    def _relayout(self) -> None:
+        width = max(1, self.viewport().width() - 1)
+        cols = max(1, round(width / self._target_cell))
+        cell = max(MIN_CELL // 2, width // cols)
+        if cell != self.delegate.cell:
+            self.delegate.cell = cell
+            self.setGridSize(QSize(cell, cell))
+            self.scheduleDelayedItemsLayout()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = 24 if event.angleDelta().y() > 0 else -24
+            self.set_cell_size(self._target_cell + step)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # ---- keys and menu ---------------------------------------------------
+    def _path(self, index: QModelIndex) -> Path:
+        return Path(index.data(ResultsModel.PathRole))
+
+    def selected_paths(self) -> list[Path]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        return [Path(self.model().index(r, 0).data(ResultsModel.PathRole)) for r in rows]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        idx = self.currentIndex()
+        if idx.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.openRequested.emit(self._path(idx))
+            return
+        if idx.isValid() and event.key() == Qt.Key.Key_Space:
+            self.previewRequested.emit(idx.row())
+            return
+        if event.matches(event.StandardKey.Copy) and idx.isValid():
+            self.copyPathsRequested.emit(self.selected_paths() or [self._path(idx)])
+            return
+        super().keyPressEvent(event)
+
+    def build_context_menu(self, index: QModelIndex) -> QMenu:
+        """The menu for ``index`` (separate from ``exec`` so it can be tested)."""
+        path = self._path(index)
+        menu = QMenu(self)
+        def add(name: str, text: str, slot, shortcut: str | None = None) -> QAction:
+            act = menu.addAction(icon(name), text)
+            act.setObjectName(name)
+            if shortcut:
+                act.setShortcut(shortcut)
+                act.setShortcutVisibleInContextMenu(True)
+            act.triggered.connect(slot)
+            return act
+        add("open", "Open", lambda: self.openRequested.emit(path), "Return")
+        add("image", "Preview", lambda: self.previewRequested.emit(index.row()), "Space")
+        add("reveal", "Reveal in folder", lambda: self.revealRequested.emit(path))
+        add("copy", "Copy path", lambda: self.copyPathsRequested.emit(self.selected_paths() or [path]), "Ctrl+C")
+        menu.addSeparator()
+        add("similar", "Find similar", lambda: self.findSimilarRequested.emit(path))
+        add("edit", "Use as reference for edit", lambda: self.useAsReferenceRequested.emit(path))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.indexAt(event.pos())
+        if not index.isValid():
+            return
+        if not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        menu = self.build_context_menu(index)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.viewport().update()
+        return super().viewportEvent(event)

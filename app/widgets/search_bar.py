@@ -1,0 +1,121 @@
+"""The search field and the mode switch."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from app import theme
+from app.resources import icon
+
+TYPING_DELAY_MS = 300
+
+
+class Mode(str, Enum):
+    TEXT = "text"
+    IMAGE = "image"
+    SKETCH = "sketch"
+    EDIT = "edit"
+
+    @property
+    def label(self) -> str:
+        return {"text": "Text", "image": "Image", "sketch": "Sketch", "edit": "Image + edit"}[self.value]
+
+    @property
+    def icon_name(self) -> str:
+        return {"text": "text", "image": "image", "sketch": "sketch", "edit": "edit"}[self.value]
+
+    @property
+    def placeholder(self) -> str:
+        return {
+            "text": "Describe a photo: “dog on a beach at sunset”   (-word excludes)",
+            "image": "Optional: words to avoid, like -people",
+            "sketch": "Optional words to go with the sketch: “red car”",
+            "edit": "Describe the change: “at night”, “in snow”, “with a boat”",
+        }[self.value]
+
+
+class SearchBar(QLineEdit):
+    """Query text.  Enter searches at once; typing searches after a pause.
+
+    Signals:
+        search(str): run a search with this text now.
+    """
+
+    search = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("SearchBar")
+        self.setClearButtonEnabled(True)
+        self.setAccessibleName("Search")
+        self.addAction(icon("search", theme.current().color("muted")), QLineEdit.ActionPosition.LeadingPosition)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(TYPING_DELAY_MS)
+        self._timer.timeout.connect(self._fire)
+        self.textEdited.connect(lambda _t: self._timer.start())
+        self.returnPressed.connect(self._fire)
+        # the clear button emits textChanged (not textEdited)
+        self.textChanged.connect(lambda t: (not t and self._timer.start()))
+
+    def _fire(self) -> None:
+        self._timer.stop()
+        self.search.emit(self.text().strip())
+
+    def set_delay(self, ms: int) -> None:
+        self._timer.setInterval(ms)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class ModeSwitch(QWidget):
+    """A segmented control: Text | Image | Sketch | Image + edit.
+
+    Signals:
+        modeChanged(Mode)
+    """
+
+    modeChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("ModeSwitch")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.buttons: dict[Mode, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(3, 3, 3, 3)
+        layout.setSpacing(2)
+        for i, mode in enumerate(Mode):
+            b = QToolButton(self)
+            b.setText(mode.label)
+            b.setIcon(icon(mode.icon_name, theme.current().color("muted"), checked_color="#ffffff"))
+            b.setIconSize(QSize(16, 16))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setCheckable(True)
+            b.setToolTip(f"{mode.label} search (Alt+{i + 1})")
+            b.setShortcut(f"Alt+{i + 1}")
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            self._group.addButton(b)
+            self.buttons[mode] = b
+            layout.addWidget(b)
+            b.toggled.connect(lambda on, m=mode: on and self.modeChanged.emit(m))
+        self.buttons[Mode.TEXT].setChecked(True)
+
+    def mode(self) -> Mode:
+        for mode, b in self.buttons.items():
+            if b.isChecked():
+                return mode
+        return Mode.TEXT
+
+    def set_mode(self, mode: Mode) -> None:
+        self.buttons[Mode(mode)].setChecked(True)
