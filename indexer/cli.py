@@ -189,8 +189,17 @@ def _open(args, *, readonly: bool = False):
     return Library.open(args.library, readonly=readonly, model=getattr(args, "model", None))
 
 
+def _library_exists(args) -> bool:
+    from .library import CATALOG_FILE
+
+    return ((args.library or paths.default_library_dir()).expanduser() / CATALOG_FILE).exists()
+
+
 def _open_for_search(args):
-    """Writable when free (so a rebuilt index is saved), else read-only beside the writer."""
+    """Writable when free (so a rebuilt index is saved), else read-only beside the writer.
+    Never creates a library: a missing one is an error."""
+    if not _library_exists(args):
+        return _open(args, readonly=True)  # raises "no Photoseek library at ..."
     try:
         return _open(args)
     except LibraryLocked:
@@ -296,8 +305,13 @@ def cmd_search(args) -> int:
 
 
 def cmd_status(args) -> int:
-    with _open_for_search(args) as lib:
-        status = lib.status()
+    if _library_exists(args):
+        with _open_for_search(args) as lib:
+            status = lib.status()
+    else:  # nothing indexed yet: report an empty library without creating one
+        lib_dir = (args.library or paths.default_library_dir()).expanduser().absolute()
+        status = {"photos": 0, "indexed": 0, "pending": 0, "failed": 0, "folders": 0, "model": None,
+                  "offline_folders": [], "library": str(lib_dir)}
     if args.json:
         _print_json(status)
     else:
@@ -354,7 +368,7 @@ def cmd_models(args) -> int:
         installed = {b.name: b for b in registry.installed_models(models_dir)}
         broken = registry.broken_models(models_dir)
         current = None
-        if args.library is not None or (paths.default_library_dir() / "catalog.sqlite").exists():
+        if _library_exists(args):
             try:
                 with _open_for_search(args) as lib:
                     current = lib.bundle().name
