@@ -298,7 +298,7 @@ def _fetch(url: str, part: Path, f: RemoteFile, progress: _Progress, headers: di
                     else:
                         logger.info("resuming %s at byte %d", f.path, have)
                 with open(part, mode) as out:
-                    for chunk in response.iter_bytes(_CHUNK):
+                    for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
                         if not chunk:
                             continue
                         out.write(chunk)

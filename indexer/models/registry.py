@@ -318,9 +318,12 @@ def import_bundle(src: Path, models_dir: Path, *, name: str | None = None, force
     tmp = staging_dir(models_dir, f"import-{name}")
     try:
         target = tmp / "bundle"
-        shutil.copytree(src, target, ignore=lambda d, names: [n for n in names if _ignored(n)])
-        ModelBundle.load(target)  # the copy must load, not just the source
-        install_dir(target, dest, replace=force)
+        try:
+            shutil.copytree(src, target, ignore=lambda d, names: [n for n in names if _ignored(n)])
+            ModelBundle.load(target)  # the copy must load, not just the source
+            install_dir(target, dest, replace=force)
+        except OSError as e:
+            raise ModelError(f"cannot copy the model bundle {src} into {models_dir}: {e}") from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.info("imported model %s from %s into %s", name, src, dest)

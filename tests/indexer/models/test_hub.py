@@ -13,7 +13,8 @@ huggingface_hub uses for a model repository:
   ``X-Linked-Etag``, as the hub does.  ``Range: bytes=N-`` answers 206 with
   ``Content-Range``.
 - Faults per file: ``cut-once`` (the first transfer drops the connection
-  halfway), ``cut-always``, ``corrupt`` (right length, wrong bytes).
+  halfway), ``cut-always`` (every transfer drops at the middle of the file,
+  so retries make no progress), ``corrupt`` (right length, wrong bytes).
 
 ``HF_ENDPOINT`` points huggingface_hub at it.
 """
@@ -223,7 +224,11 @@ class FakeHub:
             h.send_header(k, v)
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
-        h.wfile.write(body[: max(1, len(body) // 2)] if start == 0 else body[: max(1, len(body) // 4)])
+        if fault == "cut-once":
+            sent = body[: len(body) // 2]
+        else:  # cut-always: the connection always drops at the middle of the file
+            sent = data[start : max(start, len(data) // 2)]
+        h.wfile.write(sent)
         h.wfile.flush()
         h.close_connection = True
         try:
@@ -251,10 +256,19 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch, bundle_dir: Path):
         server.close()
 
 
-def _same_tree(a: Path, b: Path) -> None:
-    files_a = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
-    for rel in files_a:
-        assert (b / rel).read_bytes() == (a / rel).read_bytes(), rel
+def _bundle_files(root: Path) -> list[str]:
+    """The files of a bundle directory that a download fetches (config.json, visual/*, textual/*)."""
+    return sorted(
+        rel for rel in (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if hub.wanted_file(rel)
+    )
+
+
+def _same_tree(src: Path, installed: Path) -> None:
+    wanted = _bundle_files(src)
+    assert {"config.json", "visual/model.onnx", "textual/model.onnx", "textual/tokenizer.json"} <= set(wanted)
+    assert _bundle_files(installed) == wanted
+    for rel in wanted:
+        assert (installed / rel).read_bytes() == (src / rel).read_bytes(), rel
 
 
 def test_full_download_installs_a_verified_bundle(tmp_path: Path, fake_hub: FakeHub, bundle_dir: Path) -> None:
@@ -270,7 +284,7 @@ def test_full_download_installs_a_verified_bundle(tmp_path: Path, fake_hub: Fake
     assert not (bundle.path / "README.md").exists()
     assert fake_hub.file_requests("visual/fp16/model.armnn") == []
     # Progress ends at the total of the files fetched, never goes past it.
-    expected_total = sum(p.stat().st_size for p in bundle_dir.rglob("*") if p.is_file())
+    expected_total = sum((bundle_dir / rel).stat().st_size for rel in _bundle_files(bundle_dir))
     assert seen[-1] == (expected_total, expected_total)
     assert all(done <= total for done, total in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -302,16 +316,17 @@ def test_interrupted_transfer_resumes_with_a_range_request(
 
 
 def test_cancelled_download_keeps_its_bytes_and_resumes_on_the_next_run(
-    tmp_path: Path, fake_hub: FakeHub, bundle_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_hub: FakeHub, bundle_dir: Path
 ) -> None:
-    monkeypatch.setattr(hub, "_CHUNK", 64 * 1024)
     models = tmp_path / "models"
-    big = "visual/model.onnx"
-    size = (bundle_dir / big).stat().st_size
+    files = _bundle_files(bundle_dir)  # the order the download fetches them in
+    sizes = {rel: (bundle_dir / rel).stat().st_size for rel in files}
+    big = max(files, key=sizes.__getitem__)
+    halfway = sum(sizes[rel] for rel in files[: files.index(big)]) + sizes[big] // 2
     token = CancelToken()
 
     def cancel_midway(done: int, total: int) -> None:
-        if done >= total // 2:
+        if done >= halfway:
             token.cancel()
 
     with pytest.raises(Cancelled, match="run it again"):
@@ -322,10 +337,12 @@ def test_cancelled_download_keeps_its_bytes_and_resumes_on_the_next_run(
     seen: list[tuple[int, int]] = []
     bundle = hub.download_model(NAME, models, progress=lambda d, t: seen.append((d, t)))
     gets = fake_hub.file_requests(big)
-    assert "range" in gets[-1]
-    assert 0 < int(gets[-1]["range"][6:-1]) < size
-    assert seen[0][0] > 0  # the bytes kept from the first run count as done
+    assert len(gets) == 2
+    resumed_at = int(re.fullmatch(r"bytes=(\d+)-", gets[-1]["range"]).group(1))
+    assert 0 < resumed_at < sizes[big]
+    assert seen[0][0] >= halfway - sum(sizes[rel] for rel in files[: files.index(big)])  # kept bytes count as done
     _same_tree(bundle_dir, bundle.path)
+    assert [p.name for p in models.iterdir()] == [NAME]
 
 
 def test_corrupt_download_is_refused(tmp_path: Path, fake_hub: FakeHub) -> None:
