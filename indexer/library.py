@@ -268,21 +268,21 @@ class Library:
             self.catalog.register_model(encoder.model_id, source, encoder.dim)
 
     def _serving_model_name(self) -> str | None:
-        """The model whose vectors answer searches: the configured one once it covers the library,
-        else (while a switch re-embeds in the background) the model with the most vectors."""
-        with_vectors = self.catalog.models_with_vectors()
+        """The model whose vectors answer searches: the configured one once it covers the library;
+        meanwhile (a model switch re-embedding in the background) the model with the most vectors."""
         try:
-            active = self.bundle().name
+            active: str | None = self.bundle().name
         except ModelError:
             active = None
-        if active and (active not in with_vectors and not with_vectors):
+        if active is not None and self.catalog.counts(active)["pending"] == 0:
             return active
-        if active is None:
-            return max(with_vectors, key=with_vectors.get) if with_vectors else None
-        if self.catalog.counts(active)["pending"] == 0 or not with_vectors:
+        with_vectors = self.catalog.models_with_vectors()
+        if not with_vectors:
             return active
-        best = max(with_vectors, key=with_vectors.get)
-        return best if with_vectors[best] > with_vectors.get(active, 0) else active
+        best = max(with_vectors, key=lambda name: (with_vectors[name], name == active))
+        if active is not None and with_vectors.get(active, 0) >= with_vectors[best]:
+            return active
+        return best
 
     def _searching_encoder(self, ref: str | None) -> Encoder:
         if ref is not None or self._model_override:
