@@ -89,8 +89,8 @@ class PreprocessConfig:
                 size_hw = (int(size[0]), int(size[1]))
             else:
                 raise ModelError(f"preprocess size must be an integer or [height, width], not {size!r}")
-            mean = _triple(data.get("mean"), OPENAI_MEAN)
-            std = _triple(data.get("std"), OPENAI_STD)
+            mean = _triple(data.get("mean"), OPENAI_MEAN, "mean")
+            std = _triple(data.get("std"), OPENAI_STD, "std")
             interpolation = str(data.get("interpolation") or "bicubic").lower()
             if interpolation == "random":  # open_clip: random means bicubic at inference
                 interpolation = "bicubic"
@@ -121,7 +121,7 @@ class PreprocessConfig:
         }
 
 
-def _triple(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
+def _triple(value: Any, default: tuple[float, float, float], key: str) -> tuple[float, float, float]:
     if value is None:
         return default
     if isinstance(value, (int, float)):
@@ -130,7 +130,7 @@ def _triple(value: Any, default: tuple[float, float, float]) -> tuple[float, flo
     if len(values) == 1:
         values = values * 3
     if len(values) != 3:
-        raise ValueError(f"expected three channel values, got {len(values)}")
+        raise ValueError(f"{key} needs three channel values, not {len(values)}")
     return (values[0], values[1], values[2])
 
 

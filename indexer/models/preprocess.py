@@ -104,20 +104,26 @@ def decode_image(
 
 
 def load_rgb(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Decode ``source`` at full resolution into an upright RGB image."""
+    """Decode ``source`` at full resolution into a new upright RGB image."""
     label = _label(source)
     try:
         if isinstance(source, Image.Image):
-            image = source
-            _check_size(image, max_pixels)
-            return to_rgb(_first_frame(image), _orientation(image))
+            return _full_rgb(source, max_pixels)
         with _open(source) as image:
-            _check_size(image, max_pixels)
-            return to_rgb(_first_frame(image), _orientation(image))
+            return _full_rgb(image, max_pixels)
     except UnreadableImage:
         raise
     except Exception as exc:
         raise UnreadableImage(label, _reason(exc)) from exc
+
+
+def _full_rgb(image: Image.Image, max_pixels: int) -> Image.Image:
+    orientation = _orientation(image)
+    frame = _first_frame(image)
+    _check_size(frame, max_pixels)
+    frame.load()
+    rgb = to_rgb(frame, orientation)
+    return rgb.copy() if rgb is frame else rgb  # never hand out the (soon closed) file's image
 
 
 def model_input(image: Image.Image, cfg: PreprocessConfig) -> np.ndarray:

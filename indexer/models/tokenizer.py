@@ -17,6 +17,7 @@ tokenizer that Immich ships (start/end tokens spelled ``<|startoftext|>``).
 from __future__ import annotations
 
 import html
+import html.entities
 import logging
 import re
 import unicodedata
@@ -70,6 +71,34 @@ _CONTROL_CHARS: dict[int, None] = {
 }
 
 
+def _html_entities() -> dict[str, str]:
+    """ftfy's table: HTML5 entities ending in ';', plus all-caps forms of the
+    lower-case ones where that is unambiguous (&EACUTE; -> É)."""
+    entities = {}
+    for name, char in html.entities.html5.items():
+        if name.endswith(";"):
+            entities["&" + name] = char
+            if name == name.lower():
+                upper = "&" + name.upper()
+                if html.unescape(upper) == upper:
+                    entities[upper] = char.upper()
+    return entities
+
+
+_HTML_ENTITIES = _html_entities()
+_HTML_ENTITY_RE = re.compile(r"&#?[0-9A-Za-z]{1,24};")
+
+
+def _unescape_entity(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text in _HTML_ENTITIES:
+        return _HTML_ENTITIES[text]
+    if text.startswith("&#"):
+        unescaped = html.unescape(text)
+        return text if ";" in unescaped else unescaped
+    return text
+
+
 def _c1_to_windows_1252(match: re.Match[str]) -> str:
     char = match.group(0)
     try:
@@ -89,7 +118,7 @@ def _fix_text(text: str) -> str:
     while True:
         before = text
         if unescape:
-            text = html.unescape(text) if "&" in text else text
+            text = _HTML_ENTITY_RE.sub(_unescape_entity, text)
         text = _C1_RE.sub(_c1_to_windows_1252, text)
         text = text.translate(_LIGATURES)
         text = text.translate(_WIDTH_MAP)
