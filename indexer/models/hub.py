@@ -66,6 +66,9 @@ _OTHER_RUNTIMES = (".armnn", ".rknn")
 #: transfer attempts per file without any new byte arriving, and the pause before each retry
 MAX_ATTEMPTS = 5
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+_RETRY_STATUS = (408, 429, 500, 502, 503, 504)
+#: at most one progress report per this many seconds (plus the first and the last)
+PROGRESS_INTERVAL = 0.1
 #: seconds to wait for the hub's metadata and for each read of a transfer
 METADATA_TIMEOUT = 20.0
 READ_TIMEOUT = 60.0
@@ -207,6 +210,7 @@ class _Progress:
         self.done = 0
         self.cancel = cancel
         self.name = name
+        self._last = float("-inf")
 
     def check(self) -> None:
         if self.cancel is None:
@@ -220,7 +224,11 @@ class _Progress:
 
     def add(self, n: int) -> None:
         self.done += n
-        if self.callback is not None:
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if n < 0 or self.done >= self.total or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
             self.callback(self.done, max(self.total, self.done))
 
 
@@ -258,6 +266,7 @@ def _content_range_start(value: str | None) -> int | None:
 def _fetch(url: str, part: Path, f: RemoteFile, progress: _Progress, headers: dict[str, str]) -> None:
     """Stream ``url`` into ``part``, resuming from its current length; retry dropped connections."""
     import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
     from huggingface_hub.utils import get_session, hf_raise_for_status
 
     stalls = 0
@@ -313,7 +322,11 @@ def _fetch(url: str, part: Path, f: RemoteFile, progress: _Progress, headers: di
             raise httpx2.RemoteProtocolError(
                 f"connection closed after {part.stat().st_size} of {f.size} bytes"
             )
-        except (httpx2.TransportError, httpx2.RemoteProtocolError) as e:
+        except (httpx2.TransportError, HfHubHTTPError) as e:
+            if isinstance(e, HfHubHTTPError) and (
+                e.response is None or e.response.status_code not in _RETRY_STATUS
+            ):
+                raise  # 404, 401, ...: retrying will not help
             if got_bytes:
                 stalls = 0  # progress was made: the retry budget is per stall, not per file
             stalls += 1

@@ -14,7 +14,8 @@ huggingface_hub uses for a model repository:
   ``Content-Range``.
 - Faults per file: ``cut-once`` (the first transfer drops the connection
   halfway), ``cut-always`` (every transfer drops at the middle of the file,
-  so retries make no progress), ``corrupt`` (right length, wrong bytes).
+  so retries make no progress), ``corrupt`` (right length, wrong bytes),
+  ``busy-once`` (the first transfer answers 503).
 
 ``HF_ENDPOINT`` points huggingface_hub at it.
 """
@@ -193,6 +194,8 @@ class FakeHub:
             if not head:
                 self._transfers[file_path] = n + 1
         fault = self.faults.get(file_path)
+        if fault == "busy-once" and n == 0 and not head:
+            return self._error(h, 503, "ServiceUnavailable", head)
         if fault == "corrupt":
             data = bytes(b ^ 0x5A for b in data)
         etag = hashlib.sha256(data).hexdigest() if _is_lfs(file_path) else _git_sha1(data)
@@ -250,6 +253,7 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch, bundle_dir: Path):
     monkeypatch.setenv("HF_ENDPOINT", server.url)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(hub, "RETRY_DELAYS", (0.05,) * 5)
+    monkeypatch.setattr(hub, "PROGRESS_INTERVAL", 0.0)  # every chunk reported: cancel points are exact
     try:
         yield server
     finally:
@@ -313,6 +317,13 @@ def test_interrupted_transfer_resumes_with_a_range_request(
     resumed_at = int(re.fullmatch(r"bytes=(\d+)-", gets[1]["range"]).group(1))
     assert 0 < resumed_at < size
     assert (bundle.path / "visual" / "model.onnx").read_bytes() == (bundle_dir / "visual" / "model.onnx").read_bytes()
+
+
+def test_a_busy_server_is_retried(tmp_path: Path, fake_hub: FakeHub, bundle_dir: Path) -> None:
+    fake_hub.faults["textual/tokenizer.json"] = "busy-once"
+    bundle = hub.download_model(NAME, tmp_path / "models")
+    assert len(fake_hub.file_requests("textual/tokenizer.json")) == 2
+    _same_tree(bundle_dir, bundle.path)
 
 
 def test_cancelled_download_keeps_its_bytes_and_resumes_on_the_next_run(
