@@ -93,6 +93,7 @@ def walk(folder: FolderRow, excluder: Excluder) -> Iterator[FileEntry]:
     """Every image file under ``folder``; follows symlinks once, never loops, never yields a file twice."""
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
+    linked: list[tuple[Path, os.stat_result]] = []  # symlinked files: yielded last, unless the real file is here too
     stack = [folder.path]
     while stack:
         directory = stack.pop()
@@ -129,9 +130,17 @@ def walk(folder: FolderRow, excluder: Excluder) -> Iterator[FileEntry]:
                 continue  # dangling symlink or vanished file
             if not stat.S_ISREG(fst.st_mode):
                 continue
+            if entry.is_symlink():
+                linked.append((path, fst))
+                continue
             fkey = (fst.st_dev, fst.st_ino)
             if fkey in seen_files:
-                continue
+                continue  # a hard link to a file already found
+            seen_files.add(fkey)
+            yield FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns)
+    for path, fst in linked:
+        fkey = (fst.st_dev, fst.st_ino)
+        if fkey not in seen_files:
             seen_files.add(fkey)
             yield FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns)
 

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from indexer.watcher import ChangeQueue, start_observer
+
+
+def test_burst_becomes_few_batches_without_duplicates():
+    queue = ChangeQueue(debounce=0.2, max_wait=2.0)
+    for i in range(1000):
+        queue.add(f"/photos/img_{i}.jpg")
+        if i % 100 == 0:
+            queue.add(f"/photos/img_{i}.jpg")  # repeated events for one file coalesce
+    assert queue.take(0.05) == []  # still settling
+    batch = queue.take(2.0)
+    assert len(batch) == 1000 and len(set(batch)) == 1000
+
+
+def test_editor_save_dance_is_one_change():
+    queue = ChangeQueue(debounce=0.2)
+    for p in ["/p/.photo.jpg.swp", "/p/photo.jpg~", "/p/.photo.jpg.swp", "/p/photo.jpg", "/p/photo.jpg~"]:
+        queue.add(p)
+    batch = queue.take(1.0)
+    assert Path("/p/photo.jpg") in batch
+    assert queue.take(0.3) == []
+
+
+def test_max_wait_releases_a_never_ending_stream():
+    queue = ChangeQueue(debounce=0.5, max_wait=0.6)
+    stop = threading.Event()
+
+    def feed():
+        i = 0
+        while not stop.is_set():
+            queue.add(f"/p/{i}.jpg")
+            i += 1
+            time.sleep(0.02)
+
+    t = threading.Thread(target=feed)
+    t.start()
+    try:
+        started = time.monotonic()
+        batch = queue.take(3.0)
+        assert batch and time.monotonic() - started < 1.5
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_observer_reports_real_file_events(tmp_path):
+    queue = ChangeQueue(debounce=0.2)
+    observer = start_observer([tmp_path], queue)
+    try:
+        (tmp_path / "new.jpg").write_bytes(b"x")
+        deadline = time.monotonic() + 5
+        batch: list[Path] = []
+        while time.monotonic() < deadline and tmp_path / "new.jpg" not in batch:
+            batch += queue.take(0.5)
+        assert tmp_path / "new.jpg" in batch
+    finally:
+        observer.stop()
+        observer.join(5)
+
+
+def test_polling_fallback_works(tmp_path):
+    queue = ChangeQueue(debounce=0.2)
+    observer = start_observer([tmp_path], queue, polling=True)
+    try:
+        time.sleep(0.3)
+        (tmp_path / "polled.jpg").write_bytes(b"x")
+        deadline = time.monotonic() + 8
+        batch: list[Path] = []
+        while time.monotonic() < deadline and tmp_path / "polled.jpg" not in batch:
+            batch += queue.take(0.5)
+        assert tmp_path / "polled.jpg" in batch
+    finally:
+        observer.stop()
+        observer.join(5)
