@@ -127,3 +127,13 @@ def test_without_onnx_the_error_says_what_to_install(
     with pytest.raises(ModelError, match=r"pip install 'photoseek\[export\]'"):
         quantize_visual(fp32_bundle, tmp_path / "models")
     assert not (tmp_path / "models").exists()
+
+
+def test_immich_style_bundle_quantises(tmp_path: Path) -> None:
+    # Downloaded models are Immich-style: static batch 1, outputs normalised in the graph.
+    immich = ModelBundle.load(tiny_bundle(tmp_path / "src", immich_style=True))
+    assert immich.visual.static_batch == 1
+    int8 = quantize_visual(immich, tmp_path / "models")
+    assert int8.visual.static_batch == 1
+    cos, centred, top1 = _agreement(immich, int8, n=8)
+    assert cos.min() > 0.999 and centred.mean() > 0.95 and top1 == 1.0
