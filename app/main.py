@@ -101,6 +101,31 @@ class CrashHandler(QObject):
         self._box = box
 
 
+# -- start-up check: can Photoseek write its library and models folders? ---------
+
+
+def confirm_writable_folders(library_dir: Path | None = None, parent=None) -> bool:
+    """Before the main window: when the library or models folder cannot be written,
+    say why in a dialog.  Returns False when the user chooses to quit."""
+    problems = paths.writable_problems(library_dir)
+    if not problems:
+        return True
+    for problem in problems:
+        logger.error("%s", problem)
+    box = QMessageBox(QMessageBox.Icon.Warning, "Photoseek cannot write its folders",
+                      "\n\n".join(problems), parent=parent)
+    box.setInformativeText(
+        "Photoseek keeps its catalog, thumbnails and settings in the library folder and downloaded "
+        "models in the models folder. Without them it cannot index photos or install a model; it can "
+        "only search a library that already exists.")
+    quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("Continue Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(quit_button)
+    box.setEscapeButton(quit_button)
+    box.exec()
+    return box.clickedButton() is not quit_button
+
+
 def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the desktop app on ``library_dir`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir)."""
     started = time.perf_counter()
@@ -116,6 +141,8 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     ThemeManager(app, force=os.environ.get("PHOTOSEEK_THEME") or None).apply()
     crash = CrashHandler(log_path, app)
     crash.install()
+    if not confirm_writable_folders(library_dir):
+        return 1
 
     from app.application import PhotoseekApp   # after the QApplication: widgets need it
 

@@ -465,6 +465,26 @@ COMMANDS = {
 }
 
 
+def _folders_written(args, command: str) -> tuple[bool, bool]:
+    """(library, models): which of the user's folders ``command`` writes to."""
+    if command in ("index", "watch", "rebuild"):
+        return True, False
+    if command == "folders":
+        return args.folders_command != "list", False
+    if command == "models":
+        action = args.models_command
+        return action == "use", action in ("download", "import", "quantize")
+    return False, False  # search, status, failures, list: read only; gui checks for itself
+
+
+def _check_writable(args, command: str) -> list[str]:
+    """Problems that would stop ``command`` writing its library or models folder."""
+    library, models = _folders_written(args, command)
+    if not (library or models):
+        return []
+    return paths.writable_problems(args.library, library=library, models=models)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -472,6 +492,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command != "gui":
         lib_dir = (args.library or paths.default_library_dir()).expanduser()
         _configure_logging(args.verbose, lib_dir)
+        problems = _check_writable(args, command)
+        if problems:
+            for problem in problems:
+                sys.stderr.write(f"photoseek: error: {problem}\n")
+            return 1
     try:
         return COMMANDS[command](args)
     except UsageError as exc:
