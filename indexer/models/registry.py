@@ -133,7 +133,7 @@ def scan_models(models_dir: Path) -> list[ModelEntry]:
         try:
             bundle = ModelBundle.load(path)
         except ModelError as e:
-            logger.warning("model %s in %s is unusable: %s", path.name, path, e)
+            logger.info("model %s in %s is unusable: %s", path.name, path, e)
             entries.append(ModelEntry(path.name, path, None, str(e)))
         else:
             entries.append(ModelEntry(path.name, path, bundle, None))
