@@ -37,7 +37,7 @@ class PhotoseekApp(QObject):
 
     def __init__(self, library_dir: Path | None = None, *, ui_settings: QSettings | None = None,
                  models_dir: Path | None = None, first_run: bool = True, watch: bool = True,
-                 parent: QObject | None = None):
+                 desktop=None, parent: QObject | None = None):
         super().__init__(parent)
         self.library_dir = Path(library_dir).expanduser() if library_dir else paths.default_library_dir()
         self.models_dir = Path(models_dir) if models_dir else paths.models_dir()
@@ -47,7 +47,7 @@ class PhotoseekApp(QObject):
         self.search = SearchService(self)
         self.window = MainWindow(index_service=self.index, search_service=self.search,
                                  ui_settings=ui_settings or QSettings("photoseek", "photoseek"),
-                                 default_weight=DEFAULT_EDIT_WEIGHT)
+                                 default_weight=DEFAULT_EDIT_WEIGHT, desktop=desktop)
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.folders_dialog: FoldersDialog | None = None

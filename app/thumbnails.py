@@ -42,7 +42,7 @@ def read_thumbnail(path: str | Path, max_px: int = THUMB_PX) -> QImage:
     reader.setAutoTransform(True)
     size = reader.size()
     if size.isValid():
-        if max(size.width(), size.height()) > max_px:
+        if min(size.width(), size.height()) > max_px:   # never upscale
             # decode at the size that *covers* a square cell (the grid crops to fill)
             target = size.scaled(QSize(max_px, max_px), Qt.AspectRatioMode.KeepAspectRatioByExpanding)
             reader.setScaledSize(target)

@@ -236,9 +236,9 @@ class _IndexWorker(_ThreadWorker):
                     if pending is not None:
                         self.progress.emit(pending)
                         pending = None
-                    self.activeChanged.emit(busy)
                     if not busy:
-                        self._publish()
+                        self._publish()       # counts first, so "idle" arrives with fresh status
+                    self.activeChanged.emit(busy)
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy:
                     self.progress.emit(progress)
@@ -256,18 +256,23 @@ class _IndexWorker(_ThreadWorker):
                 close()               # run the generator's cleanup here, on this thread
             if pending is not None:
                 self.progress.emit(pending)
+            status, folders = lib.status(), lib.folders()
+            self.foldersChanged.emit(folders)
+            self.statusChanged.emit(status)
             if active:
                 self.activeChanged.emit(False)
-            self.runFinished.emit(cancelled or token.cancelled, lib.status())
-            self.foldersChanged.emit(lib.folders())
+            self.runFinished.emit(cancelled or token.cancelled, status)
 
     def op_close(self, _arg: object) -> None:
-        if self.library is not None:
-            try:
-                self.library.close()
-            finally:
-                self.library = None
-        self.closed.emit()
+        try:
+            if self.library is not None:
+                try:
+                    self.library.close()
+                finally:
+                    self.library = None
+        finally:
+            self.closed.emit()
+            QThread.currentThread().quit()   # after the queued requests before this one
 
 
 class IndexService(QObject):
@@ -397,9 +402,8 @@ class IndexService(QObject):
         if self._closing:
             return True
         self._interrupt()
-        self._post("close")
+        self._post("close")              # runs after what is queued, then ends the thread
         self._closing = True
-        self._thread.quit()
         ok = self._thread.wait(timeout_ms)
         if not ok:
             logger.error("the indexing thread did not stop within %d ms", timeout_ms)
@@ -507,6 +511,12 @@ class _SearchWorker(_ThreadWorker):
         if self.library is not None:
             self.info.emit(self.library.status(), self.library.folders())
 
+    def op_quit(self, _arg: object) -> None:
+        try:
+            self.op_close(None)
+        finally:
+            QThread.currentThread().quit()
+
     def op_close(self, _arg: object) -> None:
         lib, self.library = self.library, None
         if lib is None:
@@ -592,9 +602,8 @@ class SearchService(QObject):
         if self._closing:
             return True
         self._latest.set(-1)            # queued searches are skipped
-        self._post("close")
+        self._post("quit")               # closes this thread's connection, then ends the thread
         self._closing = True
-        self._thread.quit()
         ok = self._thread.wait(timeout_ms)
         if not ok:
             logger.error("the search thread did not stop within %d ms", timeout_ms)
