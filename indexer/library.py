@@ -203,7 +203,7 @@ class Library:
         for row in self.catalog.folders():
             if row.path == folder:
                 ids = self.catalog.remove_folder(row.id)
-                self._drop_vectors(ids)
+                self._sync_vectors()
                 self.thumbnails.remove(ids)
                 return len(ids)
         raise UsageError(f"{folder} is not one of the library's folders")
@@ -354,11 +354,11 @@ class Library:
         index.save(self.path / "vectors")
         self.catalog.prune_tombstones(model, index.checkpoint)
 
-    def _drop_vectors(self, ids: list[int]) -> None:
+    def _sync_vectors(self) -> None:
+        """Bring every loaded vector index up to the catalog (after scans and folder removals)."""
         with self._state_lock:
             for index in self._vectors.values():
-                index.remove(ids)
-                index.checkpoint = self.catalog.checkpoint(index.model)
+                self._catch_up(index)
 
     def rebuild(self) -> int:
         """Rebuild the current model's vector index from the stored vectors. Returns its size."""
@@ -424,14 +424,11 @@ class Library:
         return result
 
     def _apply_scan(self, result: ScanResult) -> None:
+        if result.removed_ids or result.reused_ids:
+            self._sync_vectors()
         if result.removed_ids:
-            self._drop_vectors(result.removed_ids)
-            deleted = set(result.removed_ids)
-            self.thumbnails.remove([i for i in deleted if self.catalog.photos_by_id([i]) == {}])
-        if result.reused_ids:
-            with self._state_lock:
-                for index in self._vectors.values():
-                    self._catch_up(index)
+            known = self.catalog.photos_by_id(result.removed_ids)
+            self.thumbnails.remove([i for i in result.removed_ids if i not in known])
 
     def index(
         self, folders: list[Path | str] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None

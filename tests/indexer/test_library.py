@@ -169,14 +169,17 @@ def test_copy_reuses_vector_and_delete_removes(small_lib):
     lib, photos, paths = small_lib
     copy = photos / "copy_of_3.jpg"
     shutil.copy2(paths[3], copy)
+    paths[8].unlink()  # a deletion in the same scan as the copy
     _drain(lib.index())
     assert lib.last_decoded == 0
-    assert lib.status()["indexed"] == 13
+    assert lib.status()["indexed"] == 12
+    found = [h.path for h in lib.search(Query(text="anything", limit=50))]
+    assert copy in found and paths[8] not in found
     paths[3].unlink()
     _drain(lib.index())
     hits = lib.search(Query(text="anything", limit=50))
     assert paths[3] not in [h.path for h in hits] and copy in [h.path for h in hits]
-    assert lib.status()["photos"] == 12
+    assert lib.status()["photos"] == 11
 
 
 def test_changed_file_is_reembedded(small_lib):
