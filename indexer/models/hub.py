@@ -146,7 +146,7 @@ def _translate(err: BaseException, repo_id: str, endpoint: str) -> DownloadError
     if isinstance(err, RevisionNotFoundError):
         return DownloadError(f"the model repository {repo_id} has no such revision")
     if isinstance(err, (httpx2.ConnectError, httpx2.TimeoutException, httpx2.ProxyError)):
-        return DownloadError(f"{OFFLINE_MESSAGE} {endpoint}: {err or type(err).__name__}")
+        return DownloadError(f"{OFFLINE_MESSAGE}: could not connect to {endpoint} ({err or type(err).__name__})")
     if isinstance(err, HfHubHTTPError):
         status = err.response.status_code if err.response is not None else "?"
         return DownloadError(f"the model hub refused the download of {repo_id} (HTTP {status})")
