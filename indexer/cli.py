@@ -16,11 +16,14 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, paths
 from .cancel import CancelToken
 from .errors import IndexerError, LibraryLocked, UsageError
-from .pipeline import Progress
+
+if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    from .pipeline import Progress
 
 logger = logging.getLogger("indexer.cli")
 

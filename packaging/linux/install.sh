@@ -59,7 +59,10 @@ refresh_caches() {
 if [ "$uninstall" = 1 ]; then
     if [ -f "$manifest" ]; then
         while IFS= read -r f; do
-            [ -n "$f" ] && rm -f "$f"
+            [ -n "$f" ] || continue
+            rm -f "$f"
+            # tidy the folders we created, only when nothing else is left in them
+            rmdir "$(dirname "$f")" 2>/dev/null && rmdir "$(dirname "$(dirname "$f")")" 2>/dev/null || true
         done < "$manifest"
     else  # installed by an older script: remove what this one would have installed
         rm -f "$apps_dir/$APP.desktop"
