@@ -127,6 +127,8 @@ def quantize_visual(
     if dest.exists() and not force:
         raise ModelError(f"a model named {name} already exists in {models_dir}; remove it or choose another name")
 
+    if (src / "visual" / QUANT_INFO_FILE).exists():
+        raise ModelError(f"the image tower of {bundle.name} is already quantised")
     src_model = src / "visual" / "model.onnx"
     external = external_data_files(src_model)
     skip_visual = {"model.onnx", *external}
@@ -136,15 +138,18 @@ def quantize_visual(
     try:
         out = tmp / "bundle"
         # Everything except the fp32 image tower, its weights, and the download record.
-        shutil.copytree(
-            src,
-            out,
-            ignore=lambda d, names: [
-                n
-                for n in names
-                if (Path(d) == src / "visual" and n in skip_visual) or (Path(d) == src and n in _NOT_COPIED)
-            ],
-        )
+        try:
+            shutil.copytree(
+                src,
+                out,
+                ignore=lambda d, names: [
+                    n
+                    for n in names
+                    if (Path(d) == src / "visual" and n in skip_visual) or (Path(d) == src and n in _NOT_COPIED)
+                ],
+            )
+        except OSError as e:
+            raise ModelError(f"cannot copy {bundle.name} into {models_dir}: {e}") from e
         fp32_bytes = sum((src / "visual" / rel).stat().st_size for rel in skip_visual)
         started = time.perf_counter()
         try:
@@ -180,7 +185,10 @@ def quantize_visual(
             ModelBundle.load(out)
         except ModelError as e:
             raise ModelError(f"the quantised copy of {bundle.name} does not load: {e}") from e
-        install_dir(out, dest, replace=force)
+        try:
+            install_dir(out, dest, replace=force)
+        except OSError as e:
+            raise ModelError(f"cannot install {name} in {models_dir}: {e}") from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.info(

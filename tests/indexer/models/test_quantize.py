@@ -94,6 +94,8 @@ def test_existing_name_is_refused_unless_forced(tmp_path: Path, fp32_bundle: Mod
     assert [p.name for p in models.iterdir()] == ["small"]
     with pytest.raises(ModelError, match="cannot be a model name"):
         quantize_visual(fp32_bundle, models, name="../x")
+    with pytest.raises(ModelError, match="already quantised"):
+        quantize_visual(again, models)
 
 
 def test_external_data_is_read_and_not_copied(tmp_path: Path, fp32_bundle: ModelBundle) -> None:
