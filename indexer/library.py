@@ -83,6 +83,7 @@ class Library:
         self._vectors: dict[str, VectorIndex] = {}
         self._state_lock = threading.RLock()
         self._stats: dict[str, GalleryStatsCache] = {}
+        self._bundles: dict[str, tuple[ModelBundle, int | None]] = {}
         self.settings = Settings.load(path) if path.exists() else Settings()
         self.thumbnails = ThumbnailStore(path / "thumbnails")
         self.last_decoded = 0  # photos decoded by the last index run (tests, summaries)
@@ -237,7 +238,15 @@ class Library:
         )
 
     def bundle(self, ref: str | None = None) -> ModelBundle:
-        return resolve_model(ref or self.model_ref(), paths.models_dir())
+        # Loading a bundle parses tokenizer.json (MBs of JSON, GIL held): status(), folders() and
+        # every search ask for it, so keep it while the bundle's config.json is unchanged.
+        ref = ref or self.model_ref()
+        cached = self._bundles.get(ref)
+        if cached is not None and cached[1] == _bundle_stamp(cached[0].path):
+            return cached[0]
+        bundle = resolve_model(ref, paths.models_dir())
+        self._bundles[ref] = (bundle, _bundle_stamp(bundle.path))
+        return bundle
 
     def encoder(self, ref: str | None = None) -> Encoder:
         bundle = self.bundle(ref)
@@ -526,3 +535,10 @@ class Library:
         chosen = rng.choice(len(ids), size=min(n, len(ids)), replace=False)
         _, vecs = self.catalog.vectors(model, [ids[i] for i in sorted(chosen)])
         return vecs
+
+
+def _bundle_stamp(path: Path) -> int | None:
+    try:
+        return (Path(path) / "config.json").stat().st_mtime_ns
+    except OSError:
+        return None
