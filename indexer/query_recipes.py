@@ -157,9 +157,12 @@ def edge_map(rgb: np.ndarray) -> np.ndarray:
 def composed_scores(X: np.ndarray, v: np.ndarray, t: np.ndarray, *, recipe: Recipe = DEFAULT_EDIT_RECIPE,
                     a: float = DEFAULT_EDIT_WEIGHT, mu_image: np.ndarray | None = None,
                     mu_text: np.ndarray | None = None, reference: np.ndarray | None = None) -> np.ndarray:
-    """Scores of candidates ``X`` for an image + edit query with the named recipe."""
+    """Scores of candidates ``X`` (N, d) for image + edit queries with the named recipe.
+
+    ``v``, ``t``: (d,) -> scores (N,); (k, d) -> scores (k, N).
+    """
     if recipe == "weighted_sum":
-        return np.asarray(X, np.float32) @ weighted_sum(v, t, a).T
+        return weighted_sum(v, t, a) @ np.asarray(X, np.float32).T
     if recipe == "harris":
         if mu_image is None or mu_text is None:
             raise ValueError("harris fusion needs mu_image and mu_text")
