@@ -37,7 +37,6 @@ from indexer.errors import Cancelled, DownloadError, ModelError
 from indexer.models import hub
 from indexer.models.bundle import ModelBundle
 from indexer.models.registry import installed_models
-from tests.support.bundles import tiny_bundle
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 REPO = "immich-app/Tiny-Test__model"
@@ -245,9 +244,25 @@ class FakeHub:
             pass
 
 
-@pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_bundle(tmp_path_factory.mktemp("src"))
+@pytest.fixture()
+def bundle_dir(tiny_bundle: Path) -> Path:
+    """The session's tiny exported bundle (tests/conftest.py); only read here."""
+    return tiny_bundle
+
+
+@pytest.fixture(autouse=True)
+def hub_online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo the test environment's HF_HUB_OFFLINE=1 for these tests.
+
+    huggingface_hub reads HF_HUB_OFFLINE once, at import; when it was first
+    imported with the variable set (tests/conftest.py sets it for every test)
+    its HTTP session refuses every request, so reset its flag too.
+    """
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
 
 
 @pytest.fixture()
@@ -256,7 +271,6 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch, bundle_dir: Path):
     # An Immich repo also holds files for other runtimes, which a download must skip.
     server.add_bundle(REPO, bundle_dir, extra={"visual/fp16/model.armnn": b"armnn" * 100, "README.md": b"# tiny\n"})
     monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(hub, "RETRY_DELAYS", (0.05,) * 5)
     monkeypatch.setattr(hub, "PROGRESS_INTERVAL", 0.0)  # every chunk reported: cancel points are exact
     try:
@@ -401,7 +415,6 @@ def test_offline_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     with pytest.raises(DownloadError, match=re.escape("cannot reach the model hub (offline?)")):
         hub.download_model(NAME, tmp_path / "models")
     assert not (tmp_path / "models" / NAME).exists()

@@ -16,7 +16,7 @@ from indexer.errors import ModelError
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.models.quantize import QUANT_INFO_FILE, external_data_files, quantize_visual
-from tests.support.bundles import tiny_bundle
+from tests.support.bundles import tiny_bundle as export_tiny_bundle
 
 
 def sample_pixels(n: int, size: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -45,9 +45,10 @@ def _agreement(fp32: ModelBundle, int8: ModelBundle, n: int = 32) -> tuple[np.nd
     return cos, centred, top1
 
 
-@pytest.fixture(scope="module")
-def fp32_bundle(tmp_path_factory: pytest.TempPathFactory) -> ModelBundle:
-    return ModelBundle.load(tiny_bundle(tmp_path_factory.mktemp("src")))
+@pytest.fixture()
+def fp32_bundle(tiny_bundle: Path) -> ModelBundle:
+    """The session's tiny bundle (tests/conftest.py); quantising only reads it."""
+    return ModelBundle.load(tiny_bundle)
 
 
 def test_int8_copy_loads_and_agrees_with_fp32(tmp_path: Path, fp32_bundle: ModelBundle) -> None:
@@ -133,7 +134,7 @@ def test_without_onnx_the_error_says_what_to_install(
 
 def test_immich_style_bundle_quantises(tmp_path: Path) -> None:
     # Downloaded models are Immich-style: static batch 1, outputs normalised in the graph.
-    immich = ModelBundle.load(tiny_bundle(tmp_path / "src", immich_style=True))
+    immich = ModelBundle.load(export_tiny_bundle(tmp_path / "src", immich_style=True))
     assert immich.visual.static_batch == 1
     int8 = quantize_visual(immich, tmp_path / "models")
     assert int8.visual.static_batch == 1

@@ -20,12 +20,14 @@ from indexer.models.registry import (
     resolve_model,
     scan_models,
 )
-from tests.support.bundles import tiny_bundle
 
 
 @pytest.fixture(scope="module")
-def src_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_bundle(tmp_path_factory.mktemp("src"), name="tiny")
+def src_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_bundle: Path) -> Path:
+    """A private copy named ``tiny`` of the session's tiny bundle (tests/conftest.py)."""
+    src = tmp_path_factory.mktemp("src") / "tiny"
+    shutil.copytree(tiny_bundle, src)
+    return src
 
 
 @pytest.fixture(scope="module")
