@@ -134,10 +134,13 @@ class Encoder:
     def tokenizer(self) -> ClipTokenizer:
         with self._lock:
             if self._tokenizer is None:
+                text_cfg = self.bundle.config.get("text_cfg") or {}
+                clean = (text_cfg.get("tokenizer_kwargs") or {}).get("clean")
                 self._tokenizer = ClipTokenizer(
                     self.bundle.tokenizer_file,
                     self.bundle.context_length,
                     self.bundle.tokenizer_config,
+                    clean=clean,
                 )
             return self._tokenizer
 

@@ -20,6 +20,7 @@ import html
 import html.entities
 import logging
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,25 @@ def clean_text(text: str) -> str:
     return " ".join(text.split()).strip().lower()
 
 
+def clean_whitespace(text: str) -> str:
+    """open_clip's ``_clean_whitespace``: basic_clean and whitespace_clean, case kept."""
+    text = html.unescape(html.unescape(_fix_text(text))).strip()
+    return " ".join(text.split()).strip()
+
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def clean_canonicalize(text: str) -> str:
+    """open_clip's ``_clean_canonicalize`` (SigLIP): also drops punctuation and lower-cases."""
+    text = html.unescape(html.unescape(_fix_text(text))).strip()
+    text = text.replace("_", " ").translate(_PUNCTUATION).lower()
+    return " ".join(text.split()).strip()
+
+
+CLEANERS = {"lower": clean_text, "whitespace": clean_whitespace, "canonicalize": clean_canonicalize}
+
+
 # --- the tokenizer ------------------------------------------------------------------
 
 
@@ -161,10 +181,21 @@ class TokenBatch:
 
 
 class ClipTokenizer:
-    """Turns strings into padded CLIP token ids like open_clip's tokenizer."""
+    """Turns strings into padded token ids like open_clip's tokenizer.
+
+    With a CLIP vocabulary (start and end tokens present) this is open_clip's
+    SimpleTokenizer: clean, BPE, ``[start, ..., end]``, pad with ``pad_id``
+    (0 unless tokenizer_config names a pad token), truncate keeping the end
+    token.  Other vocabularies (SigLIP, multilingual models) fall back to the
+    tokenizer file's own post-processor for special tokens, truncated to the
+    context length and padded with their pad token.
+
+    ``clean`` is open_clip's text cleaning: "lower" (CLIP), "whitespace", or
+    "canonicalize" (SigLIP: also drops punctuation).
+    """
 
     def __init__(self, tokenizer_file: str | Path, context_length: int = 77,
-                 tokenizer_config: dict[str, Any] | None = None):
+                 tokenizer_config: dict[str, Any] | None = None, *, clean: str | None = None):
         from tokenizers import Tokenizer  # the runtime dependency; imported with the model
 
         if context_length < 2:
@@ -173,27 +204,35 @@ class ClipTokenizer:
             self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         except Exception as exc:  # tokenizers raises plain Exception subclasses
             raise ModelError(f"cannot load tokenizer {tokenizer_file}: {exc}") from exc
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
         self.context_length = context_length
         config = tokenizer_config or {}
-        self.start_id = self._special_id(config.get("bos_token"), START_TOKENS, "start")
-        self.end_id = self._special_id(config.get("eos_token"), END_TOKENS, "end")
-        pad_token = _token_text(config.get("pad_token"))
-        pad_id = self._tokenizer.token_to_id(pad_token) if pad_token else None
+        self.start_id = self._special_id(config.get("bos_token"), START_TOKENS)
+        self.end_id = self._special_id(config.get("eos_token"), END_TOKENS)
+        self.clip_style = self.start_id is not None and self.end_id is not None
+        self.clean = clean or ("lower" if self.clip_style else "whitespace")
+        if self.clean not in CLEANERS:
+            raise ModelError(f"unknown text cleaning {self.clean!r} (expected one of {', '.join(CLEANERS)})")
+        self._clean = CLEANERS[self.clean]
+        pad_id = self._special_id(config.get("pad_token"), () if self.clip_style else ("<pad>", "[PAD]"))
         self.pad_id = 0 if pad_id is None else pad_id
+        self._tokenizer.no_padding()
+        if self.clip_style:
+            self._tokenizer.no_truncation()
+        else:
+            self._tokenizer.enable_truncation(max_length=context_length)
+            logger.info("tokenizer %s has no CLIP start/end tokens; using its own post-processor", tokenizer_file)
 
-    def _special_id(self, configured: Any, candidates: Sequence[str], role: str) -> int:
-        names = [name for name in (_token_text(configured), *candidates) if name]
-        for name in names:
-            token_id = self._tokenizer.token_to_id(name)
-            if token_id is not None:
-                return token_id
-        raise ModelError(f"tokenizer has no {role}-of-text token (looked for {', '.join(names)})")
+    def _special_id(self, configured: Any, candidates: Sequence[str]) -> int | None:
+        for name in (_token_text(configured), *candidates):
+            if name:
+                token_id = self._tokenizer.token_to_id(name)
+                if token_id is not None:
+                    return token_id
+        return None
 
     def encode(self, text: str) -> list[int]:
-        """BPE ids of the cleaned text, without start/end tokens."""
-        cleaned = clean_text(text)
+        """Token ids of the cleaned text, without start/end tokens (CLIP vocabularies)."""
+        cleaned = self._clean(text)
         if not cleaned:
             return []
         return list(self._tokenizer.encode(cleaned, add_special_tokens=False).ids)
@@ -204,13 +243,18 @@ class ClipTokenizer:
         n, ctx = len(texts), self.context_length
         ids = np.full((n, ctx), self.pad_id, dtype=np.int64)
         lengths = np.zeros(n, dtype=np.int64)
-        cleaned = [clean_text(t) for t in texts]
-        encoded = self._tokenizer.encode_batch(cleaned, add_special_tokens=False) if n else []
+        cleaned = [self._clean(t) for t in texts]
+        if not n:
+            return TokenBatch(ids=ids, lengths=lengths)
+        encoded = self._tokenizer.encode_batch(cleaned, add_special_tokens=not self.clip_style)
         for row, (text, enc) in enumerate(zip(cleaned, encoded)):
-            tokens = [self.start_id, *(enc.ids if text else ()), self.end_id]
-            if len(tokens) > ctx:
-                tokens = tokens[:ctx]
-                tokens[-1] = self.end_id
+            if self.clip_style:
+                tokens = [self.start_id, *(enc.ids if text else ()), self.end_id]
+                if len(tokens) > ctx:
+                    tokens = tokens[:ctx]
+                    tokens[-1] = self.end_id
+            else:
+                tokens = list(enc.ids)[:ctx]
             ids[row, : len(tokens)] = tokens
             lengths[row] = len(tokens)
         return TokenBatch(ids=ids, lengths=lengths)

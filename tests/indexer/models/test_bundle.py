@@ -13,7 +13,6 @@ from indexer.errors import ModelError
 from indexer.models.bundle import ModelBundle, PreprocessConfig
 from indexer.models.encoder import Encoder
 from indexer.models.onnx_graph import read_signature
-from tests.support.fixtures import model_bundles_dir, tiny_bundle_path, tiny_immich_bundle_path  # noqa: F401
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

@@ -12,12 +12,6 @@ from indexer.errors import ModelError, UnreadableImage
 from indexer.models import encoder as encoder_module
 from indexer.models.encoder import Encoder, l2_normalize, resolve_providers
 from tests.support.bundles import tiny_model
-from tests.support.fixtures import (  # noqa: F401
-    model_bundles_dir,
-    tiny_bundle_path,
-    tiny_encoder,
-    tiny_immich_bundle_path,
-)
 from tests.support.images import photo, rgba_photo, write_jpeg
 
 TEXTS = ["a photo of a cat", "", "sunset over the sea " * 30, "東京 🌅", "dog"]

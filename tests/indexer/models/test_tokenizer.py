@@ -138,10 +138,34 @@ def test_broken_tokenizer_file_is_a_model_error(tmp_path):
         ClipTokenizer(bad, 77)
 
 
-def test_tokenizer_without_special_tokens_is_a_model_error(tmp_path):
-    from tokenizers import Tokenizer, models
+def test_non_clip_vocabulary_uses_its_own_post_processor(tmp_path):
+    """SigLIP-like: no start token, '</s>' appended by the tokenizer, '<pad>' padding."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
 
+    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2, "a": 3, "photo": 4, "of": 5, "cat": 6, "dog": 7}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
     path = tmp_path / "tokenizer.json"
-    Tokenizer(models.BPE(vocab={"a": 0, "b": 1}, merges=[])).save(str(path))
-    with pytest.raises(ModelError, match="start-of-text"):
-        ClipTokenizer(path, 77)
+    tok.save(str(path))
+    ours = ClipTokenizer(path, 6, {"pad_token": "<pad>", "eos_token": "</s>"}, clean="canonicalize")
+    assert not ours.clip_style and ours.pad_id == 0
+    batch = ours(["A photo, of a CAT!", "dog dog dog dog dog dog dog dog", ""])
+    assert batch.ids.tolist() == [[3, 4, 5, 3, 6, 1], [7, 7, 7, 7, 7, 1], [1, 0, 0, 0, 0, 0]]
+    assert batch.lengths.tolist() == [6, 6, 1]
+
+
+def test_other_cleanings_match_open_clip():
+    from open_clip.tokenizer import _clean_canonicalize, _clean_whitespace
+
+    from indexer.models.tokenizer import clean_canonicalize, clean_whitespace
+
+    for text in corpus(n_random=40):
+        assert clean_whitespace(text) == _clean_whitespace(text), repr(text)
+        assert clean_canonicalize(text) == _clean_canonicalize(text), repr(text)
+
+
+def test_unknown_cleaning_is_a_model_error(tokenizer_files):
+    path, cfg = tokenizer_files["open_clip"]
+    with pytest.raises(ModelError, match="unknown text cleaning"):
+        ClipTokenizer(path, 77, cfg, clean="shout")
