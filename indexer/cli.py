@@ -519,8 +519,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
+        if _disk_full(exc):
+            sys.stderr.write(
+                f"photoseek: error: the disk is full ({exc}); free some space and run the command again "
+                "(everything indexed so far is kept)\n"
+            )
+            return 1
         sys.stderr.write(f"photoseek: error: {type(exc).__name__}: {exc}\n")
         return 1
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC from a file write, or SQLite's SQLITE_FULL ("database or disk is full")."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == 13 or "disk is full" in str(exc)
+    )
 
 
 if __name__ == "__main__":
