@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self._library = None
         self._has_folders = False
         self._preview: PreviewDialog | None = None
+        self._shown_mode: Mode | None = None
+        self._mode_texts: dict[Mode, str] = {}
 
         # ---- model and controller ----
         self.thumbnails = ThumbnailLoader(self)
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.results_label = QLabel()
         self.results_label.setObjectName("ResultsHeader")
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setObjectName("PlainSlider")
         self.size_slider.setRange(MIN_CELL, MAX_CELL)
         self.size_slider.setFixedWidth(120)
         self.size_slider.setToolTip("Thumbnail size (Ctrl+wheel)")
@@ -280,6 +283,13 @@ class MainWindow(QMainWindow):
         if self.mode_switch.mode() != mode:
             self.mode_switch.set_mode(mode)     # re-enters through modeChanged
             return
+        # each mode keeps its own words: a text query, sketch words, edit words, "-word" terms
+        if self._shown_mode is not None and self._shown_mode != mode:
+            self._mode_texts[self._shown_mode] = self.search_bar.text()
+            text = self._mode_texts.get(mode, "")
+            self.search_bar.setText(text)
+            self.controller.state.text = text.strip()
+        self._shown_mode = mode
         self.search_bar.setPlaceholderText(mode.placeholder)
         self.side.setVisible(mode != Mode.TEXT)
         panel = {Mode.IMAGE: self.image_panel, Mode.SKETCH: self.sketch_panel, Mode.EDIT: self.edit_panel}.get(mode)

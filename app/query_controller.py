@@ -60,7 +60,8 @@ def build_query(state: QueryState) -> Query | None:
     if state.mode == Mode.IMAGE:
         if state.image_ref is None:
             return None
-        return Query(image=state.image_ref.query_image(), text=words, **common)
+        # only "-word" terms apply here; words that change the photo belong to Image + edit
+        return Query(image=state.image_ref.query_image(), **common)
     if state.mode == Mode.SKETCH:
         if state.sketch is None:
             return None

@@ -68,13 +68,18 @@ def icon(name: str, color: QColor | str | None = None, *, checked_color: QColor 
 
     base = QColor(color) if color is not None else theme.current().color("text")
     disabled = theme.current().color("muted")
+    on = QColor(checked_color).name() if checked_color is not None else None
+    return _icon(name, base.name(), disabled.name(), on)
+
+
+@functools.lru_cache(maxsize=512)
+def _icon(name: str, base: str, disabled: str, on: str | None) -> QIcon:
     result = QIcon()
     for size in (16, 20, 24, 32):
         for ratio in (1.0, 2.0):
-            result.addPixmap(_svg_pixmap(name, base.name(), size, ratio), QIcon.Mode.Normal, QIcon.State.Off)
-            result.addPixmap(_svg_pixmap(name, disabled.name(), size, ratio), QIcon.Mode.Disabled, QIcon.State.Off)
-            if checked_color is not None:
-                on = QColor(checked_color).name()
+            result.addPixmap(_svg_pixmap(name, base, size, ratio), QIcon.Mode.Normal, QIcon.State.Off)
+            result.addPixmap(_svg_pixmap(name, disabled, size, ratio), QIcon.Mode.Disabled, QIcon.State.Off)
+            if on is not None:
                 result.addPixmap(_svg_pixmap(name, on, size, ratio), QIcon.Mode.Normal, QIcon.State.On)
     return result
 

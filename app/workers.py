@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import sys
 import threading
 import time
 import traceback
@@ -148,6 +150,29 @@ class _ThreadWorker(QObject):
         raise NotImplementedError
 
 
+BACKGROUND_NICE = 5
+
+
+def lower_thread_priority() -> None:
+    """Run the calling thread (and the threads it starts later: decode pool, ONNX Runtime)
+    below the GUI thread, so painting and typing get the CPU first.
+
+    Linux schedules threads individually: ``setpriority`` on the thread id
+    nices only this thread, and new threads inherit it.  Elsewhere Qt's
+    thread priority does the same job.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), BACKGROUND_NICE))
+            return
+        except OSError as exc:
+            logger.debug("could not lower the indexing thread's priority: %s", exc)
+    thread = QThread.currentThread()
+    if thread is not None:
+        thread.setPriority(QThread.Priority.LowPriority)
+
+
 def _start_thread(worker: QObject, name: str, parent: QObject) -> QThread:
     thread = QThread(parent)
     thread.setObjectName(name)
@@ -195,6 +220,7 @@ class _IndexWorker(_ThreadWorker):
         self.statusChanged.emit(lib.status())
 
     def op_open(self, _arg: object) -> None:
+        lower_thread_priority()
         self.library = self._open_library()
         self.opened.emit(self.library, self.library.status())
         self.foldersChanged.emit(self.library.folders())

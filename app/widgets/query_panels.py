@@ -43,8 +43,9 @@ class ImagePanel(QWidget):
         layout.addWidget(_title("Search by photo"))
         layout.addWidget(_hint("Drop a photo anywhere on the window, paste one, or right-click "
                                "a result and choose Find similar."))
-        layout.addWidget(self.chip, 1)
+        layout.addWidget(self.chip)
         layout.addWidget(_hint("Words with a minus in the search bar (-people) push results away."))
+        layout.addStretch(1)
 
 
 class BlendSlider(QWidget):
@@ -60,6 +61,7 @@ class BlendSlider(QWidget):
         super().__init__(parent)
         self.default_weight = default_weight
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("BlendSlider")
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setPageStep(10)
         self.slider.setAccessibleName("Balance between the photo and the words")
@@ -84,8 +86,6 @@ class BlendSlider(QWidget):
         labels.setContentsMargins(0, 0, 0, 0)
         labels.addWidget(left)
         labels.addStretch(1)
-        labels.addWidget(self.value_label)
-        labels.addStretch(1)
         labels.addWidget(right)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +109,7 @@ class BlendSlider(QWidget):
 
     def _update_label(self) -> None:
         w = self.weight()
-        self.value_label.setText(f"PHOTO {round((1 - w) * 100)}% · WORDS {round(w * 100)}%")
+        self.value_label.setText(f"PHOTO {round((1 - w) * 100)} · WORDS {round(w * 100)}")
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.reset()
@@ -134,16 +134,21 @@ class EditPanel(QWidget):
         self.blend.weightChanged.connect(self.weightChanged)
         section = QLabel("BALANCE")
         section.setObjectName("SectionLabel")
+        head = QHBoxLayout()
+        head.addWidget(section)
+        head.addStretch(1)
+        head.addWidget(self.blend.value_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(_title("Photo + words"))
         layout.addWidget(_hint("Start from a photo and describe the change in the search bar: "
                                "“at night”, “in winter”, “with a dog”."))
-        layout.addWidget(self.chip, 1)
-        layout.addSpacing(4)
-        layout.addWidget(section)
+        layout.addWidget(self.chip)
+        layout.addSpacing(8)
+        layout.addLayout(head)
         layout.addWidget(self.blend)
+        layout.addStretch(1)
 
     def weight(self) -> float:
         return self.blend.weight()

@@ -103,11 +103,19 @@ class _Preview(QWidget):
         super().__init__(parent)
         self.image: QImage | None = None
         self.has_ref = False
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setMinimumSize(120, 110)
 
     def sizeHint(self) -> QSize:
-        return QSize(260, 200)
+        return QSize(280, self.heightForWidth(280))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(110, int(width * 0.75))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)

@@ -8,12 +8,13 @@ them to the desktop and search services.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QAction, QColor, QContextMenuEvent, QFont, QKeyEvent, QLinearGradient, QPainter, QPainterPath,
-    QPen, QResizeEvent, QWheelEvent,
+    QAction, QColor, QContextMenuEvent, QFont, QImage, QKeyEvent, QLinearGradient, QPainter, QPainterPath,
+    QPen, QPixmap, QResizeEvent, QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget,
@@ -25,6 +26,9 @@ from app.resources import icon
 
 MIN_CELL, MAX_CELL, DEFAULT_CELL = 120, 360, 196
 GAP = 8
+SCROLLBAR_RESERVE = 14
+RADIUS = 10.0
+TILE_CACHE = 600
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -33,6 +37,37 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.cell = DEFAULT_CELL
+        self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()
+
+    def _tile(self, key: str, image: QImage, size, ratio: float) -> QPixmap:
+        """The thumbnail cropped to fill ``size``, with rounded corners, scaled once and cached
+        (painting is then a plain blit: scrolling and repaints stay cheap)."""
+        w, h = max(1, round(size.width() * ratio)), max(1, round(size.height() * ratio))
+        cache_key = (key, image.cacheKey(), w, h)
+        tile = self._tiles.get(cache_key)
+        if tile is not None:
+            self._tiles.move_to_end(cache_key)
+            return tile
+        iw, ih = image.width(), image.height()
+        scale = max(w / iw, h / ih)
+        sw, sh = w / scale, h / scale
+        src = QRectF((iw - sw) / 2, (ih - sh) / 2, sw, sh)
+        out = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        out.fill(Qt.GlobalColor.transparent)
+        p = QPainter(out)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, w, h), RADIUS * ratio, RADIUS * ratio)
+        p.setClipPath(path)
+        p.drawImage(QRectF(0, 0, w, h), image, src)
+        p.end()
+        tile = QPixmap.fromImage(out)
+        tile.setDevicePixelRatio(ratio)
+        self._tiles[cache_key] = tile
+        while len(self._tiles) > TILE_CACHE:
+            self._tiles.popitem(last=False)
+        return tile
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(self.cell, self.cell)
@@ -41,30 +76,27 @@ class ThumbnailDelegate(QStyledItemDelegate):
         t = theme.current()
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         r = QRectF(option.rect).adjusted(GAP / 2, GAP / 2, -GAP / 2, -GAP / 2)
-        radius = 10.0
-        clip = QPainterPath()
-        clip.addRoundedRect(r, radius, radius)
-        painter.setClipPath(clip)
+        radius = RADIUS
         image = index.data(ResultsModel.ThumbnailRole)
         if image is not None and not image.isNull():
-            # crop to fill the square cell
-            iw, ih = image.width(), image.height()
-            scale = max(r.width() / iw, r.height() / ih)
-            sw, sh = r.width() / scale, r.height() / scale
-            src = QRectF((iw - sw) / 2, (ih - sh) / 2, sw, sh)
-            painter.drawImage(r, image, src)
+            ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+            painter.drawPixmap(r.topLeft(), self._tile(index.data(ResultsModel.PathRole), image, r.size(), ratio))
         else:
-            painter.fillRect(r, t.color("thumbBg"))
+            path = QPainterPath()
+            path.addRoundedRect(r, radius, radius)
+            painter.fillPath(path, t.color("thumbBg"))
             failed = bool(index.data(ResultsModel.FailedRole))
             ic = icon("warning" if failed else "image", t.color("borderStrong"))
             side = min(36, int(r.width() / 4))
             ic.paint(painter, QRect(int(r.center().x() - side / 2), int(r.center().y() - side / 2), side, side))
+        clip = QPainterPath()
+        clip.addRoundedRect(r, radius, radius)
 
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if hovered or selected:
+            painter.setClipPath(clip)
             band = QRectF(r.x(), r.bottom() - 44, r.width(), 44)
             grad = QLinearGradient(band.topLeft(), band.bottomLeft())
             grad.setColorAt(0, QColor(0, 0, 0, 0))
@@ -83,8 +115,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setPen(QPen(t.color("selection"), 3))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(r.adjusted(1.5, 1.5, -1.5, -1.5), radius - 1, radius - 1)
-        if option.state & QStyle.StateFlag.State_HasFocus and selected:
-            pass  # the selection ring already marks the current cell
         painter.restore()
 
     def _score_badge(self, painter: QPainter, r: QRectF, score, font: QFont) -> None:
@@ -154,11 +184,19 @@ class ResultsGrid(QListView):
         return self.delegate.cell
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._relayout()
         super().resizeEvent(event)
+        self._relayout()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._relayout()
 
     def _relayout(self) -> None:
-        width = max(1, self.viewport().width() - 1)
+        # room for the columns: the widget minus frame, margins and a scroll bar (reserved even
+        # when it is hidden, so columns do not jump when results start to scroll)
+        m = self.viewportMargins()
+        width = self.width() - 2 * self.frameWidth() - m.left() - m.right() - SCROLLBAR_RESERVE
+        width = max(1, width)
         cols = max(1, round(width / self._target_cell))
         cell = max(MIN_CELL // 2, width // cols)
         if cell != self.delegate.cell:
@@ -225,8 +263,3 @@ class ResultsGrid(QListView):
         menu = self.build_context_menu(index)
         menu.exec(event.globalPos())
         menu.deleteLater()
-
-    def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave:
-            self.viewport().update()
-        return super().viewportEvent(event)

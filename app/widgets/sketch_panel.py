@@ -65,6 +65,7 @@ class SketchPanel(QWidget):
         self.canvas.strokesChanged.connect(self._update_buttons)
 
         self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setObjectName("PlainSlider")
         self.width_slider.setRange(2, 24)
         self.width_slider.setValue(int(self.canvas.pen_width))
         self.width_slider.setToolTip("Pen width")
@@ -108,9 +109,11 @@ class SketchPanel(QWidget):
         layout.setSpacing(8)
         layout.addWidget(title)
         layout.addWidget(hint)
-        layout.addWidget(self.canvas, 1)
+        layout.addSpacing(2)
+        layout.addWidget(self.canvas)
         layout.addLayout(tools)
         layout.addLayout(color_row)
+        layout.addStretch(1)
 
         for keys, slot in (("Ctrl+Z", self.canvas.undo), ("P", lambda: self.pen_button.setChecked(True)),
                            ("E", lambda: self.eraser_button.setChecked(True))):

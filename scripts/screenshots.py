@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Screenshots of the real Photoseek window, one per search mode.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py --model BUNDLE_DIR
+
+Generates a folder of photo-like scenes (tests/quality/world.py: shapes of
+every colour on skies, grass, water, wood and sand, by day and at night),
+indexes it with the real ``Library`` and the given model bundle, starts the
+real app (``PhotoseekApp``) on that library and drives it like a user:
+a text query, a dropped photo, a sketch drawn with the mouse, and a photo
+plus edit words with the blend slider.  PNGs go to ``docs/screenshots/``.
+
+Without ``--model`` a tiny random-weight CLIP is exported with the test
+helpers (the window is real, the ranking is not meaningful); a model trained
+on the generated world (``python -m tests.quality.train --out DIR``) or a
+real CLIP gives meaningful results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+logger = logging.getLogger("screenshots")
+
+
+# ---------------------------------------------------------------- waiting without blocking
+def settle(ms: int) -> None:
+    """Let the event loop run for ``ms`` (the app keeps working meanwhile)."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(signal, timeout_ms: int = 60000) -> tuple:
+    loop = QEventLoop()
+    got: list = []
+    def done(*args):
+        got.append(args)
+        loop.quit()
+    signal.connect(done)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    signal.disconnect(done)
+    if not got:
+        raise TimeoutError(f"no {signal} within {timeout_ms} ms")
+    return got[0]
+
+
+def wait_until(predicate, timeout_ms: int = 30000, step_ms: int = 50) -> None:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        settle(step_ms)
+
+
+# ---------------------------------------------------------------- the library
+def make_photos(folder: Path, n: int, side: int) -> list:
+    from tests.quality import world
+
+    scenes = world.sample_scenes(2024, n, heldout=None)
+    # a few albums, like a real Pictures folder
+    albums = ["Holidays", "Garden", "Lake", "Workshop"]
+    per = math.ceil(n / len(albums))
+    rows = []
+    for i, album in enumerate(albums):
+        chunk = scenes[i * per:(i + 1) * per]
+        rows += world.write_photos(chunk, folder / album, side=side, prefix=album.lower())
+    return rows
+
+
+def build_library(work: Path, model: Path, photos: Path) -> Path:
+    from indexer.library import Library
+
+    lib_dir = work / "library"
+    lib = Library.open(lib_dir)
+    try:
+        lib.use_model(str(model))
+        for p in lib.index([photos]):
+            if p.phase == "done":
+                logger.info("indexed %d photos", p.done)
+    finally:
+        lib.close()
+    return lib_dir
+
+
+# ---------------------------------------------------------------- driving the window
+def draw(canvas, strokes: list[list[tuple[float, float]]]) -> None:
+    """Mouse strokes on the sketch canvas; points in 0..1 canvas coordinates."""
+    side = min(canvas.width(), canvas.height())
+    ox, oy = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+    to = lambda p: QPoint(int(ox + p[0] * side), int(oy + p[1] * side))  # noqa: E731
+    for stroke in strokes:
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to(stroke[0]))
+        for a, b in zip(stroke, stroke[1:]):
+            for t in (0.25, 0.5, 0.75, 1.0):       # smooth lines: intermediate moves
+                QTest.mouseMove(canvas, to((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to(stroke[-1]))
+
+
+def star(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
+    pts = []
+    for k in range(11):
+        ang = -math.pi / 2 + k * math.pi / 5
+        rad = r if k % 2 == 0 else r * 0.42
+        pts.append((cx + rad * math.cos(ang), cy + rad * math.sin(ang)))
+    return pts
+
+
+def search_and_wait(w, text: str | None = None) -> None:
+    if text is not None:
+        w.search_bar.setText(text)
+        QTest.keyClick(w.search_bar, Qt.Key.Key_Return)
+    wait_for(w.controller.resultsChanged)
+    wait_thumbnails(w)
+
+
+def wait_thumbnails(w) -> None:
+    settle(300)
+    wait_until(lambda: w.thumbnails.pending() == 0, 30000)
+    settle(400)
+
+
+def hover(w, row: int) -> None:
+    rect = w.grid.visualRect(w.results.index(row))
+    QTest.mouseMove(w.grid.viewport(), rect.center())
+    settle(250)
+
+
+def shoot(w, out: Path, name: str) -> Path:
+    w.grid.viewport().update()
+    settle(200)
+    path = out / f"{name}.png"
+    w.grab().save(str(path))
+    logger.info("saved %s", path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, help="model bundle directory (default: export the tiny test model)")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--work", type=Path, help="working directory (default: a temporary one)")
+    ap.add_argument("--photos", type=int, default=160)
+    ap.add_argument("--side", type=int, default=320, help="photo size in pixels")
+    ap.add_argument("--theme", choices=("light", "dark"), default="light")
+    ap.add_argument("--size", default="1380x880", help="window size")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="photoseek-shots-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PHOTOSEEK_MODELS", str(work / "models"))
+    photos = work / "Pictures"
+    if not photos.exists():
+        make_photos(photos, args.photos, args.side)
+    model = args.model
+    if model is None:
+        from tests.support.bundles import tiny_bundle
+        model = work / "models" / "tiny-clip__random"
+        if not model.exists():
+            model = tiny_bundle(work / "models")
+    lib_dir = work / "library"
+    if lib_dir.exists():
+        shutil.rmtree(lib_dir)
+    build_library(work, model.resolve(), photos)
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Photoseek")
+    app.setDesktopFileName("photoseek")
+    from app.resources import app_icon
+    from app.theme import ThemeManager
+    app.setWindowIcon(app_icon())
+    ThemeManager(app, force=args.theme).apply()
+
+    from app.application import PhotoseekApp
+    from app.widgets.search_bar import Mode
+
+    ui = QSettings(str(work / "ui.ini"), QSettings.Format.IniFormat)
+    ui.clear()
+    shell = PhotoseekApp(lib_dir, ui_settings=ui, models_dir=work / "models", first_run=False, watch=False)
+    w = shell.window
+    width, height = (int(v) for v in args.size.split("x"))
+    w.resize(width, height)
+    shell.start()
+    wait_for(shell.ready)
+    wait_for(shell.index.finished, 120000)          # the start-up rescan (nothing new)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.theme == "light" else "-dark"
+    manifest = sorted(photos.rglob("*.jpg"))
+
+    # 1. text
+    w.set_mode(Mode.TEXT)
+    search_and_wait(w, "two red stars on the grass")
+    hover(w, 1)
+    shoot(w, out, f"text{suffix}")
+
+    # 2. image: drop a photo
+    w.set_mode(Mode.IMAGE)
+    w.image_panel.chip.set_path(manifest[7])
+    search_and_wait(w)
+    hover(w, 0)
+    shoot(w, out, f"image{suffix}")
+
+    # 3. sketch: draw a star and a wavy horizon with the mouse
+    w.set_mode(Mode.SKETCH)
+    canvas = w.sketch_panel.canvas
+    canvas.set_change_delay(150)
+    settle(300)
+    draw(canvas, [star(0.5, 0.45, 0.3)])
+    w.search_bar.setText("")
+    wait_for(w.controller.resultsChanged)
+    wait_thumbnails(w)
+    shoot(w, out, f"sketch{suffix}")
+
+    # 4. image + edit: a reference photo, the words, the slider
+    w.set_mode(Mode.EDIT)
+    w.edit_panel.chip.set_path(manifest[21])
+    settle(200)
+    w.edit_panel.blend.set_weight(0.65)
+    search_and_wait(w, "at night")
+    hover(w, 2)
+    shoot(w, out, f"edit{suffix}")
+
+    shell.window.close()
+    shell.shutdown()
+    logger.info("screenshots in %s (work dir %s)", out, work)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
