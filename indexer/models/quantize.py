@@ -7,14 +7,15 @@ quantised on the fly).  The text tower is copied unchanged: text queries are
 short and rare, images are many.  The copy is a separate model with its own
 name, so its vectors are never mixed with the fp32 model's.
 
-Measured on ViT-B-32 (random weights) on this project's shared 2-core CPU,
-2 threads, ``python tests/benchmarks/bench_quantize.py``: signed int8 weights
-(``QInt8``) ran 2.3-3.4x the fp32 images/s (the ratio moved with the load
-other jobs put on the CPU), embeddings at cosine >= 0.9998 to fp32 and
-top-1 agreement 1.0; unsigned weights (``QUInt8``) gave the same accuracy
-but only 1.1-1.3x (ONNX Runtime's fast int8 kernels pair u8 activations with
-s8 weights); per-channel scales cost ~10% speed for no useful accuracy gain.
-Hence QInt8, per-tensor.
+Measured on ViT-B-32 (random weights) on this project's 2-core CPU, 2
+threads, ``python tests/benchmarks/bench_quantize.py --uint8``: signed int8
+weights (``QInt8``) ran 1.9-3.5x the fp32 images/s over five runs (the CPU
+was shared with other jobs, load average 6-10, so the ratio moved with the
+load), with embeddings at cosine >= 0.9998 to fp32, centred cosine >= 0.995
+and top-1 agreement 1.0 over 32 images; unsigned weights (``QUInt8``) gave
+the same accuracy at only 1.0-1.3x (ONNX Runtime's fast int8 kernels pair u8
+activations with s8 weights); per-channel scales cost ~10% speed for no
+useful accuracy gain.  Hence QInt8, per-tensor.
 
 Needs the ``onnx`` package (the ``[export]`` extra).
 """
