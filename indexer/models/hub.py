@@ -347,6 +347,53 @@ def _read_state(staging: Path) -> dict | None:
         return None
 
 
+@dataclass(frozen=True)
+class PartialDownload:
+    """An interrupted download waiting in the models directory; ``download_model`` resumes it."""
+
+    name: str
+    path: Path  # the staging directory
+    repo_id: str | None
+    bytes_on_disk: int
+
+
+def partial_downloads(models_dir: Path) -> list[PartialDownload]:
+    """Interrupted downloads in ``models_dir`` (run the download again to resume, or discard them)."""
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(models_dir.glob(".download-*")):
+        if not path.is_dir():
+            continue
+        state = _read_state(path) or {}
+        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.parent != path)
+        out.append(PartialDownload(path.name[len(".download-") :], path, state.get("repo_id"), size))
+    return out
+
+
+def discard_partial_download(name: str, models_dir: Path) -> bool:
+    """Delete the partial files of an interrupted download of ``name``; False if there were none."""
+    _, local_name = repo_for(name)
+    path = Path(models_dir) / f".download-{local_name}"
+    if not path.is_dir():
+        return False
+    import filelock
+
+    lock = filelock.FileLock(str(path / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise DownloadError(f"a download of {local_name} is running; cancel it first") from None
+    try:
+        shutil.rmtree(path / "bundle", ignore_errors=True)
+        shutil.rmtree(path / "partial", ignore_errors=True)
+    finally:
+        lock.release()
+    shutil.rmtree(path, ignore_errors=True)
+    return True
+
+
 def download_model(
     name: str,
     models_dir: Path,

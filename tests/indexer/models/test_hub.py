@@ -363,6 +363,8 @@ def test_cancelled_download_keeps_its_bytes_and_resumes_on_the_next_run(
         hub.download_model(NAME, models, progress=cancel_midway, cancel=token)
     assert not (models / NAME).exists()
     assert installed_models(models) == []
+    [partial] = hub.partial_downloads(models)
+    assert partial.name == NAME and partial.repo_id == REPO and partial.bytes_on_disk >= halfway
 
     seen: list[tuple[int, int]] = []
     bundle = hub.download_model(NAME, models, progress=lambda d, t: seen.append((d, t)))
@@ -373,6 +375,18 @@ def test_cancelled_download_keeps_its_bytes_and_resumes_on_the_next_run(
     assert seen[0][0] >= halfway - sum(sizes[rel] for rel in files[: files.index(big)])  # kept bytes count as done
     _same_tree(bundle_dir, bundle.path)
     assert [p.name for p in models.iterdir()] == [NAME]
+    assert hub.partial_downloads(models) == []
+
+
+def test_a_partial_download_can_be_discarded(tmp_path: Path, fake_hub: FakeHub) -> None:
+    fake_hub.faults["textual/model.onnx"] = "cut-always"
+    models = tmp_path / "models"
+    with pytest.raises(DownloadError):
+        hub.download_model(NAME, models)
+    assert [p.name for p in hub.partial_downloads(models)] == [NAME]
+    assert hub.discard_partial_download(NAME, models) is True
+    assert hub.partial_downloads(models) == [] and list(models.iterdir()) == []
+    assert hub.discard_partial_download(NAME, models) is False
 
 
 def test_corrupt_download_is_refused(tmp_path: Path, fake_hub: FakeHub) -> None:
