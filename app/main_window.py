@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self._mode_texts: dict[Mode, str] = {}
 
         # ---- model and controller ----
-        self.thumbnails = ThumbnailLoader(self)
+        self.thumbnails = ThumbnailLoader(self, threads=1)   # fewer threads contending for the GIL
         self.results = ResultsModel(self.thumbnails, self, thumbnail_sources=self._thumbnail_sources)
         self.controller = QueryController(search_service, self.results, self)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QDate, QMimeData, QSize, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -257,9 +257,10 @@ def test_closing_during_indexing_leaves_a_consistent_library(make_app, qtbot, em
 def test_mode_and_geometry_are_remembered(make_app, qtbot, library_dir, ui_settings):
     app = make_app(library_dir)
     app.window.set_mode(Mode.SKETCH)
-    app.window.resize(720, 530)
+    size = QSize(912, 566)
+    app.window.resize(size)
     app.window.close()
     again = make_app(library_dir)
     assert again.window.mode() == Mode.SKETCH
     assert again.window.sketch_panel.isVisibleTo(again.window)
-    assert (again.window.width(), again.window.height()) == (720, 530)
+    assert again.window.size() == size
