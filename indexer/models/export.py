@@ -60,6 +60,7 @@ EXTERNAL_DATA_BYTES = 1_500_000_000
 # open_clip's SimpleTokenizer pre-tokenisation (special tokens are handled as
 # added tokens by `tokenizers`, before this runs).
 CLIP_SPLIT_REGEX = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
+CLIP_VOCAB_SIZE = 49408
 OPEN_CLIP_SPECIAL = ("<start_of_text>", "<end_of_text>")
 HF_SPECIAL = ("<|startoftext|>", "<|endoftext|>")
 
@@ -78,6 +79,7 @@ def export_pretrained(
 ) -> Path:
     """Create ``arch`` with open_clip (``pretrained=None``: random weights from
     ``seed``) and export it to the bundle directory ``out_dir``."""
+    _require_export_extra()
     import open_clip
     import torch
 
@@ -87,7 +89,7 @@ def export_pretrained(
     torch.manual_seed(seed)
     try:
         model = open_clip.create_model(arch, pretrained=pretrained or None, device="cpu")
-    except RuntimeError as exc:
+    except Exception as exc:  # unknown tag, no network, corrupt checkpoint, ...
         raise ModelError(f"cannot create {arch} with pretrained weights {pretrained!r}: {exc}") from exc
     source = f"open_clip {arch}, pretrained {pretrained!r}" if pretrained else f"open_clip {arch}, random weights (seed {seed})"
     return export_model(
@@ -118,9 +120,14 @@ def export_model(
     ``out_dir`` and renames it into place, so a failed export leaves nothing
     half-written.  Returns ``out_dir``.
     """
-    import torch
-
+    _require_export_extra()
     out_dir = Path(out_dir)
+    vocab_size = getattr(model, "vocab_size", None)
+    if not hasattr(model, "token_embedding") or vocab_size != CLIP_VOCAB_SIZE:
+        raise ModelError(
+            f"{type(model).__name__} does not use the CLIP BPE tokenizer (vocabulary {vocab_size}); "
+            "only open_clip CLIP models with the standard text tower can be exported"
+        )
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ModelError(f"export target {out_dir} already exists and is not empty")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +180,20 @@ def export_model(
         raise
     logger.info("exported %s (%s) to %s", name, source, out_dir)
     return out_dir
+
+
+def _require_export_extra() -> None:
+    missing = []
+    for module_name in ("torch", "open_clip", "onnxscript"):
+        try:
+            __import__(module_name)
+        except ImportError:
+            missing.append(module_name)
+    if missing:
+        raise ModelError(
+            f"exporting a model needs {', '.join(missing)}: install the export extra "
+            "(pip install 'photoseek[export]')"
+        )
 
 
 def build_tokenizer(*, hf_style: bool = False, context_length: int = 77) -> tuple[Any, dict[str, Any]]:

@@ -42,25 +42,30 @@ QUERIES = [
 ]
 
 
-def timed(fn: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:
-    """Median seconds per call."""
+def interleaved(fns: dict[str, Callable[[], object]], *, repeat: int, warmup: int = 2) -> dict[str, tuple[float, float]]:
+    """(median, best) seconds per call for each function, run alternately so
+    that load from other processes falls on all of them alike."""
     for _ in range(warmup):
-        fn()
-    samples = []
+        for fn in fns.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(v), min(v)) for name, v in samples.items()}
 
 
 def bench_images(encoder: Encoder, repeat: int) -> None:
     rng = np.random.default_rng(0)
     h, w = encoder.bundle.preprocess.size
-    for batch in (1, 8):
-        pixels = rng.normal(size=(batch, 3, h, w)).astype(np.float32)
-        seconds = timed(lambda: encoder.encode_pixels(pixels), repeat=repeat)
-        print(f"visual  batch {batch}: {batch / seconds:7.1f} images/s   ({seconds * 1000:7.1f} ms per batch)")
+    batches = {b: rng.normal(size=(b, 3, h, w)).astype(np.float32) for b in (1, 8)}
+    timings = interleaved({str(b): (lambda x=x: encoder.encode_pixels(x)) for b, x in batches.items()}, repeat=repeat)
+    for b in batches:
+        median, best = timings[str(b)]
+        print(f"visual  batch {b}: {b / median:6.1f} images/s median, {b / best:6.1f} best "
+              f"({median * 1000:7.1f} / {best * 1000:7.1f} ms per batch)")
 
 
 def bench_text(encoder: Encoder, repeat: int) -> None:
@@ -71,15 +76,16 @@ def bench_text(encoder: Encoder, repeat: int) -> None:
         tokens = encoder.tokenizer(texts)
         full_ids = tokens.ids.astype(dtype)
 
-        def full() -> np.ndarray:
-            return l2_normalize(session.run(None, {name: full_ids})[0])
+        def full(ids: np.ndarray = full_ids) -> np.ndarray:
+            return l2_normalize(session.run(None, {name: ids})[0])
 
-        trimmed_s = timed(lambda: encoder.encode_texts(texts), repeat=repeat * 3)
-        full_s = timed(full, repeat=repeat * 3)
+        timings = interleaved({"trimmed": lambda t=texts: encoder.encode_texts(t), "full": full}, repeat=repeat * 4)
+        (trim_med, trim_best), (full_med, full_best) = timings["trimmed"], timings["full"]
         diff = float(np.abs(encoder.encode_texts(texts) - full()).max())
         print(
-            f"text {label}: trimmed to {tokens.longest:2d} tokens {trimmed_s * 1000:6.1f} ms, "
-            f"fixed 77 {full_s * 1000:6.1f} ms, ratio {full_s / trimmed_s:4.1f}x, max |diff| {diff:.1e}"
+            f"text {label}: trimmed to {tokens.longest:2d} tokens {trim_med * 1000:6.1f} ms "
+            f"(best {trim_best * 1000:5.1f}), fixed 77 {full_med * 1000:6.1f} ms (best {full_best * 1000:5.1f}); "
+            f"ratio {full_med / trim_med:4.1f}x median, {full_best / trim_best:4.1f}x best; max |diff| {diff:.1e}"
         )
 
 

@@ -272,3 +272,35 @@ def test_preprocess_config_validation():
         PreprocessConfig.from_dict({"size": [1, 2, 3]})
     with pytest.raises(ModelError, match="mean"):
         PreprocessConfig.from_dict({"mean": [1, 2]})
+
+
+@pytest.mark.slow
+def test_200_megapixel_panorama_decodes_within_a_small_memory_budget(tmp_path):
+    """A real 20000x10000 JPEG: drafted to 1/8 (3 MP) before any pixel is decoded."""
+    import subprocess
+    import sys
+    import textwrap
+
+    tile = photo(2000, 1000, seed=11)
+    pano = Image.new("RGB", (20000, 10000))
+    for x in range(0, 20000, 2000):
+        for y in range(0, 10000, 1000):
+            pano.paste(tile, (x, y))
+    pano.save(tmp_path / "pano.jpg", quality=85)
+    del pano
+    script = textwrap.dedent(
+        f"""
+        import resource
+        from indexer.models.bundle import PreprocessConfig
+        from indexer.models.preprocess import decode_image
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        decoded = decode_image({str(tmp_path / "pano.jpg")!r}, PreprocessConfig(), max_pixels=20_000_000)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(decoded.width, decoded.height, (after - before) // 1024)
+        """
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root)
+    width, height, grown_mb = (int(v) for v in out.stdout.split())
+    assert (width, height) == (20000, 10000)
+    assert grown_mb < 150, f"decoding grew the process by {grown_mb} MB"
