@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
+KEEP_TOMBSTONES = 20_000  # removals kept in the log for readers holding an older HNSW file
+
 OK = "ok"
 FAILED = "failed"
 
@@ -455,9 +457,24 @@ class Catalog:
     def vector_count(self, model: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0]
 
-    def prune_tombstones(self, model: str, upto_seq: int) -> None:
+    def prune_tombstones(self, model: str, upto_seq: int, *, keep: int = KEEP_TOMBSTONES) -> None:
+        """Forget removals up to ``upto_seq``, except the newest ``keep`` (a reader that loaded an older
+        HNSW file catches up from them).  The highest pruned seq is recorded: a reader whose index is
+        older than that cannot catch up and must rebuild (``tombstones_pruned_upto``)."""
+        row = self.conn.execute(
+            "SELECT seq FROM vector_tombstones WHERE model=? ORDER BY seq DESC LIMIT 1 OFFSET ?", (model, keep)
+        ).fetchone()
+        if row is None:
+            return
+        cutoff = min(upto_seq, int(row[0]))
         with self.conn:
-            self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, upto_seq))
+            self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, cutoff))
+            if cutoff > self.tombstones_pruned_upto(model):
+                self._set_meta(f"tombstones_pruned:{model}", str(cutoff))
+
+    def tombstones_pruned_upto(self, model: str) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (f"tombstones_pruned:{model}",)).fetchone()
+        return int(row[0]) if row else 0
 
     # -- search support ----------------------------------------------------
 

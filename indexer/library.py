@@ -342,8 +342,9 @@ class Library:
         current = catalog.checkpoint(index.model)
         if current == index.checkpoint:
             return
-        if current < index.checkpoint:
-            logger.warning("vector index of %s is newer than the catalog; rebuilding", index.model)
+        if current < index.checkpoint or index.checkpoint < catalog.tombstones_pruned_upto(index.model):
+            # newer than the catalog, or too old to catch up (removals since then were pruned)
+            logger.warning("vector index of %s does not match the catalog's log; rebuilding", index.model)
             rebuilt = self._build_vectors(index.model, index.dim)
             index.__dict__.update(rebuilt.__dict__)
             return
@@ -438,6 +439,22 @@ class Library:
         if result.removed_ids:
             known = self.catalog.photos_by_id(result.removed_ids)
             self.thumbnails.remove([i for i in result.removed_ids if i not in known])
+        if result.reused_ids:
+            self._copy_thumbnails(result.reused_ids)
+
+    def _copy_thumbnails(self, ids: list[int]) -> None:
+        """Copies get their twin's vectors without decoding: give them its thumbnail too."""
+        for pid, row in self.catalog.photos_by_id(ids).items():
+            if not row.quick_hash or self.thumbnails.path(pid).exists():
+                continue
+            for twin in self.catalog.photos_by_hash(row.quick_hash):
+                src = self.thumbnails.path(twin.id)
+                if twin.id != pid and src.exists():
+                    try:
+                        self.thumbnails.copy(twin.id, pid)
+                    except OSError as exc:  # the app falls back to the photo itself
+                        logger.warning("could not copy the thumbnail of photo %d: %s", twin.id, exc)
+                    break
 
     def index(
         self, folders: list[Path | str] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from PIL import Image
@@ -21,6 +22,13 @@ class ThumbnailStore:
         tmp = path.with_suffix(".tmp")
         image.convert("RGB").save(tmp, "JPEG", quality=82, optimize=False)
         os.replace(tmp, path)
+
+    def copy(self, from_id: int, to_id: int) -> None:
+        dest = self.path(to_id)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_suffix(".tmp")
+        shutil.copyfile(self.path(from_id), tmp)
+        os.replace(tmp, dest)
 
     def remove(self, photo_ids) -> None:
         for pid in photo_ids:
