@@ -36,11 +36,11 @@ class PhotoseekApp(QObject):
     ready = Signal(object)
 
     def __init__(self, library_dir: Path | None = None, *, ui_settings: QSettings | None = None,
-                 models_dir: Path | None = None, first_run: bool = True, watch: bool = True,
+                 first_run: bool = True, watch: bool = True,
                  desktop=None, parent: QObject | None = None):
         super().__init__(parent)
         self.library_dir = Path(library_dir).expanduser() if library_dir else paths.default_library_dir()
-        self.models_dir = Path(models_dir) if models_dir else paths.models_dir()
+        self.models_dir = paths.models_dir()     # where the core resolves model names ($PHOTOSEEK_MODELS)
         self.first_run = first_run
         self.jobs = JobRunner(self)
         self.index = IndexService(lambda: Library.open(self.library_dir), self, watch=watch)

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ui = QSettings(str(work / "ui.ini"), QSettings.Format.IniFormat)
     ui.clear()
-    shell = PhotoseekApp(lib_dir, ui_settings=ui, models_dir=work / "models", first_run=False, watch=False)
+    shell = PhotoseekApp(lib_dir, ui_settings=ui, first_run=False, watch=False)
     w = shell.window
     width, height = (int(v) for v in args.size.split("x"))
     w.resize(width, height)

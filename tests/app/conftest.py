@@ -90,8 +90,7 @@ def make_app(qtbot, ui_settings, tmp_path):
     apps = []
 
     def make(library: Path, *, watch: bool = False, first_run: bool = False, desktop=None, wait_ready=True):
-        app = PhotoseekApp(library, ui_settings=ui_settings, models_dir=tmp_path / "models",
-                           first_run=first_run, watch=watch, desktop=desktop)
+        app = PhotoseekApp(library, ui_settings=ui_settings, first_run=first_run, watch=watch, desktop=desktop)
         qtbot.addWidget(app.window)
         apps.append(app)
         if wait_ready:

@@ -102,8 +102,7 @@ def test_window_shows_before_the_library_and_model_load(qtbot, library_dir, ui_s
     from app.application import PhotoseekApp
 
     started = time.perf_counter()
-    app = PhotoseekApp(library_dir, ui_settings=ui_settings, models_dir=tmp_path / "models",
-                       first_run=False, watch=False)
+    app = PhotoseekApp(library_dir, ui_settings=ui_settings, first_run=False, watch=False)
     qtbot.addWidget(app.window)
     app.start()
     qtbot.waitExposed(app.window)

@@ -1,0 +1,89 @@
+"""First run, folders and settings dialogs, driven through their real widgets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from indexer.library import Library
+from tests.support.photos import write_library
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def no_model_library(tmp_path) -> Path:
+    """A fresh library: no folders, no model configured or installed."""
+    return tmp_path / "fresh-library"
+
+
+def test_first_run_imports_a_model_adds_folders_and_indexes(make_app, qtbot, no_model_library, tiny_bundle, tmp_path):
+    photos = tmp_path / "Pictures"
+    write_library(photos, 12, start_seed=300)
+    app = make_app(no_model_library, first_run=True)
+    qtbot.waitUntil(lambda: app.welcome is not None and app.welcome.isVisible(), timeout=10000)
+    dlg = app.welcome
+    # step 1: folders (the Pictures suggestion depends on the machine: start from a clean list)
+    dlg.folder_list.list.clear()
+    dlg.folder_list.add(photos)
+    assert dlg.folder_list.folders() == [photos]
+    dlg.next_button.click()
+    # step 2: a model -- import a bundle directory (a background job with progress)
+    assert dlg.pages.currentWidget() is dlg.model_page and not dlg.next_button.isEnabled()
+    with qtbot.waitSignal(dlg.getter.installed, timeout=60000):
+        dlg.getter.import_from(tiny_bundle)
+    assert (Path(os.environ["PHOTOSEEK_MODELS"]) / tiny_bundle.name / "config.json").is_file()
+    qtbot.waitUntil(dlg.next_button.isEnabled)
+    assert dlg.next_button.text() == "Start"
+    with qtbot.waitSignal(app.index.indexingChanged, timeout=30000, check_params_cb=lambda on: not on):
+        dlg.next_button.click()
+    qtbot.waitUntil(lambda: app.index.last_status.get("indexed") == 12, timeout=30000)
+    assert app.index.last_status["model"] == tiny_bundle.name
+
+
+def test_a_failed_download_is_a_readable_message(make_app, qtbot, no_model_library, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")      # nothing listens there
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    app = make_app(no_model_library, first_run=True)
+    qtbot.waitUntil(lambda: app.welcome is not None and app.welcome.isVisible(), timeout=10000)
+    getter = app.welcome.getter
+    with qtbot.waitSignal(getter.busyChanged, timeout=60000, check_params_cb=lambda busy: not busy):
+        getter.download()
+    assert getter.error_label.text()                       # says what went wrong
+    assert "Traceback" not in getter.error_label.text()
+    assert app.window.isVisible()
+
+
+def test_folders_dialog_lists_counts_and_removes(make_app, qtbot, library_dir, gui_photos):
+    app = make_app(library_dir)
+    dlg = app.show_folders()
+    qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 1)
+    item = dlg.tree.topLevelItem(0)
+    assert item.text(0) == str(gui_photos) and item.text(1) == "60" and item.text(2) == "60"
+    item.setSelected(True)
+    with qtbot.waitSignal(app.index.foldersChanged, timeout=20000, check_params_cb=lambda f: f == []):
+        dlg.remove_selected(confirm=False)
+    qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 0)
+
+
+def test_settings_dialog_saves_threads_provider_and_exclusions(make_app, qtbot, library_dir, tmp_path):
+    app = make_app(library_dir)
+    qtbot.waitUntil(lambda: app.index.library is not None)
+    dlg = app.show_settings()
+    assert dlg is not None
+    assert dlg.provider.itemData(0) == "" and dlg.provider.count() >= 2       # automatic + CPU
+    cpu = dlg.provider.findData("CPUExecutionProvider")
+    dlg.provider.setCurrentIndex(cpu)
+    dlg.threads.setValue(1)
+    excluded = tmp_path / "private"
+    excluded.mkdir()
+    dlg.excluded.add(excluded)
+    with qtbot.waitSignal(app.index.statusChanged, timeout=20000):
+        dlg.accept()
+    qtbot.waitUntil(lambda: (library_dir / "settings.toml").read_text().count("CPUExecutionProvider") == 1,
+                    timeout=10000)
+    text = (library_dir / "settings.toml").read_text()
+    assert "threads = 1" in text and str(excluded) in text
