@@ -94,9 +94,10 @@ def walk(folder: FolderRow, excluder: Excluder) -> Iterator[FileEntry]:
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
     linked: list[tuple[Path, os.stat_result]] = []  # symlinked files: yielded last, unless the real file is here too
+    linked_dirs: list[Path] = []  # symlinked directories: walked after the real tree, so real paths win
     stack = [folder.path]
-    while stack:
-        directory = stack.pop()
+    while stack or linked_dirs:
+        directory = stack.pop() if stack else linked_dirs.pop(0)
         try:
             st = os.stat(directory)
         except OSError:
@@ -120,7 +121,7 @@ def walk(folder: FolderRow, excluder: Excluder) -> Iterator[FileEntry]:
                 continue
             if is_dir:
                 if not excluder.skip_dir(path):
-                    stack.append(path)
+                    (linked_dirs if entry.is_symlink() else stack).append(path)
                 continue
             if entry.name.startswith(".") or not is_image_name(entry.name):
                 continue

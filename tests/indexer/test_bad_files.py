@@ -177,6 +177,8 @@ def test_everything_else_is_indexed_once_and_searchable(corpus):
     assert set(got) == set(_expected(corpus, INDEXED))
     ignored = set(_expected(corpus, IGNORED))
     assert not ignored & set(_catalog_rows(corpus["library"]))  # loops, FIFOs, dirs, duplicate links: not photos
+    alias = as_key(corpus["folder"] / "a_alias_dir")
+    assert not [k for k in got if k.startswith(alias + b"/")]  # nothing indexed under a directory alias
     assert all(Path(os.fsdecode(k)).exists() for k in got)
 
 

@@ -200,6 +200,11 @@ def write_corpus(folder: Path, outside: Path, *, panorama: Path | None = None) -
     os.symlink(outside / "outside.jpg", add("second symlink to the same outside file", "sub/link_outside_again.jpg",
                                               IGNORED))
     os.symlink("../normal.jpg", add("symlink to a photo inside the folder", "sub/alias_of_normal.jpg", IGNORED))
+    (folder / "deep").mkdir()
+    photo(32, (160, 120)).save(add("photo reached both directly and through a link", "deep/real.jpg", INDEXED), "JPEG")
+    os.symlink("deep/real.jpg", add("top-level symlink to a photo deeper inside (the real path wins)",
+                                    "a_link_to_deep.jpg", IGNORED))
+    os.symlink("deep", add("symlinked directory aliasing a real one (the real path wins)", "a_alias_dir", IGNORED))
     os.mkfifo(add("FIFO named .jpg", "pipe.jpg", IGNORED))
     return cases
 
