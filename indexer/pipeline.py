@@ -14,7 +14,9 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +95,7 @@ class EmbeddingPipeline:
         yield Progress("indexing", 0, total)
         if not pending:
             return
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="decode") if self.workers > 0 else None
+        pool = DecodePool(self.workers, self._decode_one) if self.workers > 0 else None
         try:
             for batch in self._decoded_batches(pending, pool, cancel):
                 if cancel.cancelled:
@@ -108,12 +110,12 @@ class EmbeddingPipeline:
             return
         finally:
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown()
 
     # -- stages --------------------------------------------------------------
 
     def _decoded_batches(
-        self, rows: list[PhotoRow], pool: ThreadPoolExecutor | None, cancel: CancelToken
+        self, rows: list[PhotoRow], pool: DecodePool | None, cancel: CancelToken
     ) -> Iterator[list[_Decoded]]:
         batch: list[_Decoded] = []
         if pool is None:
@@ -130,25 +132,24 @@ class EmbeddingPipeline:
             cancel.raise_if_cancelled()
             yield batch
 
-    def _decode_ahead(self, rows: list[PhotoRow], pool: ThreadPoolExecutor) -> Iterator[_Decoded]:
+    def _decode_ahead(self, rows: list[PhotoRow], pool: DecodePool) -> Iterator[_Decoded]:
         lookahead = max(2 * self.batch_size, 2 * self.workers)
-        queue: deque[tuple[PhotoRow, Future[_Decoded]]] = deque()
+        waiting: deque[tuple[PhotoRow, Future[_Decoded]]] = deque()
         it = iter(rows)
         for row in it:
-            queue.append((row, pool.submit(self._decode_one, row)))
-            if len(queue) >= lookahead:
+            waiting.append((row, pool.submit(row)))
+            if len(waiting) >= lookahead:
                 break
-        while queue:
-            row, future = queue.popleft()
-            try:
-                item = future.result(timeout=self.decode_timeout)
-            except FutureTimeout:
-                future.cancel()
+        while waiting:
+            row, future = waiting.popleft()
+            item = pool.result(future, self.decode_timeout)
+            if item is None:  # stuck (a dead network share, a pathological file): its thread is abandoned
+                logger.warning("decoding %s took longer than %.0f s; skipping it", row.path, self.decode_timeout)
                 item = _Decoded(row, None, f"decoding took longer than {self.decode_timeout:.0f} s")
             yield item
             nxt = next(it, None)
             if nxt is not None:
-                queue.append((nxt, pool.submit(self._decode_one, nxt)))
+                waiting.append((nxt, pool.submit(nxt)))
 
     def _decode_one(self, row: PhotoRow) -> _Decoded:
         try:
@@ -200,3 +201,88 @@ class EmbeddingPipeline:
             self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors)
         self.vectors.checkpoint = checkpoint
         return failed
+
+
+class DecodePool:
+    """Decode threads with a per-file time limit that holds even when a decode never returns.
+
+    The time limit counts from when a file's decode *starts* (not while it waits
+    behind others).  A worker past it is abandoned and replaced, so a few stuck
+    files (a dead network share) never starve the rest, and the threads are
+    daemons, so a stuck one never keeps the process from exiting.
+    """
+
+    def __init__(self, workers: int, fn: Callable[[PhotoRow], _Decoded]):
+        self._fn = fn
+        self._jobs: queue.SimpleQueue[tuple[PhotoRow, Future] | None] = queue.SimpleQueue()
+        self._started: dict[int, float] = {}  # id(future) -> when its decode started
+        self._abandoned: set[int] = set()
+        self._lock = threading.Lock()
+        self._threads = 0
+        for _ in range(workers):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        with self._lock:
+            self._threads += 1
+        threading.Thread(target=self._work, name="decode", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            row, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            with self._lock:
+                self._started[id(future)] = time.monotonic()
+            try:
+                future.set_result(self._fn(row))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting side
+                future.set_exception(exc)
+            with self._lock:
+                self._started.pop(id(future), None)
+                abandoned = id(future) in self._abandoned
+                self._abandoned.discard(id(future))
+            if abandoned:  # a replacement took this thread's place
+                break
+        with self._lock:
+            self._threads -= 1
+
+    def submit(self, row: PhotoRow) -> Future:
+        future: Future = Future()
+        self._jobs.put((row, future))
+        return future
+
+    def result(self, future: Future, timeout: float) -> _Decoded | None:
+        """The decode's result, or None once it has run for ``timeout`` seconds."""
+        while True:
+            with self._lock:
+                started = self._started.get(id(future))
+            wait = timeout if started is None else started + timeout - time.monotonic()
+            try:
+                return future.result(timeout=max(wait, 0.0))
+            except FutureTimeout:
+                with self._lock:
+                    started = self._started.get(id(future))
+                    stuck = started is not None and time.monotonic() - started >= timeout
+                    if stuck:
+                        self._abandoned.add(id(future))
+                if stuck:
+                    self._spawn()
+                    return None
+
+    def shutdown(self) -> None:
+        """Cancel what has not started; idle workers exit (a stuck one is left to finish on its own)."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[1].cancel()
+        with self._lock:
+            threads = self._threads
+        for _ in range(threads):
+            self._jobs.put(None)

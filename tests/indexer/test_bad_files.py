@@ -287,17 +287,17 @@ def test_file_vanishing_or_rewritten_during_decoding(tmp_path, tiny_bundle, monk
         assert vanish not in {h.path for h in lib.search(Query(text="x", limit=50))}
 
 
-def test_decode_that_hangs_is_cut_off(tmp_path, tiny_bundle, monkeypatch):
+def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, tiny_bundle, monkeypatch):
     import indexer.pipeline as pipeline
 
     folder = tmp_path / "photos"
-    paths = write_library(folder, 5)
-    stuck = paths[3]
+    paths = write_library(folder, 12)
+    stuck = {paths[2], paths[3]}  # as many stuck files as decode workers
     real_decode = pipeline.decode_image
 
     def slow_decode(path, cfg, **kw):
-        if Path(path) == stuck:
-            time.sleep(4)  # a stalled network share
+        if Path(path) in stuck:
+            time.sleep(5)  # a stalled network share
         return real_decode(path, cfg, **kw)
 
     monkeypatch.setattr(pipeline, "decode_image", slow_decode)
@@ -306,7 +306,39 @@ def test_decode_that_hangs_is_cut_off(tmp_path, tiny_bundle, monkeypatch):
         lib.settings.decode_workers = 2
         started = time.monotonic()
         _index(lib, folder)
-        assert time.monotonic() - started < 4  # did not wait for the stuck file
+        assert time.monotonic() - started < 5  # did not wait for the stuck files
         failures = lib.failures()
-        assert [f.path for f in failures] == [stuck] and "longer than 1 s" in failures[0].reason
-        assert lib.status()["indexed"] == 4
+        assert {f.path for f in failures} == stuck  # only they fail: the files queued behind them do not
+        assert all("longer than 1 s" in f.reason for f in failures)
+        assert lib.status()["indexed"] == 10
+
+
+HANGING_INDEX = """
+import sys, threading
+from pathlib import Path
+import indexer.pipeline as pipeline
+from indexer.library import Library
+real = pipeline.decode_image
+def decode(path, cfg, **kw):
+    if Path(path).name == "hangs.jpg":
+        threading.Event().wait()  # never returns
+    return real(path, cfg, **kw)
+pipeline.decode_image = decode
+pipeline.EmbeddingPipeline.__init__.__kwdefaults__["decode_timeout"] = 1.0
+with Library.open(sys.argv[1], model=sys.argv[2]) as lib:
+    for _ in lib.index([sys.argv[3]]):
+        pass
+    print(lib.status()["indexed"], lib.status()["failed"])
+"""
+
+
+def test_a_decode_that_never_returns_does_not_keep_the_process_alive(tmp_path, tiny_bundle):
+    folder = tmp_path / "photos"
+    write_library(folder, 4)
+    write_photo(folder / "hangs.jpg", 9)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", HANGING_INDEX, str(tmp_path / "lib"), str(tiny_bundle), str(folder)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["4", "1"]
+    assert "took longer than 1 s" in proc.stderr
