@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.compat import protect_bool_singletons
 from app.resources import app_icon
 from app.theme import ThemeManager
 from indexer import paths
@@ -132,6 +133,7 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     verbose = bool(os.environ.get("PHOTOSEEK_DEBUG"))
     log_path = setup_logging(verbose=verbose)
     faulthandler.enable()
+    protect_bool_singletons()
     qInstallMessageHandler(qt_message_handler)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Photoseek")

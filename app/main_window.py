@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.side.setMinimumWidth(250)
         self.side.setMaximumWidth(560)
 
-        header = QWidget()
+        header = self.results_header = QWidget()
         header_row = QHBoxLayout(header)
         header_row.setContentsMargins(16, 8, 14, 2)
         header_row.addWidget(self.results_label, 1)
@@ -460,6 +460,7 @@ class MainWindow(QMainWindow):
 
     def _update_view(self) -> None:
         """Grid when there are results, otherwise the empty state that fits."""
+        self.results_header.setVisible(self.results.rowCount() > 0)
         if self.results.rowCount():
             self.results_stack.setCurrentWidget(self.grid)
             return

@@ -336,14 +336,14 @@ class IndexService(QObject):
         self._worker = _IndexWorker(open_library, watch)
         w = self._worker
         w.opened.connect(self._on_opened)
-        w.openFailed.connect(lambda msg, _exc: self.openFailed.emit(msg))
+        w.openFailed.connect(self._forward_open_failed)
         w.progress.connect(self.progress)
         w.runStarted.connect(self._on_run_started)
         w.activeChanged.connect(self._on_active)
         w.runFinished.connect(self._on_run_finished)
         w.foldersChanged.connect(self._on_folders)
         w.statusChanged.connect(self._on_status)
-        w.error.connect(lambda op, msg: self.error.emit(msg))
+        w.error.connect(self._forward_error)
         self._thread = _start_thread(w, "photoseek-index", self)
         self._token: CancelToken | None = None
         self._running = False
@@ -436,6 +436,13 @@ class IndexService(QObject):
         return ok
 
     # ---- worker results (GUI thread) --------------------------------------
+    # (slots return None: a slot that returns a bool trips a PySide6 refcount bug)
+    def _forward_open_failed(self, message: str, _exc: object) -> None:
+        self.openFailed.emit(message)
+
+    def _forward_error(self, _op: str, message: str) -> None:
+        self.error.emit(message)
+
     def _on_opened(self, library: object, status: dict) -> None:
         self._is_open = True
         self.library = library

@@ -84,19 +84,29 @@ def make_photos(folder: Path, n: int, side: int) -> list:
     return rows
 
 
-def build_library(work: Path, model: Path, photos: Path) -> Path:
+def build_library(work: Path, model: Path, folders: list[Path]) -> Path:
     from indexer.library import Library
 
     lib_dir = work / "library"
     lib = Library.open(lib_dir)
     try:
         lib.use_model(str(model))
-        for p in lib.index([photos]):
+        for p in lib.index(folders):
             if p.phase == "done":
                 logger.info("indexed %d photos", p.done)
     finally:
         lib.close()
     return lib_dir
+
+
+def pick(photos: Path, **attrs) -> Path:
+    """The first generated photo whose scene matches ``attrs``."""
+    import json
+    for album in sorted(p for p in photos.iterdir() if p.is_dir()):
+        for row in json.loads((album / "manifest.json").read_text()):
+            if all(row.get(k) == v for k, v in attrs.items()):
+                return album / row["file"]
+    return next(iter(sorted(photos.rglob("*.jpg"))))
 
 
 # ---------------------------------------------------------------- driving the window
@@ -147,8 +157,18 @@ def shoot(w, out: Path, name: str) -> Path:
     settle(200)
     path = out / f"{name}.png"
     w.grab().save(str(path))
+    compact(path)
     logger.info("saved %s", path)
     return path
+
+
+def compact(path: Path) -> None:
+    """256-colour PNG (a third of the size; thumbnails dithered, UI pixel-exact enough)."""
+    from PIL import Image
+    with Image.open(path) as im:
+        q = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                       dither=Image.Dither.FLOYDSTEINBERG)
+    q.save(path, optimize=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     lib_dir = work / "library"
     if lib_dir.exists():
         shutil.rmtree(lib_dir)
-    build_library(work, model.resolve(), photos)
+    albums = sorted(p for p in photos.iterdir() if p.is_dir())
+    build_library(work, model.resolve(), albums[:-1])      # the last album is added in the window
 
+    from app.compat import protect_bool_singletons
+    protect_bool_singletons()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Photoseek")
     app.setDesktopFileName("photoseek")
@@ -203,17 +226,27 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.theme == "light" else "-dark"
-    manifest = sorted(photos.rglob("*.jpg"))
 
-    # 1. text
+    # 1. text, while a newly added folder indexes (paused, to show the progress in the status bar)
     w.set_mode(Mode.TEXT)
     search_and_wait(w, "two red stars on the grass")
+    progress: list = []
+    shell.index.progress.connect(progress.append)
+    w.add_folder(albums[-1])
+    wait_until(lambda: any(p.phase == "indexing" and p.done >= 8 for p in progress), 60000)
+    shell.index.pause()
+    w.index_status.set_paused(True)
+    settle(1500)
     hover(w, 1)
     shoot(w, out, f"text{suffix}")
+    shell.index.resume()
+    w.index_status.set_paused(False)
+    wait_until(lambda: not shell.index.is_indexing(), 120000)
+    settle(500)
 
     # 2. image: drop a photo
     w.set_mode(Mode.IMAGE)
-    w.image_panel.chip.set_path(manifest[7])
+    w.image_panel.chip.set_path(pick(photos, setting="water", count=3, night=False))
     search_and_wait(w)
     hover(w, 0)
     shoot(w, out, f"image{suffix}")
@@ -231,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. image + edit: a reference photo, the words, the slider
     w.set_mode(Mode.EDIT)
-    w.edit_panel.chip.set_path(manifest[21])
+    w.edit_panel.chip.set_path(pick(photos, setting="sand", night=False, count=2))
     settle(200)
     w.edit_panel.blend.set_weight(0.65)
     search_and_wait(w, "at night")

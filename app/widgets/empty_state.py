@@ -29,11 +29,11 @@ class EmptyState(QWidget):
         self.body.setObjectName("EmptyState")
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.setWordWrap(True)
-        self.body.setMaximumWidth(460)
+        self.body.setFixedWidth(480)
         self.button = QPushButton()
         self.button.setObjectName("PrimaryButton")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.button.clicked.connect(lambda: self.actionClicked.emit(self._action))
+        self.button.clicked.connect(self._clicked)
         self._action = ""
         layout = QVBoxLayout(self)
         layout.addStretch(2)
@@ -45,10 +45,14 @@ class EmptyState(QWidget):
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
 
+    def _clicked(self) -> None:
+        self.actionClicked.emit(self._action)
+
     def show_state(self, icon_name: str, title: str, body: str, action: str = "", action_text: str = "") -> None:
         self.icon.setPixmap(icon(icon_name, theme.current().color("borderStrong")).pixmap(56, 56))
         self.title.setText(title)
         self.body.setText(body)
+        self.body.setFixedHeight(self.body.heightForWidth(self.body.width()) if body else 0)
         self._action = action
         self.button.setText(action_text)
         self.button.setVisible(bool(action))

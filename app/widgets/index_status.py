@@ -59,6 +59,7 @@ class IndexStatus(QWidget):
         layout.addWidget(self.activity)
         layout.addWidget(self.bar)
         layout.addWidget(self.pause_button)
+        self._last = None
         self._update_pause_icon(False)
         self.set_indexing(False)
 
@@ -83,7 +84,8 @@ class IndexStatus(QWidget):
         for w in (self.activity, self.bar, self.pause_button, self.current):
             w.setVisible(running)
         if running:
-            self.activity.setText("Scanning folders…")
+            self._last = None
+            self.activity.setText("Looking for new and changed photos…")
             self.bar.setRange(0, 0)
             self.current.clear()
         else:
@@ -93,26 +95,35 @@ class IndexStatus(QWidget):
             self._update_pause_icon(False)
 
     def set_progress(self, p) -> None:
+        self._last = p
+        self._render()
+
+    def _render(self) -> None:
+        p = self._last
+        if p is None:
+            return
         done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
         rate = getattr(p, "rate", None)
         eta = getattr(p, "eta", None)
+        paused = self.pause_button.isChecked()
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
+            parts = [f"Indexing {format_count(done)} of {format_count(total)}"]
+            if rate and not paused:
+                parts.append(f"{rate:.1f} photos/s")
+            if paused:
+                parts.append("paused")
+            else:
+                e = format_eta(eta)
+                if e:
+                    parts.append(e)
         else:
             self.bar.setRange(0, 0)
-        parts = [f"Indexing {format_count(done)} / {format_count(total)}"]
-        if rate:
-            parts.append(f"{rate:.1f} photos/s")
-        if self.pause_button.isChecked():
-            parts.append("paused")
-        else:
-            e = format_eta(eta)
-            if e:
-                parts.append(e)
+            parts = ["Paused" if paused else "Looking for new and changed photos…"]
         self.activity.setText(" · ".join(parts))
         cur = getattr(p, "current", None)
-        if cur:
+        if cur and not paused:
             name = os.path.basename(str(cur))
             self.current.setText(self.current.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 250))
             self.current.setToolTip(str(cur))
@@ -122,9 +133,11 @@ class IndexStatus(QWidget):
         self.pause_button.setChecked(paused)
         self.pause_button.blockSignals(False)
         self._update_pause_icon(paused)
+        self._render()
 
     def _toggled(self, on: bool) -> None:
         self._update_pause_icon(on)
+        self._render()
         self.pauseToggled.emit(on)
 
     def _update_pause_icon(self, paused: bool) -> None:

@@ -52,12 +52,10 @@ class ModelGetter(QWidget):
         self.model_combo.currentIndexChanged.connect(
             lambda _i: self.description.setText(model_jobs.describe_known(self.model_combo.currentData())))
 
-        self.download_button = QPushButton("Download the recommended model")
+        self.download_button = QPushButton("Download")
         self.download_button.setObjectName("PrimaryButton")
-        if choose_model:
-            self.download_button.setText("Download")
         self.download_button.clicked.connect(self.download)
-        self.import_button = QPushButton("Import a model folder…")
+        self.import_button = QPushButton("Import a folder…")
         self.import_button.clicked.connect(self.import_dialog)
         self.export_button = QPushButton("Build from open_clip")
         self.export_button.setToolTip("Exports ViT-B-32 (LAION-2B) with the installed open_clip and torch")

@@ -70,7 +70,7 @@ class BlendSlider(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(WEIGHT_DELAY_MS)
-        self._timer.timeout.connect(lambda: self.weightChanged.emit(self.weight()))
+        self._timer.timeout.connect(self._emit_weight)
         self.slider.valueChanged.connect(self._on_value)
 
         left = QLabel("More like\nthe photo")
@@ -96,6 +96,9 @@ class BlendSlider(QWidget):
 
     def weight(self) -> float:
         return self.slider.value() / SLIDER_STEPS
+
+    def _emit_weight(self) -> None:
+        self.weightChanged.emit(self.weight())
 
     def set_weight(self, weight: float) -> None:
         self.slider.setValue(round(weight * SLIDER_STEPS))

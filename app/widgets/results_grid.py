@@ -171,7 +171,7 @@ class ResultsGrid(QListView):
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
         self._target_cell = DEFAULT_CELL
-        self.doubleClicked.connect(lambda idx: self.openRequested.emit(self._path(idx)))
+        self.doubleClicked.connect(self._open_index)
         self.setContentsMargins(0, 0, 0, 0)
         self.setViewportMargins(6, 6, 0, 6)
 
@@ -195,7 +195,9 @@ class ResultsGrid(QListView):
         # room for the columns: the widget minus frame, margins and a scroll bar (reserved even
         # when it is hidden, so columns do not jump when results start to scroll)
         m = self.viewportMargins()
-        width = self.width() - 2 * self.frameWidth() - m.left() - m.right() - SCROLLBAR_RESERVE
+        reserve = max(SCROLLBAR_RESERVE, self.verticalScrollBar().sizeHint().width()) + 8   # + slack: the
+        # icon-mode layout wraps a few pixels before the edge
+        width = self.width() - 2 * self.frameWidth() - m.left() - m.right() - reserve
         width = max(1, width)
         cols = max(1, round(width / self._target_cell))
         cell = max(MIN_CELL // 2, width // cols)
@@ -213,6 +215,9 @@ class ResultsGrid(QListView):
         super().wheelEvent(event)
 
     # ---- keys and menu ---------------------------------------------------
+    def _open_index(self, index: QModelIndex) -> None:
+        self.openRequested.emit(self._path(index))
+
     def _path(self, index: QModelIndex) -> Path:
         return Path(index.data(ResultsModel.PathRole))
 
@@ -243,7 +248,9 @@ class ResultsGrid(QListView):
             if shortcut:
                 act.setShortcut(shortcut)
                 act.setShortcutVisibleInContextMenu(True)
-            act.triggered.connect(slot)
+            def run(_checked: bool = False, f=slot) -> None:   # slots return None (PySide6)
+                f()
+            act.triggered.connect(run)
             return act
         add("open", "Open", lambda: self.openRequested.emit(path), "Return")
         add("image", "Preview", lambda: self.previewRequested.emit(index.row()), "Space")

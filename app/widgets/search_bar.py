@@ -60,7 +60,11 @@ class SearchBar(QLineEdit):
         self.textEdited.connect(lambda _t: self._timer.start())
         self.returnPressed.connect(self._fire)
         # the clear button emits textChanged (not textEdited)
-        self.textChanged.connect(lambda t: (not t and self._timer.start()))
+        self.textChanged.connect(self._on_text_changed)
+
+    def _on_text_changed(self, text: str) -> None:
+        if not text:
+            self._timer.start()
 
     def _fire(self) -> None:
         self._timer.stop()
@@ -108,8 +112,12 @@ class ModeSwitch(QWidget):
             self._group.addButton(b)
             self.buttons[mode] = b
             layout.addWidget(b)
-            b.toggled.connect(lambda on, m=mode: on and self.modeChanged.emit(m))
+            b.toggled.connect(lambda on, m=mode: self._toggled(on, m))
         self.buttons[Mode.TEXT].setChecked(True)
+
+    def _toggled(self, on: bool, mode: Mode) -> None:
+        if on:
+            self.modeChanged.emit(mode)
 
     def mode(self) -> Mode:
         for mode, b in self.buttons.items():

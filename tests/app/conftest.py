@@ -11,10 +11,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from app.compat import protect_bool_singletons  # noqa: E402
 from indexer.library import Library  # noqa: E402
 from tests.support.photos import write_library  # noqa: E402
 
 GUI_PHOTOS = 60
+
+protect_bool_singletons()       # PySide6 6.12 + Python 3.11: emit() drops a reference to True
 
 
 @pytest.fixture(scope="session")
