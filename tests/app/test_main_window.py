@@ -264,3 +264,18 @@ def test_mode_and_geometry_are_remembered(make_app, qtbot, library_dir, ui_setti
     assert again.window.mode() == Mode.SKETCH
     assert again.window.sketch_panel.isVisibleTo(again.window)
     assert again.window.height() == size.height()
+
+
+def test_watching_picks_up_a_new_photo(make_app, qtbot, empty_library_dir, tmp_path):
+    from tests.support.photos import write_library, write_photo
+    folder = tmp_path / "watched"
+    write_library(folder, 10, start_seed=700)
+    app = make_app(empty_library_dir, watch=True)
+    phases = []
+    app.index.progress.connect(lambda p: phases.append(p.phase))
+    app.window.add_folder(folder)
+    qtbot.waitUntil(lambda: "watching" in phases, timeout=60000)
+    assert app.index.last_status["indexed"] == 10 and app.index.is_running()
+    write_photo(folder / "new" / "fresh.jpg", 7777, (320, 240))
+    qtbot.waitUntil(lambda: app.index.last_status.get("indexed") == 11, timeout=30000)
+    assert "11 photos indexed" in app.window.index_status.summary.text()
