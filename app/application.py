@@ -17,7 +17,7 @@ from app.main_window import MainWindow
 from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
-from app.workers import IndexService, JobRunner, SearchService
+from app.workers import IndexService, Job, JobRunner, SearchService
 from indexer import paths
 from indexer.errors import LibraryLocked
 from indexer.library import Library
@@ -123,8 +123,13 @@ class PhotoseekApp(QObject):
         current = SettingsChoice(model=s.model, providers=list(s.providers), threads=s.threads,
                                  excluded=list(s.excluded))
         dlg = SettingsDialog(current, serving_model=self.index.last_status.get("model"),
-                             installed=installed_models(self.models_dir), providers=available_providers(),
+                             installed=[], providers=available_providers(),
                              runner=self.jobs, models_dir=self.models_dir, parent=self.window)
+        # reading bundles parses their tokenizers: do it off the GUI thread
+        models_dir = self.models_dir
+        job = Job(lambda _token, _report: installed_models(models_dir), "list installed models")
+        job.signals.result.connect(dlg.set_installed)
+        self.jobs.start(job)
         dlg.applied.connect(self.apply_settings)
         dlg.finished.connect(dlg.deleteLater)
         dlg.finished.connect(lambda _r: setattr(self, "settings_dialog", None))

@@ -55,6 +55,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setMinimumSize(620, 500)
         self._current = current
+        self._serving = serving_model
 
         # ---- model tab
         self.models = QListWidget()
@@ -115,6 +116,10 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs, 1)
         layout.addWidget(buttons)
+
+    def set_installed(self, installed: list) -> None:
+        """Fill the model list (the bundles are read in the background)."""
+        self._fill_models(installed, self._current.model or self._serving)
 
     def _fill_models(self, installed: list, selected: str | None) -> None:
         self.models.clear()

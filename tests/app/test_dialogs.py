@@ -87,3 +87,29 @@ def test_settings_dialog_saves_threads_provider_and_exclusions(make_app, qtbot, 
                     timeout=10000)
     text = (library_dir / "settings.toml").read_text()
     assert "threads = 1" in text and str(excluded) in text
+
+
+def test_settings_lists_installed_models_from_the_background(make_app, qtbot, library_dir, tiny_bundle):
+    from indexer.models.registry import import_bundle
+    import_bundle(tiny_bundle, Path(os.environ["PHOTOSEEK_MODELS"]))
+    app = make_app(library_dir)
+    qtbot.waitUntil(lambda: app.index.library is not None)
+    dlg = app.show_settings()
+    qtbot.waitUntil(lambda: dlg.models.count() == 1, timeout=10000)
+    assert dlg.models.item(0).data(Qt.ItemDataRole.UserRole) == tiny_bundle.name
+    dlg.reject()
+
+
+def test_a_library_in_use_elsewhere_is_searched_read_only(make_app, qtbot, library_dir):
+    holder = Library.open(library_dir)                  # another writer holds the lock
+    try:
+        app = make_app(library_dir, wait_ready=False)
+        w = app.window
+        qtbot.waitUntil(lambda: "in use" in w.banner.message(), timeout=20000)
+        assert "read-only" in w.banner.message()
+        with qtbot.waitSignal(w.controller.resultsChanged, timeout=30000) as sig:
+            w.search_bar.setText("a red circle")
+            w.search_bar.returnPressed.emit()
+        assert sig.args[0] == 60
+    finally:
+        holder.close()
