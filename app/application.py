@@ -19,7 +19,6 @@ from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
 from app.workers import IndexService, Job, JobRunner, SearchService
 from indexer import paths
-from indexer.errors import LibraryLocked
 from indexer.library import Library
 from indexer.models.encoder import available_providers
 from indexer.models.registry import installed_models

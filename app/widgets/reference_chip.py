@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QImageReader, QKeySequence,
+    QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QImageReader, QKeySequence,
     QPainter, QPainterPath, QPaintEvent, QShortcut,
 )
 from PySide6.QtWidgets import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction, QColor, QContextMenuEvent, QFont, QImage, QKeyEvent, QLinearGradient, QPainter, QPainterPath,
     QPen, QPixmap, QResizeEvent, QWheelEvent,

@@ -7,8 +7,8 @@ import sys
 import threading
 
 import pytest
-from PySide6.QtCore import QTimer, qWarning
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 import app.main as main_module
 from app.main import CrashHandler, qt_message_handler

@@ -279,3 +279,31 @@ def test_watching_picks_up_a_new_photo(make_app, qtbot, empty_library_dir, tmp_p
     write_photo(folder / "new" / "fresh.jpg", 7777, (320, 240))
     qtbot.waitUntil(lambda: app.index.last_status.get("indexed") == 11, timeout=30000)
     assert "11 photos indexed" in app.window.index_status.summary.text()
+
+
+def test_pause_button_pauses_and_resumes_indexing(make_app, qtbot, empty_library_dir, tmp_path):
+    from tests.support.photos import write_library
+    folder = tmp_path / "to-pause"
+    write_library(folder, 96, start_seed=1300)
+    app = make_app(empty_library_dir)
+    w = app.window
+    done = []
+
+    def on_progress(p) -> None:
+        if p.phase == "indexing":
+            done.append(p.done)
+
+    app.index.progress.connect(on_progress)
+    w.add_folder(folder)
+    qtbot.waitUntil(lambda: bool(done) and done[-1] >= 1, timeout=60000)
+    w.index_status.pause_button.click()                  # the status bar's pause control
+    assert app.index.is_paused()
+    qtbot.wait(400)                                       # the batch in flight may still land
+    settled = done[-1]
+    qtbot.wait(1200)
+    assert done[-1] == settled < 96                       # nothing moves while paused
+    assert "paused" in w.index_status.activity.text()
+    assert w.index_status.pause_button.toolTip() == "Resume indexing"
+    with qtbot.waitSignal(app.index.indexingChanged, timeout=60000, check_params_cb=lambda on: not on):
+        w.index_status.pause_button.click()
+    assert not app.index.is_paused() and app.index.last_status["indexed"] == 96

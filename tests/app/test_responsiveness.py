@@ -6,7 +6,6 @@ import os
 import time
 
 import pytest
-from PIL import Image
 from PySide6.QtCore import QTimer, Qt
 from PySide6.QtTest import QTest
 
