@@ -135,11 +135,16 @@ def _configure_logging(verbose: bool, library: Path | None) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    # Decoder warnings (Pillow's "Corrupt EXIF data", one per odd file) go to the log file, not the terminal.
+    logging.captureWarnings(True)
+    if not verbose:
+        console.addFilter(lambda record: record.name != "py.warnings")
     root.addHandler(console)
     if library is not None and library.is_dir():
         try:
             fh = logging.handlers.RotatingFileHandler(
-                library / "photoseek.log", maxBytes=2 << 20, backupCount=3, encoding="utf-8"
+                library / "photoseek.log", maxBytes=2 << 20, backupCount=3, encoding="utf-8",
+                errors="backslashreplace",  # file names that are not valid UTF-8
             )
         except OSError:
             return

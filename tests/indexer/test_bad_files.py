@@ -139,6 +139,7 @@ def _vectors(library: Path) -> dict[bytes, np.ndarray]:
 def test_index_runs_through_without_crashing(corpus):
     assert corpus["code"] == 0, corpus["stderr"]
     assert "Traceback" not in corpus["stderr"] and "Logging error" not in corpus["stderr"]
+    assert "Warning" not in corpus["stderr"]  # decoder warnings (corrupt EXIF) go to the log file only
     n_indexed = len(_expected(corpus, INDEXED))
     assert f"indexed {n_indexed + len(_expected(corpus, FAILED))} photo(s)" in corpus["stderr"]
 
@@ -241,6 +242,22 @@ def test_failures_are_retried_only_when_they_change(corpus, tiny_bundle):
     after = _json(corpus, "failures")
     assert [f for f in before if not f["path"].endswith("truncated.jpg")] == after
     assert _json(corpus, "status")["failed"] == len(_expected(corpus, FAILED)) - 1
+
+
+def test_log_lines_with_undecodable_file_names_are_written(tmp_path):
+    code = (
+        "import logging, os, sys, warnings; from pathlib import Path; from indexer import cli; "
+        "cli._configure_logging(False, Path(sys.argv[1])); "
+        "logging.getLogger('indexer.pipeline').warning('decoding %s took too long', os.fsdecode(b'caf\\xe9.jpg')); "
+        "warnings.warn('Corrupt EXIF data.')"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Logging error" not in proc.stderr and "Corrupt EXIF" not in proc.stderr
+    assert "caf\\udce9.jpg took too long" in proc.stderr
+    log = (tmp_path / "photoseek.log").read_text(encoding="utf-8")
+    assert "caf\\udce9.jpg took too long" in log and "Corrupt EXIF data" in log
 
 
 # -- in-process faults: what happens while a file is being decoded -------------------------------
