@@ -113,3 +113,36 @@ def test_a_library_in_use_elsewhere_is_searched_read_only(make_app, qtbot, libra
         assert sig.args[0] == 60
     finally:
         holder.close()
+
+
+def test_first_run_download_shows_progress_and_installs(make_app, qtbot, no_model_library, tiny_bundle,
+                                                        monkeypatch):
+    """The default model, downloaded from a local fake Hugging Face hub (no network here)."""
+    from huggingface_hub import constants
+
+    from indexer.models import hub
+    from indexer.models.registry import DEFAULT_MODEL
+    from tests.indexer.models.test_hub import FakeHub
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    server = FakeHub()
+    server.add_bundle(f"immich-app/{DEFAULT_MODEL}", tiny_bundle)
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(hub, "PROGRESS_INTERVAL", 0.0)
+    try:
+        app = make_app(no_model_library, first_run=True)
+        qtbot.waitUntil(lambda: app.welcome is not None and app.welcome.isVisible(), timeout=10000)
+        dlg = app.welcome
+        dlg.next_button.click()                           # folders -> model
+        getter = dlg.getter
+        values = []
+        getter.progress.valueChanged.connect(values.append)
+        with qtbot.waitSignal(getter.installed, timeout=60000) as sig:
+            getter.download_button.click()
+        assert sig.args[0].name == DEFAULT_MODEL
+        assert values and values[-1] == getter.progress.maximum() and len(set(values)) > 2
+        assert "ready" in getter.progress_label.text()
+        qtbot.waitUntil(dlg.next_button.isEnabled)
+    finally:
+        server.close()
