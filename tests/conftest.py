@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.support.bundles import TINY_NAME  # noqa: E402
-from tests.support.bundles import tiny_bundle as export_tiny_bundle  # noqa: E402
+from tests.support.fixtures import *  # noqa: E402,F401,F403 - session-exported model bundles
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +27,9 @@ def isolated_environment(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def tiny_bundle(tmp_path_factory) -> Path:
-    """The tiny random-weight CLIP, exported once per test session (a few seconds)."""
-    return export_tiny_bundle(tmp_path_factory.mktemp("bundles"))
+def tiny_bundle(tiny_bundle_path) -> Path:
+    """The tiny random-weight CLIP (exported once per session; shared with the model tests)."""
+    return tiny_bundle_path
 
 
 @pytest.fixture(scope="session")
