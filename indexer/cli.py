@@ -114,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     mi = msub.add_parser("import")
     mi.add_argument("dir", type=Path)
     mi.add_argument("--name", help="install under this name (default: the directory's name)")
+    mi.add_argument("--force", action="store_true", help="replace an installed model of the same name")
     msub.add_parser("use").add_argument("name")
     mq = msub.add_parser("quantize", help="write an int8 copy of a model's visual tower")
     mq.add_argument("name")
+    mq.add_argument("--force", action="store_true", help="replace an existing int8 copy")
     me = msub.add_parser("export", help="export an open_clip model (needs photoseek[export])")
     me.add_argument("arch")
     me.add_argument("--pretrained", help="open_clip pretrained tag (omit for random weights)")
@@ -415,7 +417,7 @@ def cmd_models(args) -> int:
         sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
         return 0
     if action == "import":
-        bundle = registry.import_bundle(args.dir, models_dir, name=args.name)
+        bundle = registry.import_bundle(args.dir, models_dir, name=args.name, force=args.force)
         sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
         return 0
     if action == "use":
@@ -430,7 +432,7 @@ def cmd_models(args) -> int:
     if action == "quantize":
         from .models.quantize import quantize_visual
 
-        bundle = quantize_visual(registry.resolve_model(args.name, models_dir), models_dir)
+        bundle = quantize_visual(registry.resolve_model(args.name, models_dir), models_dir, force=args.force)
         sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
         return 0
     if action == "export":
