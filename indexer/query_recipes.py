@@ -44,8 +44,10 @@ RECIPES: tuple[str, ...] = ("weighted_sum", "harris")
 
 # Chosen by measurement on the toy world (docs/quality.md).
 DEFAULT_EDIT_RECIPE: Recipe = "weighted_sum"
-DEFAULT_EDIT_WEIGHT: float = 0.7          # a, the weight on the words (0 = photo only, 1 = words only)
-DEFAULT_SKETCH_SHIFT: bool = True         # apply the domain shift to sketch queries
+DEFAULT_EDIT_WEIGHT: float = 0.6          # a, the weight on the words (0 = photo only, 1 = words only)
+DEFAULT_SKETCH_SHIFT: bool = False        # domain shift for a sketch alone (off: it loses the count)
+DEFAULT_SKETCH_WORDS_SHIFT: bool = True   # domain shift for a sketch with words typed beside it
+DEFAULT_SKETCH_WORDS_WEIGHT: float = 0.7  # a for sketch + words (weighted sum)
 HARRIS_LAMBDA: float = 0.1
 HARRIS_PERCENTILE: float = 5.0
 

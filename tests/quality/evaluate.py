@@ -73,6 +73,7 @@ class SketchQuery:
     relevant: frozenset[int]       # same shape and count
     words: str = ""                # optional colour word typed beside the sketch
     relevant_words: frozenset[int] = frozenset()
+    relevant_shape: frozenset[int] = frozenset()   # same shape, any count
 
 
 @dataclass
@@ -85,7 +86,7 @@ class EvalSet:
 
 
 def build_eval_set(seed: int = 2024, groups: int = 30, fillers: int = 120,
-                   sketches_per_shape_count: int = 2) -> EvalSet:
+                   sketches_per_shape_count: int = 4) -> EvalSet:
     """The held-out gallery and its queries, deterministic from ``seed``."""
     rng = np.random.default_rng(seed)
     scenes: list[world.Scene] = []
@@ -131,7 +132,8 @@ def build_eval_set(seed: int = 2024, groups: int = 30, fillers: int = 120,
                 colour = str(rng.choice(world.COLOUR_NAMES))
                 rel_w = frozenset(world.scenes_matching(scenes, shape=shape, colour=colour))
                 sketch_queries.append(SketchQuery(world.render_sketch(shape, count, sk_seed), shape, count,
-                                                  rel, colour, rel_w))
+                                                  rel, colour, rel_w,
+                                                  frozenset(world.scenes_matching(scenes, shape=shape))))
     return EvalSet(scenes, text_queries, sketch_queries, edit_queries)
 
 
@@ -214,12 +216,19 @@ def evaluate_exact(ev: EvalSet, vec: Vectors) -> dict[str, list[dict]]:
 
     rel_s = [q.relevant for q in ev.sketch_queries]
     shifted = qr.domain_shift(vec.sketch, vec.mu_sketch, vec.mu_photo)
-    rows = [_row("sketch: plain", [rank(s) for s in vec.sketch @ X.T], rel_s),
-            _row("sketch: domain shift", [rank(s) for s in shifted @ X.T], rel_s),
-            {"query": "chance", **{f"R@{k}": round(100 * chance_recall(len(X), rel_s, k), 1) for k in KS}}]
+    rel_sh = [q.relevant_shape for q in ev.sketch_queries]
+    plain_r = [rank(s) for s in vec.sketch @ X.T]
+    shift_r = [rank(s) for s in shifted @ X.T]
+    rows = [_row("sketch: plain", plain_r, rel_s),
+            _row("sketch: domain shift", shift_r, rel_s),
+            {"query": "chance", **{f"R@{k}": round(100 * chance_recall(len(X), rel_s, k), 1) for k in KS}},
+            _row("sketch, shape only: plain", plain_r, rel_sh),
+            _row("sketch, shape only: domain shift", shift_r, rel_sh),
+            {"query": "sketch, shape only: chance",
+             **{f"R@{k}": round(100 * chance_recall(len(X), rel_sh, k), 1) for k in KS}}]
     rel_w = [q.relevant_words for q in ev.sketch_queries]
     for name, base in (("plain", vec.sketch), ("domain shift", shifted)):
-        for a in (0.3, 0.5, qr.DEFAULT_EDIT_WEIGHT):
+        for a in (0.3, 0.5, 0.6, 0.7):
             q = qr.weighted_sum(base, vec.sketch_words, a)
             rows.append(_row(f"sketch + colour word: {name}, weighted a={a}", [rank(s) for s in q @ X.T], rel_w))
     rows.append({"query": "sketch + colour word: chance",
@@ -265,7 +274,7 @@ def evaluate_exact(ev: EvalSet, vec: Vectors) -> dict[str, list[dict]]:
 # Pipeline evaluation through the real library
 # --------------------------------------------------------------------------
 
-PIPELINE_WEIGHTS = (0.3, 0.5, 0.7, 0.9)
+PIPELINE_WEIGHTS = (0.3, 0.5, 0.6, 0.7, 0.9)
 
 
 def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path,
@@ -303,17 +312,17 @@ def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path
         rel_s = [q.relevant for q in ev.sketch_queries]
         rel_w = [q.relevant_words for q in ev.sketch_queries]
         out["sketch"] = [
-            _row("sketch (default)", [run(sketch=p) for p in paths], rel_s),
+            _row(f"sketch (default: shift={qr.DEFAULT_SKETCH_SHIFT})", [run(sketch=p) for p in paths], rel_s),
             _row("sketch: plain", [run(sketch=p, sketch_shift=False) for p in paths], rel_s),
             _row("sketch: domain shift", [run(sketch=p, sketch_shift=True) for p in paths], rel_s),
-            _row("sketch + colour word (default)",
+            _row(f"sketch + colour word (default: a={qr.DEFAULT_EDIT_WEIGHT})",
                  [run(sketch=p, text=q.words) for p, q in zip(paths, ev.sketch_queries)], rel_w)]
         rel_e = [q.relevant for q in ev.edit_queries]
         refs = [ev.files[q.reference] for q in ev.edit_queries]
         texts = [q.text for q in ev.edit_queries]
         rows = [_row("image only", [run(image=r) for r in refs], rel_e),
                 _row("text only", [run(text=t) for t in texts], rel_e),
-                _row("image + edit (default)", [run(image=r, text=t) for r, t in zip(refs, texts)], rel_e)]
+                _row(f"image + edit (default: {qr.DEFAULT_EDIT_RECIPE} a={qr.DEFAULT_EDIT_WEIGHT})", [run(image=r, text=t) for r, t in zip(refs, texts)], rel_e)]
         for a in weights:
             rows.append(_row(f"weighted sum a={a}",
                              [run(image=r, text=t, weight=a, recipe="weighted_sum") for r, t in zip(refs, texts)],

@@ -112,8 +112,12 @@ def sample_batch(groups: list[np.ndarray], pool_size: int, batch_size: int,
 
 
 def train(seconds: float, *, seed: int = 0, pool_size: int = 8000, batch_size: int = 128,
-          lr: float = 2e-3, drawings: float = 0.15, threads: int = 1, log_every: int = 50):
+          lr: float = 2e-3, drawings: float = 0.15, threads: int = 1, log_every: int = 50,
+          resume: Path | None = None):
     """Train the toy CLIP for about ``seconds`` of wall time (pool rendering included).
+
+    ``resume``: a state dict saved by ``--save-state`` to continue from (a warm
+    restart of the learning-rate schedule, on a freshly rendered pool).
 
     Returns (model, info) where info records steps, samples, final loss, timings.
     """
@@ -128,6 +132,8 @@ def train(seconds: float, *, seed: int = 0, pool_size: int = 8000, batch_size: i
     logger.info("rendered %d training images in %.1fs", pool_size, render_s)
     tokenizer = open_clip.tokenizer.SimpleTokenizer(context_length=CONTEXT_LENGTH)
     model = build_model()
+    if resume is not None:
+        model.load_state_dict(torch.load(resume, map_location="cpu"))
     model.train()
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "token_embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "token_embedding" in n]
@@ -175,7 +181,7 @@ def train(seconds: float, *, seed: int = 0, pool_size: int = 8000, batch_size: i
     unseen = forget_unseen_tokens(model, seen_tokens)
     info = {"steps": step, "samples": step * batch_size, "final_loss": loss_v,
             "render_seconds": round(render_s, 1), "seconds": round(time.monotonic() - t0, 1),
-            "pool_size": pool_size, "batch_size": batch_size, "drawings": drawings, "seed": seed,
+            "resumed_from": str(resume) if resume else None, "pool_size": pool_size, "batch_size": batch_size, "drawings": drawings, "seed": seed,
             "threads": threads, "tokens_seen": len(seen_tokens), "tokens_zeroed": unseen,
             "config": MODEL_CONFIG}
     return model, info
@@ -219,12 +225,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--drawings", type=float, default=0.15,
                     help="fraction of clean line drawings in training (0 = photos only)")
+    ap.add_argument("--resume", type=Path, help="continue from a state dict written by --save-state")
+    ap.add_argument("--save-state", type=Path, help="also save the torch state dict here")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 is fastest on a busy shared CPU: spinning threads stall)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     model, info = train(args.seconds, seed=args.seed, pool_size=args.pool, batch_size=args.batch,
-                        drawings=args.drawings, threads=args.threads)
+                        drawings=args.drawings, threads=args.threads, resume=args.resume)
+    if args.save_state:
+        import torch
+
+        torch.save(model.state_dict(), args.save_state)
     path = export(model, args.out, info)
     print(json.dumps({"bundle": str(path), **{k: v for k, v in info.items() if k != "config"}}))
     return 0
