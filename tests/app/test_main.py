@@ -40,12 +40,17 @@ def test_run_opens_the_window_and_returns_on_close(qapp, tmp_path, library_dir, 
         if windows:
             shown.append(windows[0])
             windows[0].close()
-            QApplication.quit()
+            QApplication.exit(0)        # immediate; quit() would post an event a later test's loop gets
         else:
             QTimer.singleShot(100, close_when_shown)
 
     QTimer.singleShot(100, close_when_shown)
-    assert main_module.run(library_dir) == 0
+    quit_on_close = QApplication.quitOnLastWindowClosed()
+    QApplication.setQuitOnLastWindowClosed(False)     # (closing would post a Quit event too)
+    try:
+        assert main_module.run(library_dir) == 0
+    finally:
+        QApplication.setQuitOnLastWindowClosed(quit_on_close)
     assert shown
     log = (tmp_path / "logs" / main_module.LOG_FILE).read_text()
     assert "window shown in" in log and "services stopped" in log
