@@ -85,6 +85,8 @@ def main() -> None:
     p.add_argument("--m-sweep", default="12,16,24", help="M values compared at the first size")
     p.add_argument("--queries", type=int, default=400, help="queries of each kind")
     p.add_argument("--build-budget", type=float, default=600.0, help="skip a size whose projected build exceeds this (s)")
+    p.add_argument("--ef-construction", type=int, default=0,
+                   help="override indexer/vectors.py's EF_CONSTRUCTION (e.g. a cheaper 1M build; say so when quoting)")
     p.add_argument("--save", default="", help="save the largest index here (for bench_memory)")
     args = p.parse_args()
     if args.quick:
@@ -93,12 +95,13 @@ def main() -> None:
     efs = [int(e) for e in args.ef.split(",")]
     m_values = [int(m) for m in args.m_sweep.split(",") if m]
     threads = os.cpu_count() or 1
-    default_m, default_efc, default_ef = vmod.M, vmod.EF_CONSTRUCTION, vmod.EF_SEARCH
+    default_m, default_efc, default_ef = vmod.M, args.ef_construction or vmod.EF_CONSTRUCTION, vmod.EF_SEARCH
     gen = ClipLikeVectors()
     nq = args.queries
     image_q = gen.sample(nq, seed=99)
     text_q = gen.text_queries(nq, seed=98)
-    print(f"defaults in indexer/vectors.py: M={default_m} ef_construction={default_efc} ef_search={default_ef}; "
+    print(f"indexer/vectors.py: M={vmod.M} ef_construction={vmod.EF_CONSTRUCTION} ef_search={vmod.EF_SEARCH}; "
+          f"this run builds with ef_construction={default_efc}; "
           f"build threads={threads}; {load()}")
 
     results: list[tuple] = []
