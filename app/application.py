@@ -53,6 +53,7 @@ class PhotoseekApp(QObject):
         self._shut = False
         self.index.opened.connect(self._on_opened)
         self.index.openFailed.connect(self._on_open_failed)
+        self.index.modelMissing.connect(self._on_model_missing)
         self.window.foldersRequested.connect(self.show_folders)
         self.window.settingsRequested.connect(self.show_settings)
         self.window.closing.connect(self.shutdown)
@@ -84,6 +85,11 @@ class PhotoseekApp(QObject):
             self.search.use_readonly(lambda: Library.open(self.library_dir, readonly=True))
         else:
             self.window.banner.show_error(message)
+
+    def _on_model_missing(self, message: str) -> None:
+        logger.info("indexing needs a model: %s", message)
+        if self.welcome is None or not self.welcome.isVisible():
+            self.show_welcome(need_folders=False, need_model=True)
 
     # ---- dialogs -------------------------------------------------------------
     def show_welcome(self, *, need_folders: bool = True, need_model: bool = True) -> WelcomeDialog:

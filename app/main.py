@@ -6,13 +6,14 @@ import faulthandler
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 import threading
 import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import QObject, QtMsgType, QTimer, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.compat import protect_bool_singletons
@@ -127,6 +128,30 @@ def confirm_writable_folders(library_dir: Path | None = None, parent=None) -> bo
     return box.clickedButton() is not quit_button
 
 
+def install_signal_handlers(app: QApplication) -> QTimer:
+    """Ctrl+C / SIGTERM close the app like its window does (workers stop at a batch boundary).
+
+    Python runs signal handlers only between bytecodes, so a light timer lets
+    the interpreter in while Qt's event loop idles.  Returns the timer (keep it)."""
+    def request_quit(signum, _frame) -> None:
+        logging.getLogger("app").info("signal %d: quitting", signum)
+        app.closeAllWindows()
+        app.quit()
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), request_quit)
+    wake = QTimer(app)
+    wake.setInterval(250)
+    wake.timeout.connect(_noop)
+    wake.start()
+    return wake
+
+
+def _noop() -> None:
+    return None
+
+
 def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the desktop app on ``library_dir`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir)."""
     started = time.perf_counter()
@@ -153,8 +178,10 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     logger.info("window shown in %.0f ms (library %s)", (time.perf_counter() - started) * 1000,
                 photoseek.library_dir)
     app.aboutToQuit.connect(photoseek.shutdown)
+    wake = install_signal_handlers(app)
     try:
         return app.exec()
     finally:
+        wake.stop()
         photoseek.shutdown()
         window.deleteLater()

@@ -29,7 +29,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from indexer.cancel import CancelToken
-from indexer.errors import Cancelled, IndexerError
+from indexer.errors import Cancelled, IndexerError, ModelNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ class _IndexWorker(_ThreadWorker):
     foldersChanged = Signal(object)  # list[FolderInfo]
     statusChanged = Signal(object)   # dict
     error = Signal(str, str)         # operation, message
+    modelMissing = Signal(str)       # no model installed/configured: indexing cannot start
     closed = Signal()
 
     def __init__(self, open_library: Callable[[], Any], watch: bool):
@@ -205,6 +206,8 @@ class _IndexWorker(_ThreadWorker):
     def failed_op(self, op: str, arg: object, exc: BaseException) -> None:
         if op == "open":
             self.openFailed.emit(describe_error(exc), exc)
+        elif isinstance(exc, ModelNotFound):
+            self.modelMissing.emit(describe_error(exc))
         else:
             self.error.emit(op, describe_error(exc))
 
@@ -317,6 +320,7 @@ class IndexService(QObject):
         foldersChanged(list): ``FolderInfo`` list after any folder change or run.
         statusChanged(dict)
         error(str): a readable message for a failed request.
+        modelMissing(str): indexing needs a model and none is installed or configured.
     """
 
     opened = Signal(object, object)
@@ -329,6 +333,7 @@ class IndexService(QObject):
     foldersChanged = Signal(object)
     statusChanged = Signal(object)
     error = Signal(str)
+    modelMissing = Signal(str)
 
     def __init__(self, open_library: Callable[[], Any], parent: QObject | None = None, *, watch: bool = True):
         super().__init__(parent)
@@ -343,6 +348,7 @@ class IndexService(QObject):
         w.foldersChanged.connect(self._on_folders)
         w.statusChanged.connect(self._on_status)
         w.error.connect(self._forward_error)
+        w.modelMissing.connect(self.modelMissing)
         self._thread = _start_thread(w, "photoseek-index", self)
         self._token: CancelToken | None = None
         self._running = False

@@ -146,3 +146,15 @@ def test_first_run_download_shows_progress_and_installs(make_app, qtbot, no_mode
         qtbot.waitUntil(dlg.next_button.isEnabled)
     finally:
         server.close()
+
+
+def test_adding_a_folder_without_a_model_asks_for_one(make_app, qtbot, no_model_library, tmp_path):
+    photos = tmp_path / "Pictures"
+    write_library(photos, 3, start_seed=800)
+    app = make_app(no_model_library, first_run=False)     # "Later" on the first run, in effect
+    assert app.welcome is None
+    app.window.add_folder(photos)
+    qtbot.waitUntil(lambda: app.welcome is not None and app.welcome.isVisible(), timeout=20000)
+    assert app.welcome.pages.currentWidget() is app.welcome.model_page
+    assert app.welcome.pages.count() == 1
+    app.welcome.reject()
