@@ -315,8 +315,11 @@ def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path
             _row(f"sketch (default: shift={qr.DEFAULT_SKETCH_SHIFT})", [run(sketch=p) for p in paths], rel_s),
             _row("sketch: plain", [run(sketch=p, sketch_shift=False) for p in paths], rel_s),
             _row("sketch: domain shift", [run(sketch=p, sketch_shift=True) for p in paths], rel_s),
-            _row(f"sketch + colour word (default: a={qr.DEFAULT_EDIT_WEIGHT})",
-                 [run(sketch=p, text=q.words) for p, q in zip(paths, ev.sketch_queries)], rel_w)]
+            _row("sketch + colour word (library default)",
+                 [run(sketch=p, text=q.words) for p, q in zip(paths, ev.sketch_queries)], rel_w),
+            _row(f"sketch + colour word: shift, a={qr.DEFAULT_SKETCH_WORDS_WEIGHT}",
+                 [run(sketch=p, text=q.words, sketch_shift=True, weight=qr.DEFAULT_SKETCH_WORDS_WEIGHT)
+                  for p, q in zip(paths, ev.sketch_queries)], rel_w)]
         rel_e = [q.relevant for q in ev.edit_queries]
         refs = [ev.files[q.reference] for q in ev.edit_queries]
         texts = [q.text for q in ev.edit_queries]

@@ -111,11 +111,12 @@ def test_fixture_clears_the_quality_floor(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_training_script_still_trains_a_model_that_clears_the_floor(tmp_path):
     from tests.quality import train
 
-    model, info = train.train(300, seed=1)
+    model, info = train.train(1200, seed=1)   # ~20 min wall on a busy 2-core machine
     bundle = train.export(model, tmp_path / "toyclip", info)
-    assert info["steps"] > 50
+    assert info["steps"] > 500
     table, zero_shot = _measure(bundle, tmp_path / "photos")
     _assert_floor(table, zero_shot)
