@@ -29,8 +29,14 @@ Sketch domain shift (QUERY_RECIPES.md, "domain shift")::
 with ``mu_photo`` the gallery mean and ``mu_sketch`` the mean embedding of
 edge maps (:func:`edge_map`) of a gallery sample.
 
-Measured defaults (tests/quality, docs/quality.md): see the constants
-``DEFAULT_EDIT_RECIPE``, ``DEFAULT_EDIT_WEIGHT``, ``DEFAULT_SKETCH_SHIFT``.
+Measured defaults (``python -m tests.quality.evaluate``, docs/quality.md; toy
+world, toy CLIP, held-out attribute combinations):
+
+- image + edit: weighted sum, a = 0.6 -- R@1/R@10 63.1/92.4 vs image only
+  22.2/74.7, text only 2.0/12.6, plain sum 60.6/91.4, Harris 41.9/86.9;
+- sketch alone: no domain shift -- shape+count R@1/R@10 39.8/87.0 vs 26.9/84.3
+  with the shift (the shift finds the shape but loses the count);
+- sketch + words: domain shift on, a = 0.7 -- 48.0/86.7 vs 40.8/83.7 without.
 """
 
 from __future__ import annotations
