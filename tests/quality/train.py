@@ -2,6 +2,12 @@
 
     python -m tests.quality.train --out DIR --seconds 240
 
+The committed fixture (tests/fixtures/toyclip) was made in two runs on a busy
+shared 2-core machine (docs/quality.md):
+
+    python -m tests.quality.train --out /tmp/stage1 --seconds 1080 --seed 0 --save-state /tmp/stage1.pt
+    python -m tests.quality.train --out tests/fixtures/toyclip --seconds 720 --seed 1 --resume /tmp/stage1.pt
+
 The model is an ordinary open_clip ``CLIP`` with a custom tiny config (a
 ModifiedResNet image tower at 64 px with 8 base channels; text transformer width 32, 3 layers,
 context 32, the real CLIP BPE vocabulary of 49408 tokens; embed_dim 64),
