@@ -96,9 +96,19 @@ def make_app(qtbot, ui_settings, tmp_path):
         app = PhotoseekApp(library, ui_settings=ui_settings, first_run=first_run, watch=watch, desktop=desktop)
         qtbot.addWidget(app.window)
         apps.append(app)
+        runs = []
+
+        def run_finished(cancelled: bool, status: dict) -> None:
+            runs.append(status)
+
+        app.index.finished.connect(run_finished)
         if wait_ready:
-            with qtbot.waitSignal(app.ready, timeout=20000):
+            with qtbot.waitSignal(app.ready, timeout=20000) as ready:
                 app.start()
+            status = ready.args[0]
+            if not watch and status.get("folders") and status.get("model"):
+                # the start-up rescan: let it finish so its refresh does not race the test's searches
+                qtbot.waitUntil(lambda: bool(runs), timeout=30000)
         else:
             app.start()
         app.window.search_bar.set_delay(50)
