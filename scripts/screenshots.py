@@ -12,8 +12,8 @@ plus edit words with the blend slider.  PNGs go to ``docs/screenshots/``.
 
 Without ``--model`` a tiny random-weight CLIP is exported with the test
 helpers (the window is real, the ranking is not meaningful); a model trained
-on the generated world (``python -m tests.quality.train --out DIR``) or a
-real CLIP gives meaningful results.
+on the generated world (``tests/fixtures/toyclip``, made by
+``python -m tests.quality.train``) or a real CLIP gives meaningful results.
 """
 
 from __future__ import annotations
@@ -152,12 +152,13 @@ def hover(w, row: int) -> None:
     settle(250)
 
 
-def shoot(w, out: Path, name: str) -> Path:
+def shoot(w, out: Path, name: str, *, small: bool = False) -> Path:
     w.grid.viewport().update()
     settle(200)
     path = out / f"{name}.png"
     w.grab().save(str(path))
-    compact(path)
+    if small:
+        compact(path)
     logger.info("saved %s", path)
     return path
 
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--side", type=int, default=320, help="photo size in pixels")
     ap.add_argument("--theme", choices=("light", "dark"), default="light")
     ap.add_argument("--size", default="1380x880", help="window size")
+    ap.add_argument("--small", action="store_true", help="256-colour PNGs (a third of the size)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
@@ -238,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     w.index_status.set_paused(True)
     settle(1500)
     hover(w, 1)
-    shoot(w, out, f"text{suffix}")
+    shoot(w, out, f"text{suffix}", small=args.small)
     shell.index.resume()
     w.index_status.set_paused(False)
     wait_until(lambda: not shell.index.is_indexing(), 120000)
@@ -249,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     w.image_panel.chip.set_path(pick(photos, setting="water", count=3, night=False))
     search_and_wait(w)
     hover(w, 0)
-    shoot(w, out, f"image{suffix}")
+    shoot(w, out, f"image{suffix}", small=args.small)
 
     # 3. sketch: draw a star and a wavy horizon with the mouse
     w.set_mode(Mode.SKETCH)
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     w.search_bar.setText("")
     wait_for(w.controller.resultsChanged)
     wait_thumbnails(w)
-    shoot(w, out, f"sketch{suffix}")
+    shoot(w, out, f"sketch{suffix}", small=args.small)
 
     # 4. image + edit: a reference photo, the words, the slider
     w.set_mode(Mode.EDIT)
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     w.edit_panel.blend.set_weight(0.65)
     search_and_wait(w, "at night")
     hover(w, 2)
-    shoot(w, out, f"edit{suffix}")
+    shoot(w, out, f"edit{suffix}", small=args.small)
 
     shell.window.close()
     shell.shutdown()
