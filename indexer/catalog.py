@@ -454,6 +454,9 @@ class Catalog:
             )
         ]
 
+    def vector_ids(self, model: str) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT photo_id FROM embeddings WHERE model=?", (model,))]
+
     def vector_count(self, model: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0]
 

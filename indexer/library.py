@@ -297,12 +297,21 @@ class Library:
         if ref is not None or self._model_override:
             return self.encoder(ref)
         name = self._serving_model_name()
-        if name is None:
+        with self._state_lock:
+            loaded = self._encoders.get(name) if name else None
+        if loaded is not None:
+            return loaded
+        try:
+            active: ModelBundle | None = self.bundle()
+        except ModelError:
+            active = None
+        if name is None or (active is not None and active.name == name):
             return self.encoder()
-        row = self.catalog.conn.execute("SELECT source FROM models WHERE name=?", (name,)).fetchone()
         try:
             return self.encoder(name)
         except ModelNotFound:
+            # A model given as a bundle directory is known to the catalog by its source path.
+            row = self.catalog.conn.execute("SELECT source FROM models WHERE name=?", (name,)).fetchone()
             if row and Path(row[0]).is_dir():
                 return self.encoder(row[0])
             raise

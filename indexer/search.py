@@ -198,11 +198,19 @@ class Searcher:
         if allowed is not None and len(allowed) <= EXACT_SEARCH_MAX:
             return self._exact(q, k, allowed - exclude)
         if allowed is None and not exclude:
-            return self.vectors.search(q, k)
-        keep = (lambda label: label not in exclude) if allowed is None else (
-            lambda label: label in allowed and label not in exclude
-        )
-        return self.vectors.search(q, k, filter=keep)
+            ids, scores = self.vectors.search(q, k)
+        else:
+            keep = (lambda label: label not in exclude) if allowed is None else (
+                lambda label: label in allowed and label not in exclude
+            )
+            ids, scores = self.vectors.search(q, k, filter=keep)
+        eligible = (len(self.vectors) if allowed is None else len(allowed)) - len(exclude)
+        if len(ids) < min(k, eligible):
+            # The graph could not reach enough photos (a tight filter, or k near the library size):
+            # answer exactly from the stored vectors rather than return fewer results than exist.
+            pool = allowed if allowed is not None else set(self.catalog.vector_ids(self.model))
+            return self._exact(q, k, pool - exclude)
+        return ids, scores
 
     def _exact(self, q: np.ndarray, k: int, ids: set[int]) -> tuple[np.ndarray, np.ndarray]:
         found, vecs = self.catalog.vectors(self.model, sorted(ids))

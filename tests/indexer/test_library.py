@@ -312,3 +312,10 @@ def test_watch_follows_new_renamed_and_deleted_files(small_lib):
     assert not thread.is_alive()
     assert lib.status()["photos"] == 12  # 12 + fresh_renamed - paths[5]
     assert lib.status()["pending"] == 0
+
+
+def test_large_limits_return_every_photo(indexed):
+    lib, photos, paths, _ = indexed
+    everything = lib.search(Query(image=paths[7], limit=1000))
+    assert len(everything) == 201  # all 202 photos but the query photo itself
+    assert len(lib.search(Query(text="anything", limit=1000))) == 202
