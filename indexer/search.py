@@ -121,7 +121,9 @@ class Searcher:
                 exclude.add(self_id)
         if query.sketch is not None:
             image_vec = self._sketch_vector(query.sketch)
-            shift = query.sketch_shift if query.sketch_shift is not None else recipes.DEFAULT_SKETCH_SHIFT
+            with_words = bool(query.text.strip())
+            default_shift = recipes.DEFAULT_SKETCH_WORDS_SHIFT if with_words else recipes.DEFAULT_SKETCH_SHIFT
+            shift = query.sketch_shift if query.sketch_shift is not None else default_shift
             if shift:
                 image_vec = recipes.domain_shift(image_vec, self.stats.sketch_mean(), self.stats.photo_mean())
         text_vec = self._text_vector(query.text) if query.text.strip() else None
@@ -135,7 +137,8 @@ class Searcher:
             ids, scores = self._knn(q, query.limit, allowed, exclude)
         else:
             assert image_vec is not None and text_vec is not None
-            weight = query.weight if query.weight is not None else recipes.DEFAULT_EDIT_WEIGHT
+            default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
+            weight = query.weight if query.weight is not None else default
             if not 0.0 <= weight <= 1.0:
                 raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
             ids, scores = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
