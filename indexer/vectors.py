@@ -115,7 +115,9 @@ class VectorIndex:
             needed = self._index.get_current_count() + len(ids)
             if needed > self._index.get_max_elements():
                 self._index.resize_index(max(self._index.get_max_elements() + GROW_STEP, int(needed * 1.25)))
-            self._index.add_items(np.ascontiguousarray(vectors, dtype=np.float32), ids, num_threads=1)
+            # Bulk loads (rebuilds, catch-ups) use every core; small pipeline batches stay on one thread.
+            threads = -1 if len(ids) >= 1000 else 1
+            self._index.add_items(np.ascontiguousarray(vectors, dtype=np.float32), ids, num_threads=threads)
             self._live += revived
 
     def remove(self, ids: list[int]) -> None:
