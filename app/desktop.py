@@ -61,3 +61,8 @@ class DesktopServices(QObject):
         mime.setText("\n".join(str(p) for p in paths))
         mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
         QGuiApplication.clipboard().setMimeData(mime)
+
+
+def dropped_folders(mime: QMimeData) -> list[Path]:
+    """The local folders named by a drag-and-drop payload (files and remote URLs are ignored)."""
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]

@@ -16,13 +16,28 @@ from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QSlider, QSplitter, QStackedWidget,
-    QToolButton, QVBoxLayout, QWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from app.desktop import DesktopServices
+from app.desktop import DesktopServices, dropped_folders
 from app.models.results_model import ResultsModel
 from app.query_controller import QueryController
 from app.resources import app_icon, icon
@@ -389,14 +404,14 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
-        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in mime.urls()) or mime_has_image(mime):
+        if dropped_folders(mime) or mime_has_image(mime):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
-        folders = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
+        folders = dropped_folders(mime)
         if folders:
             for f in folders:
                 self.add_folder(f)

@@ -6,8 +6,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.desktop import dropped_folders
 from app.resources import icon
 
 
@@ -75,11 +84,10 @@ class FolderList(QWidget):
         self.changed.emit(self.folders())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+        if dropped_folders(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        for u in event.mimeData().urls():
-            if u.isLocalFile() and Path(u.toLocalFile()).is_dir():
-                self.add(Path(u.toLocalFile()))
+        for folder in dropped_folders(event.mimeData()):
+            self.add(folder)
         event.acceptProposedAction()

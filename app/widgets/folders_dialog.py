@@ -7,10 +7,21 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from app.desktop import dropped_folders
 from app.resources import icon
 from app.widgets.folder_list import pictures_folder
 from app.widgets.index_status import format_count
@@ -93,11 +104,10 @@ class FoldersDialog(QDialog):
             self.service.remove_folder(p)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+        if dropped_folders(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        for u in event.mimeData().urls():
-            if u.isLocalFile() and Path(u.toLocalFile()).is_dir():
-                self.service.add_folder(Path(u.toLocalFile()))
+        for folder in dropped_folders(event.mimeData()):
+            self.service.add_folder(folder)
         event.acceptProposedAction()

@@ -93,22 +93,14 @@ def bench_parity(encoder: Encoder, workdir: Path) -> None:
     import open_clip
     import torch
     from open_clip.transform import PreprocessCfg, image_transform_v2
-    from PIL import Image, ImageOps
 
     from tests.support.bundles import vit_b32_model
-    from tests.support.images import parity_photos
+    from tests.support.images import parity_photos, reference_rgb
 
     model = vit_b32_model(seed=0)
     preprocess = image_transform_v2(PreprocessCfg(**open_clip.get_model_preprocess_cfg(model)), is_train=False)
 
-    def reference(path: Path) -> Image.Image:
-        image = ImageOps.exif_transpose(Image.open(path))
-        if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-            image = image.convert("RGBA")
-            background = Image.new("RGB", image.size, (255, 255, 255))
-            background.paste(image, mask=image.getchannel("A"))
-            return background
-        return image.convert("RGB")  # before resizing: Pillow resizes palette images with NEAREST
+    reference = reference_rgb
 
     photos = parity_photos(workdir / "parity-photos", large=(2400, 1600))
     with torch.no_grad():

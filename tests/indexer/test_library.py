@@ -5,10 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from datetime import date
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from indexer.cancel import CancelToken

@@ -49,32 +49,26 @@ def test_max_wait_releases_a_never_ending_stream():
         t.join()
 
 
-def test_observer_reports_real_file_events(tmp_path):
+def _wait_for_event(folder: Path, *, polling: bool) -> list[Path]:
     queue = ChangeQueue(debounce=0.2)
-    observer = start_observer([tmp_path], queue)
+    observer = start_observer([folder], queue, polling=polling)
+    target = folder / "new.jpg"
     try:
-        (tmp_path / "new.jpg").write_bytes(b"x")
-        deadline = time.monotonic() + 5
+        time.sleep(0.3)  # let the poller take its first snapshot
+        target.write_bytes(b"x")
+        deadline = time.monotonic() + 8
         batch: list[Path] = []
-        while time.monotonic() < deadline and tmp_path / "new.jpg" not in batch:
+        while time.monotonic() < deadline and target not in batch:
             batch += queue.take(0.5)
-        assert tmp_path / "new.jpg" in batch
+        return batch
     finally:
         observer.stop()
         observer.join(5)
+
+
+def test_observer_reports_real_file_events(tmp_path):
+    assert tmp_path / "new.jpg" in _wait_for_event(tmp_path, polling=False)
 
 
 def test_polling_fallback_works(tmp_path):
-    queue = ChangeQueue(debounce=0.2)
-    observer = start_observer([tmp_path], queue, polling=True)
-    try:
-        time.sleep(0.3)
-        (tmp_path / "polled.jpg").write_bytes(b"x")
-        deadline = time.monotonic() + 8
-        batch: list[Path] = []
-        while time.monotonic() < deadline and tmp_path / "polled.jpg" not in batch:
-            batch += queue.take(0.5)
-        assert tmp_path / "polled.jpg" in batch
-    finally:
-        observer.stop()
-        observer.join(5)
+    assert tmp_path / "new.jpg" in _wait_for_event(tmp_path, polling=True)

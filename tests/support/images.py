@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 EXIF_ORIENTATION = 0x0112
 
@@ -146,3 +146,14 @@ def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", **kwargs)
     return buf.getvalue()
+
+
+def reference_rgb(path: Path) -> Image.Image:
+    """Upright RGB the way a careful open_clip user loads a file (alpha over white), for parity checks."""
+    image = ImageOps.exif_transpose(Image.open(path))
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")  # before resizing: Pillow resizes palette images with NEAREST

@@ -12,12 +12,11 @@ import logging
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
 
 from indexer.models.encoder import Encoder, l2_normalize
 from tests.indexer.models.test_tokenizer import corpus
 from tests.support.bundles import vit_b32_model
-from tests.support.images import parity_photos
+from tests.support.images import parity_photos, reference_rgb
 
 torch = pytest.importorskip("torch")
 open_clip = pytest.importorskip("open_clip")
@@ -40,16 +39,6 @@ def encoder(vit_b32_bundle_path):
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
     return parity_photos(tmp_path_factory.mktemp("vit-photos"), large=(2400, 1600))
-
-
-def reference_rgb(path) -> Image.Image:
-    image = ImageOps.exif_transpose(Image.open(path))
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB")  # before resizing: Pillow resizes palette images with NEAREST
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

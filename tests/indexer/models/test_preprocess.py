@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 
 from indexer.errors import ModelError, UnreadableImage
 from indexer.models.bundle import PreprocessConfig
@@ -18,6 +18,7 @@ from tests.support.images import (
     exif_bytes,
     parity_photos,
     photo,
+    reference_rgb,
     rgba_photo,
     sixteen_bit_png,
     stored_for_orientation,
@@ -37,17 +38,6 @@ CONFIGS = [
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
     return parity_photos(tmp_path_factory.mktemp("parity-photos"), large=(1280, 960))
-
-
-def reference_rgb(path: Path) -> Image.Image:
-    """Upright RGB the way a careful open_clip user would load it."""
-    image = ImageOps.exif_transpose(Image.open(path))
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB")
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c.size[0]}x{c.size[1]}-{c.resize_mode}-{c.interpolation}")
