@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -45,6 +45,7 @@ from app.thumbnails import ThumbnailLoader
 from app.widgets.banner import Banner
 from app.widgets.empty_state import EmptyState
 from app.widgets.filter_bar import FilterBar, Filters
+from app.widgets.icon_button import icon_button
 from app.widgets.index_status import IndexStatus, format_count
 from app.widgets.preview_dialog import PreviewDialog
 from app.widgets.query_panels import EditPanel, ImagePanel
@@ -123,14 +124,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- layout
     def _icon_button(self, name: str, tip: str) -> QToolButton:
-        b = QToolButton()
-        b.setObjectName("IconButton")
-        b.setIcon(icon(name))
-        b.setIconSize(QSize(20, 20))
-        b.setToolTip(tip)
-        b.setAccessibleName(tip.rstrip("…. (Ctrl+Shift+O),"))
-        b.setCursor(Qt.CursorShape.PointingHandCursor)
-        return b
+        return icon_button(name, tip, size=20, accessible_name=tip.rstrip("…. (Ctrl+Shift+O),"))
 
     def _build_body(self) -> QWidget:
         top = QFrame()

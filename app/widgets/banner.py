@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app import theme
 from app.resources import icon
+from app.widgets.icon_button import icon_button
 
 
 class Banner(QFrame):
@@ -22,11 +23,7 @@ class Banner(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QToolButton()
-        self.close_button.setObjectName("IconButton")
-        self.close_button.setIcon(icon("close"))
-        self.close_button.setIconSize(QSize(14, 14))
-        self.close_button.setToolTip("Dismiss")
+        self.close_button = icon_button("close", "Dismiss", size=14)
         self.close_button.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 8, 8)

@@ -6,10 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSize, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QWidget,
+)
 
 from app.resources import icon
+from app.widgets.icon_button import icon_button
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,7 @@ class FilterBar(QWidget):
             check.toggled.connect(self._emit)
             edit.dateChanged.connect(self._emit)
 
-        self.reset_button = QToolButton()
-        self.reset_button.setObjectName("IconButton")
-        self.reset_button.setIcon(icon("close"))
-        self.reset_button.setIconSize(QSize(14, 14))
-        self.reset_button.setToolTip("Clear the filters")
+        self.reset_button = icon_button("close", "Clear the filters", size=14)
         self.reset_button.clicked.connect(self.reset)
 
         filt = QLabel()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.resources import icon
+from app.widgets.icon_button import icon_button
 
 
 def format_eta(seconds: float | None) -> str:
@@ -45,10 +46,7 @@ class IndexStatus(QWidget):
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(180)
-        self.pause_button = QToolButton()
-        self.pause_button.setObjectName("IconButton")
-        self.pause_button.setIconSize(QSize(14, 14))
-        self.pause_button.setCheckable(True)
+        self.pause_button = icon_button(None, "Pause indexing", size=14, checkable=True)
         self.pause_button.toggled.connect(self._toggled)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)

@@ -14,15 +14,31 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QImageReader, QKeySequence,
-    QPainter, QPainterPath, QPaintEvent, QShortcut,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QShortcut,
 )
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app import theme
 from app.resources import icon
+from app.widgets.icon_button import icon_button
 from app.widgets.sketch_canvas import qimage_to_pil
 
 logger = logging.getLogger(__name__)
@@ -195,13 +211,7 @@ class ReferenceChip(QFrame):
         self._refresh()
 
     def _button(self, name: str, tip: str) -> QToolButton:
-        b = QToolButton()
-        b.setObjectName("IconButton")
-        b.setIcon(icon(name))
-        b.setIconSize(QSize(17, 17))
-        b.setToolTip(tip)
-        b.setAccessibleName(tip)
-        return b
+        return icon_button(name, tip, size=17)
 
     # ---- state ------------------------------------------------------------
     def reference(self) -> ImageRef | None:

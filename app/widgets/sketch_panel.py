@@ -3,13 +3,19 @@ colour, undo, clear)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from app.resources import icon
+from app.widgets.icon_button import icon_button
 from app.widgets.sketch_canvas import SketchCanvas
 
 INK_COLORS = ("#111111", "#d64541", "#2f80ed", "#27ae60", "#f2a516")
@@ -78,12 +84,7 @@ class SketchPanel(QWidget):
         color_row = QHBoxLayout()
         color_row.setSpacing(2)
         for c in INK_COLORS:
-            b = QToolButton()
-            b.setObjectName("IconButton")
-            b.setIcon(_swatch(c))
-            b.setIconSize(QSize(16, 16))
-            b.setCheckable(True)
-            b.setToolTip(f"Ink {c}")
+            b = icon_button(_swatch(c), f"Ink {c}", size=16, checkable=True)
             b.clicked.connect(lambda _=False, c=c: self.set_color(c))
             colors.addButton(b)
             self.color_buttons.append(b)
@@ -123,14 +124,7 @@ class SketchPanel(QWidget):
         self._update_buttons(0)
 
     def _tool(self, name: str, tip: str, *, checkable: bool = False) -> QToolButton:
-        b = QToolButton()
-        b.setObjectName("IconButton")
-        b.setIcon(icon(name))
-        b.setIconSize(QSize(18, 18))
-        b.setToolTip(tip)
-        b.setAccessibleName(tip)
-        b.setCheckable(checkable)
-        return b
+        return icon_button(name, tip, size=18, checkable=checkable)
 
     def set_color(self, color: str) -> None:
         self.canvas.pen_color = QColor(color)

@@ -28,13 +28,14 @@ the transfer loop lives here, on top of its session, headers and errors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -378,20 +379,27 @@ def discard_partial_download(name: str, models_dir: Path) -> bool:
     path = Path(models_dir) / f".download-{local_name}"
     if not path.is_dir():
         return False
-    import filelock
+    with _staging_lock(path, f"a download of {local_name} is running; cancel it first"):
+        shutil.rmtree(path / "bundle", ignore_errors=True)
+        shutil.rmtree(path / "partial", ignore_errors=True)
+    shutil.rmtree(path, ignore_errors=True)
+    return True
 
-    lock = filelock.FileLock(str(path / ".lock"), timeout=0)
+
+@contextlib.contextmanager
+def _staging_lock(staging: Path, busy_message: str) -> Iterator[None]:
+    """Hold the staging folder's lock (one download or discard at a time), or fail at once."""
+    import filelock  # a dependency of huggingface_hub; imported only when downloading
+
+    lock = filelock.FileLock(str(staging / ".lock"), timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise DownloadError(f"a download of {local_name} is running; cancel it first") from None
+        raise DownloadError(busy_message) from None
     try:
-        shutil.rmtree(path / "bundle", ignore_errors=True)
-        shutil.rmtree(path / "partial", ignore_errors=True)
+        yield
     finally:
         lock.release()
-    shutil.rmtree(path, ignore_errors=True)
-    return True
 
 
 def download_model(
@@ -434,17 +442,8 @@ def download_model(
     staging = models_dir / f".download-{local_name}"
     staging.mkdir(exist_ok=True)
 
-    import filelock  # a dependency of huggingface_hub
-
-    lock = filelock.FileLock(str(staging / ".lock"), timeout=0)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise DownloadError(f"another download of {local_name} is already running") from None
-    try:
+    with _staging_lock(staging, f"another download of {local_name} is already running"):
         bundle = _download_locked(repo_id, local_name, commit, plan, endpoint, staging, dest, progress, cancel)
-    finally:
-        lock.release()
     shutil.rmtree(staging, ignore_errors=True)
     return bundle
 
