@@ -18,6 +18,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +83,16 @@ class PhotoMeta:
     lon: float | None
 
 
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statements one by one: ``executescript`` would commit the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _migration_1(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
         CREATE TABLE folders (
@@ -149,9 +158,9 @@ class Catalog:
         try:
             if readonly:
                 uri = f"file:{path}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=True)
+                conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=True, isolation_level=None)
             else:
-                conn = sqlite3.connect(str(path), timeout=30, check_same_thread=True)
+                conn = sqlite3.connect(str(path), timeout=30, check_same_thread=True, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
                 if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
@@ -165,6 +174,7 @@ class Catalog:
             raise CatalogCorrupt(_corrupt_message(path, str(exc))) from exc
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._depth = 0  # open transactions: 0 none, 1 BEGIN, >1 savepoints inside it
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -190,7 +200,7 @@ class Catalog:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             logger.info("migrating catalog %s to schema %d", self.path, target)
-            with self.conn:
+            with self.transaction():
                 MIGRATIONS[target](self.db)
                 self._set_meta("schema_version", str(target))
 
@@ -206,15 +216,46 @@ class Catalog:
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def transaction(self) -> sqlite3.Connection:
-        """``with catalog.transaction(): ...`` commits once, or rolls back on error."""
-        return self.conn
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``with catalog.transaction(): ...`` commits once at the outermost level, or rolls back on error.
+
+        Transactions nest: an inner one is a savepoint, so a failure inside it rolls back only its
+        own changes and the outer transaction still commits (or rolls back) as a whole.
+        """
+        if self.readonly:
+            raise LibraryError("the catalog is open read-only")
+        depth = self._depth
+        if depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute(f"SAVEPOINT sp{depth}")
+        self._depth = depth + 1
+        try:
+            yield
+        except BaseException:
+            self._depth = depth
+            if depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{depth}")
+                self.conn.execute(f"RELEASE sp{depth}")
+            raise
+        self._depth = depth
+        if depth == 0:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute(f"RELEASE sp{depth}")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
 
     # -- folders -----------------------------------------------------------
 
     def add_folder(self, path: Path) -> FolderRow:
         blob = encode_path(path)
-        with self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO folders(path, added_at, online) VALUES (?, ?, 1)",
                 (blob, time.time()),
@@ -225,17 +266,23 @@ class Catalog:
     def remove_folder(self, folder_id: int) -> list[int]:
         """Forget a folder and its photos; returns the removed photo ids."""
         ids = [r[0] for r in self.conn.execute("SELECT id FROM photos WHERE folder_id=?", (folder_id,))]
-        with self.conn:
-            self._delete_photos(ids)
+        with self.transaction():
+            self.delete_photos(ids)
             self.conn.execute("DELETE FROM folders WHERE id=?", (folder_id,))
         return ids
+
+    def merge_folder(self, child_id: int, parent_id: int) -> None:
+        """A new parent folder takes over a watched subfolder's photos (keeping their vectors)."""
+        with self.transaction():
+            self.conn.execute("UPDATE photos SET folder_id=? WHERE folder_id=?", (parent_id, child_id))
+            self.conn.execute("DELETE FROM folders WHERE id=?", (child_id,))
 
     def folders(self) -> list[FolderRow]:
         rows = self.conn.execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
         return [FolderRow(r[0], decode_path(r[1]), bool(r[2])) for r in rows]
 
     def set_folder_online(self, folder_id: int, online: bool) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
 
     def folder_counts(self, model: str | None) -> dict[int, dict[str, int]]:
@@ -329,14 +376,12 @@ class Catalog:
         return [r[0] for r in rows]
 
     def delete_photos(self, ids: Sequence[int]) -> None:
-        with self.conn:
-            self._delete_photos(ids)
-
-    def _delete_photos(self, ids: Sequence[int]) -> None:
-        self._delete_vectors(ids)
-        for chunk in _chunks(list(ids), 900):
-            marks = ",".join("?" * len(chunk))
-            self.conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", tuple(chunk))
+        """Forget photos and their vectors (logged as removals for the vector indexes)."""
+        with self.transaction():
+            self._delete_vectors(ids)
+            for chunk in _chunks(list(ids), 900):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", tuple(chunk))
 
     def _delete_vectors(self, ids: Sequence[int]) -> None:
         for chunk in _chunks(list(ids), 900):
@@ -398,12 +443,20 @@ class Catalog:
     # -- models and vectors ------------------------------------------------
 
     def register_model(self, name: str, source: str, dim: int) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT INTO models(name, source, dim, checkpoint, added_at) VALUES (?, ?, ?, 0, ?) "
                 "ON CONFLICT(name) DO UPDATE SET source=excluded.source",
                 (name, source, dim, time.time()),
             )
+
+    def model_sources(self) -> list[tuple[str, str]]:
+        """(name, source) of every model that ever wrote vectors here, newest first."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, source FROM models ORDER BY added_at DESC")]
+
+    def model_source(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT source FROM models WHERE name=?", (name,)).fetchone()
+        return str(row[0]) if row else None
 
     def model_dim(self, name: str) -> int | None:
         row = self.conn.execute("SELECT dim FROM models WHERE name=?", (name,)).fetchone()
@@ -460,7 +513,18 @@ class Catalog:
         ]
 
     def vector_ids(self, model: str) -> list[int]:
-        return [r[0] for r in self.conn.execute("SELECT photo_id FROM embeddings WHERE model=?", (model,))]
+        return [
+            r[0] for r in self.conn.execute("SELECT photo_id FROM embeddings WHERE model=? ORDER BY photo_id", (model,))
+        ]
+
+    def sample_vectors(self, model: str, n: int, seed: int = 0) -> np.ndarray:
+        """Up to ``n`` stored vectors of ``model``, chosen at random (for query statistics)."""
+        ids = self.vector_ids(model)
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(ids), size=min(n, len(ids)), replace=False)
+        return self.vectors(model, [ids[i] for i in sorted(chosen)])[1]
 
     def vector_count(self, model: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0]
@@ -475,7 +539,7 @@ class Catalog:
         if row is None:
             return
         cutoff = min(upto_seq, int(row[0]))
-        with self.conn:
+        with self.transaction():
             self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, cutoff))
             if cutoff > self.tombstones_pruned_upto(model):
                 self._set_meta(f"tombstones_pruned:{model}", str(cutoff))

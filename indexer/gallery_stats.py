@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
 
 from . import query_recipes as recipes
+from .catalog import Catalog
 from .models.encoder import Encoder
-
-if TYPE_CHECKING:
-    from .library import Library
+from .thumbnails import ThumbnailStore
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +28,12 @@ REFRESH_RATIO = 0.2
 
 
 class GalleryStatsCache:
-    def __init__(self, library: Library, encoder: Encoder):
-        self._library = library
+    """The statistics of one model's vectors.  Thread-safe: ``catalog()`` gives the calling thread's
+    read connection, ``thumbnails`` the library's thumbnails (read only)."""
+
+    def __init__(self, catalog: Callable[[], Catalog], thumbnails: ThumbnailStore, encoder: Encoder):
+        self._catalog = catalog
+        self._thumbnails = thumbnails
         self._encoder = encoder
         self._lock = threading.Lock()
         self._count = -1
@@ -41,10 +44,10 @@ class GalleryStatsCache:
 
     def _refresh(self) -> None:
         model = self._encoder.model_id
-        count = self._library.catalog.vector_count(model)
+        count = self._catalog().vector_count(model)
         if self._sample is not None and abs(count - self._count) <= REFRESH_RATIO * max(self._count, 1):
             return
-        sample = self._library.sample_vectors(model, PHOTO_SAMPLE)
+        sample = self._catalog().sample_vectors(model, PHOTO_SAMPLE)
         if sample.size == 0:
             sample = np.zeros((1, self._encoder.dim), dtype=np.float32)
         self._sample = sample
@@ -79,17 +82,12 @@ class GalleryStatsCache:
 
     def _compute_sketch_mean(self) -> np.ndarray:
         model = self._encoder.model_id
-        ids = [
-            r[0]
-            for r in self._library.catalog.conn.execute(
-                "SELECT photo_id FROM embeddings WHERE model=? ORDER BY photo_id", (model,)
-            )
-        ]
+        ids = self._catalog().vector_ids(model)
         rng = np.random.default_rng(0)
         chosen = [ids[i] for i in rng.permutation(len(ids))[: SKETCH_SAMPLE * 2]] if ids else []
         edges: list[Image.Image] = []
         for pid in chosen:
-            path = self._library.thumbnail_path(pid)
+            path = self._thumbnails.path(pid)
             try:
                 with Image.open(path) as im:
                     edges.append(Image.fromarray(recipes.edge_map(np.asarray(im.convert("RGB")))))

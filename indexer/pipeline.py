@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-import queue
-import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -30,18 +31,27 @@ from .metadata import photo_meta
 from .models.encoder import Encoder
 from .models.preprocess import DecodedImage, decode_image
 from .thumbnails import ThumbnailStore
-from .vectors import VectorIndex
+from .vector_store import VectorStore
 
 logger = logging.getLogger(__name__)
 
 DECODE_TIMEOUT_S = 60.0
 
 
+class Phase(str, Enum):
+    """What a long operation is doing (its value is the word the command line and logs show)."""
+
+    SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
+    INDEXING = "indexing"  # decoding and embedding pending photos
+    WATCHING = "watching"  # idle, following changes
+    DONE = "done"  # a sync finished (done/total/failed are its totals)
+
+
 @dataclass(frozen=True)
 class Progress:
     """One progress report of a long operation."""
 
-    phase: str  # "scanning", "indexing", "watching", "done"
+    phase: Phase
     done: int = 0
     total: int = 0
     rate: float = 0.0  # photos per second
@@ -57,6 +67,7 @@ class _Decoded:
     image: DecodedImage | None
     error: str | None
     skip: bool = False  # file changed or vanished while being read: leave it for the next scan
+    decoded: bool = False  # the decoder ran to the end (counted by the consumer thread)
 
 
 class EmbeddingPipeline:
@@ -66,7 +77,7 @@ class EmbeddingPipeline:
         self,
         catalog: Catalog,
         encoder: Encoder,
-        vectors: VectorIndex,
+        vectors: VectorStore,
         thumbnails: ThumbnailStore,
         *,
         batch_size: int = 16,
@@ -83,7 +94,7 @@ class EmbeddingPipeline:
         self.decode_timeout = decode_timeout
         cfg = encoder.bundle.preprocess
         self._decode = decode or (lambda path: decode_image(path, cfg, draft=True))
-        self.decoded_count = 0  # number of files decoded, for tests and the summary
+        self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
 
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
         cancel = cancel or CancelToken()
@@ -92,7 +103,7 @@ class EmbeddingPipeline:
         total = len(pending)
         done = failed = 0
         started = time.monotonic()
-        yield Progress("indexing", 0, total)
+        yield Progress(Phase.INDEXING, 0, total)
         if not pending:
             return
         pool = DecodePool(self.workers, self._decode_one) if self.workers > 0 else None
@@ -105,7 +116,7 @@ class EmbeddingPipeline:
                 elapsed = time.monotonic() - started
                 rate = done / elapsed if elapsed > 0 else 0.0
                 eta = (total - done) / rate if rate > 0 else None
-                yield Progress("indexing", done, total, rate, eta, batch[-1].row.path, failed)
+                yield Progress(Phase.INDEXING, done, total, rate, eta, batch[-1].row.path, failed)
         except Cancelled:
             return
         finally:
@@ -124,6 +135,8 @@ class EmbeddingPipeline:
             results = self._decode_ahead(rows, pool)
         for item in results:
             cancel.wait_if_paused()
+            if item.decoded:
+                self.decoded_count += 1
             batch.append(item)
             if len(batch) >= self.batch_size:
                 yield batch
@@ -175,8 +188,7 @@ class EmbeddingPipeline:
             after.st_mtime_ns,
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
-        self.decoded_count += 1
-        return _Decoded(row, image, error)
+        return _Decoded(row, image, error, decoded=True)
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:
         good = [b for b in batch if b.image is not None and not b.skip]
@@ -197,9 +209,7 @@ class EmbeddingPipeline:
                     self.catalog.record_failure(b.row.id, b.error)
                     failed += 1
             checkpoint = self.catalog.checkpoint(model)
-        if good:
-            self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors)
-        self.vectors.checkpoint = checkpoint
+        self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors, checkpoint=checkpoint)
         return failed
 
 

@@ -194,7 +194,7 @@ def reconcile(catalog: Catalog, seen: dict[bytes, FileEntry], known: dict[bytes,
                 result.new += 1
         if gone:
             ids = [row.id for row in gone.values()]
-            catalog._delete_photos(ids)
+            catalog.delete_photos(ids)
             result.deleted += len(ids)
             result.removed_ids += ids
     return result

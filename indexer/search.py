@@ -1,7 +1,7 @@
 """Queries -> vectors -> candidates -> exact rescoring -> hits.
 
-All scores are cosine similarities of L2-normalised vectors (DESIGN.md section 5,
-QUERY_RECIPES.md).  The fusion maths lives in ``query_recipes``; this module
+All scores are cosine similarities of L2-normalised vectors.  The fusion
+maths lives in ``query_recipes`` (see docs/query_recipes.md); this module
 turns a ``Query`` into vectors, gathers candidates from the HNSW index (or
 exactly, when filters leave few photos), rescores them from the stored vectors
 and joins the catalog.
@@ -22,7 +22,8 @@ from . import query_recipes as recipes
 from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .models.encoder import Encoder
-from .vectors import VectorIndex
+from .thumbnails import ThumbnailStore
+from .vector_store import VectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Hit:
     taken_at: str | None = None
     camera: str | None = None
     online: bool = True
+    thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
 
     def to_json(self) -> dict:
         return {
@@ -102,9 +104,11 @@ class GalleryStats(Protocol):
 class Searcher:
     """Answers queries against one model's vectors.  One per thread (it holds a catalog)."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorIndex, encoder: Encoder, stats: GalleryStats):
+    def __init__(self, catalog: Catalog, vectors: VectorStore, encoder: Encoder, stats: GalleryStats,
+                 thumbnails: ThumbnailStore | None = None):
         self.catalog = catalog
         self.vectors = vectors
+        self.thumbnails = thumbnails
         self.encoder = encoder
         self.stats = stats
         self.model = encoder.model_id
@@ -271,7 +275,9 @@ class Searcher:
             if row is None:
                 continue  # removed since the index was read
             path, width, height, taken_at, camera, _mtime, online = row
-            hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online)))
+            thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
+            hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
+                            thumb if thumb is not None and thumb.exists() else None))
         return hits
 
 

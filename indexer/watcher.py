@@ -1,7 +1,8 @@
 """Follow changes in the library's folders: watchdog -> debounced, coalesced batches.
 
-File-system events only name paths; the catalog reconciliation
-(``Library.scan_paths``) decides what changed.  Bursts are coalesced: a batch
+File-system events only name paths; the watcher only decides *when* to sync
+and *what*: ``Library.sync(paths)`` reconciles those paths with the catalog
+and embeds what is new.  Bursts are coalesced: a batch
 is released once no event arrived for ``debounce`` seconds (or ``max_wait``
 after its first event), so 1,000 copied files become a few batches and an
 editor's write-temp-rename-delete dance becomes one change.  A periodic full
@@ -24,7 +25,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .cancel import CancelToken
-from .pipeline import Progress
+from .pipeline import Phase, Progress
 
 if TYPE_CHECKING:
     from .library import Library
@@ -113,20 +114,18 @@ def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool =
 def watch(
     library: Library, cancel: CancelToken, *, poll_interval: float = 0.5, polling: bool = False
 ) -> Iterator[Progress]:
-    """Index everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``."""
-    yield from library.index(cancel=cancel)
-    encoder = library.encoder()
-    index = library.vectors(encoder)
+    """Sync everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``."""
+    yield from library.sync(cancel=cancel)
     queue = ChangeQueue(debounce=library.settings.debounce_seconds)
-    watched = [f.path for f in library.catalog.folders() if f.online]
+    watched = _online_folders(library)
     observer = start_observer(watched, queue, polling=polling)
     last_reconcile = time.monotonic()
     reconcile_every = library.settings.reconcile_minutes * 60
     try:
-        yield Progress("watching", message=f"watching {len(watched)} folder(s)")
+        yield Progress(Phase.WATCHING, message=f"watching {len(watched)} folder(s)")
         while not cancel.cancelled:
             batch = queue.take(poll_interval)
-            current = [f.path for f in library.catalog.folders() if f.online]
+            current = _online_folders(library)
             if current != watched:  # folders added or removed meanwhile (or one came back online)
                 observer.stop()
                 observer.join(5)
@@ -134,24 +133,26 @@ def watch(
                 observer = start_observer(watched, queue, polling=polling)
                 batch = watched  # reconcile the new set of folders right away
             if batch:
-                result = library.scan_paths(batch)
-                logger.info(
-                    "changes: %d new, %d changed, %d moved, %d deleted",
-                    result.new + result.copied, result.changed, result.moved, result.deleted,
-                )
-                yield from _embed(library, encoder, index, cancel)
+                yield from _quiet(library.sync(batch, cancel=cancel))
             if time.monotonic() - last_reconcile >= reconcile_every:
                 logger.info("periodic reconciliation scan")
-                library.scan(cancel)
-                yield from _embed(library, encoder, index, cancel)
+                yield from _quiet(library.sync(cancel=cancel))
                 last_reconcile = time.monotonic()
     finally:
         observer.stop()
         observer.join(5)
 
 
-def _embed(library: Library, encoder, index, cancel: CancelToken) -> Iterator[Progress]:
-    for progress in library.embed_pending(encoder, index, cancel=cancel):
-        if progress.total:
-            yield progress
-    yield Progress("watching", message="up to date")
+def _online_folders(library: Library) -> list[Path]:
+    return [f.path for f in library.catalog.folders() if f.online]
+
+
+def _quiet(progress: Iterator[Progress]) -> Iterator[Progress]:
+    """A sync while watching: report only when it embeds something, then say we are up to date."""
+    for p in progress:
+        if p.phase is Phase.SCANNING or (p.phase is Phase.INDEXING and not p.total):
+            continue
+        if p.phase is Phase.DONE and not p.total:
+            continue
+        yield p
+    yield Progress(Phase.WATCHING, message="up to date")

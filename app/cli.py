@@ -1,4 +1,8 @@
-"""The ``photoseek`` command (DESIGN.md section 6: scripts and tests rely on it).
+"""The ``photoseek`` command: a thin adapter over the core (docs/cli.md is its contract).
+
+Reading commands (``search``, ``status``, ``failures``, ``folders list``,
+``models list``) open a ``LibraryReader`` and never write; writing commands
+open the one writer, ``Library``.  Qt is imported only by ``photoseek gui``.
 
 Exit codes: 0 success; 2 usage error; 1 any other failure, with one clear line
 on stderr (a traceback only with ``--verbose``).
@@ -18,14 +22,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, paths
-from .cancel import CancelToken
-from .errors import IndexerError, LibraryLocked, UsageError
+from indexer import __version__, paths
+from indexer.cancel import CancelToken
+from indexer.errors import IndexerError, UsageError
+from indexer.status import LibraryStatus
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
-    from .pipeline import Progress
+    from indexer.library import Library
+    from indexer.library_reader import LibraryReader
+    from indexer.pipeline import Progress
 
-logger = logging.getLogger("indexer.cli")
+logger = logging.getLogger("app.cli")
 
 
 # -- argument parsing ----------------------------------------------------------
@@ -71,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the desktop app (the default)")
 
     p = sub.add_parser("index", help="add folders (if new) and index them now")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add (default: every library folder)")
     p.add_argument("--model", help="model name or bundle directory (becomes the library's model)")
 
     p = sub.add_parser("watch", help="index all folders, then follow changes until interrupted")
@@ -163,7 +170,7 @@ def _progress_bar(progress: Iterator[Progress]) -> Progress | None:
     try:
         for p in progress:
             last = p
-            if not tty or p.phase != "indexing" or not p.total:
+            if not tty or p.phase.value != "indexing" or not p.total:
                 continue
             if bar is None:
                 from tqdm import tqdm
@@ -193,27 +200,28 @@ def _download_bar(name: str):
     return bar, update
 
 
-def _open(args, *, readonly: bool = False):
-    from .library import Library
+def _open(args: argparse.Namespace) -> Library:
+    """The library's one writer (created if needed)."""
+    from indexer.library import Library
 
-    return Library.open(args.library, readonly=readonly, model=getattr(args, "model", None))
-
-
-def _library_exists(args) -> bool:
-    from .library import CATALOG_FILE
-
-    return ((args.library or paths.default_library_dir()).expanduser() / CATALOG_FILE).exists()
+    return Library.open(args.library, model=getattr(args, "model", None))
 
 
-def _open_for_search(args):
-    """Writable when free (so a rebuilt index is saved), else read-only beside the writer.
-    Never creates a library: a missing one is an error."""
-    if not _library_exists(args):
-        return _open(args, readonly=True)  # raises "no Photoseek library at ..."
-    try:
-        return _open(args)
-    except LibraryLocked:
-        return _open(args, readonly=True)
+def _library_dir(args: argparse.Namespace) -> Path:
+    return (args.library or paths.default_library_dir()).expanduser().absolute()
+
+
+def _library_exists(args: argparse.Namespace) -> bool:
+    from indexer.library_reader import CATALOG_FILE
+
+    return (_library_dir(args) / CATALOG_FILE).exists()
+
+
+def _open_reader(args: argparse.Namespace) -> LibraryReader:
+    """A reader (never writes; runs beside a writer). A missing library is an error."""
+    from indexer.library_reader import LibraryReader
+
+    return LibraryReader.open(args.library, model=getattr(args, "model", None))
 
 
 def _print_json(data) -> None:
@@ -236,14 +244,16 @@ def cmd_index(args) -> int:
         started = time.monotonic()
         cancel = CancelToken()
         _cancel_on_sigterm(cancel)
+        if not args.paths and not lib.catalog.folders():
+            raise UsageError("the library has no folders yet: photoseek index FOLDER")
         last = _progress_bar(lib.index(args.paths, cancel=cancel))
         status = lib.status()
         elapsed = time.monotonic() - started
         done = last.done if last else 0
         sys.stderr.write(
             f"indexed {done} photo(s) in {elapsed:.1f} s ({done / elapsed if elapsed else 0:.1f}/s); "
-            f"library: {status['photos']} photos, {status['indexed']} indexed, "
-            f"{status['pending']} pending, {status['failed']} failed\n"
+            f"library: {status.photos} photos, {status.indexed} indexed, "
+            f"{status.pending} pending, {status.failed} failed\n"
         )
         if cancel.cancelled:
             sys.stderr.write("stopped early; run `photoseek index` again to resume\n")
@@ -252,7 +262,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    from .watcher import watch
+    from indexer.watcher import watch
 
     with _open(args) as lib:
         if args.model:
@@ -261,9 +271,9 @@ def cmd_watch(args) -> int:
         _cancel_on_sigterm(cancel)
         try:
             for p in watch(lib, cancel, polling=args.polling):
-                if p.phase == "watching" and p.message:
+                if p.phase.value == "watching" and p.message:
                     logger.info("%s", p.message)
-                elif p.phase == "done" and p.done:
+                elif p.phase.value == "done" and p.done:
                     sys.stderr.write(f"indexed {p.done} photo(s)\n")
                     sys.stderr.flush()
         except KeyboardInterrupt:
@@ -283,7 +293,7 @@ def _cancel_on_sigterm(cancel: CancelToken) -> None:
 
 
 def cmd_search(args) -> int:
-    from .search import Query
+    from indexer.search import Query
 
     if not (args.text.strip() or args.image or args.sketch):
         raise UsageError("search needs TEXT, --image or --sketch")
@@ -302,8 +312,8 @@ def cmd_search(args) -> int:
         limit=args.limit,
         exclude_self=not args.include_self,
     )
-    with _open_for_search(args) as lib:
-        hits = lib.search(query)
+    with _open_reader(args) as reader:
+        hits = reader.search(query)
     if args.json:
         _print_json([h.to_json() for h in hits])
     else:
@@ -316,25 +326,23 @@ def cmd_search(args) -> int:
 
 def cmd_status(args) -> int:
     if _library_exists(args):
-        with _open_for_search(args) as lib:
-            status = lib.status()
+        with _open_reader(args) as reader:
+            status = reader.status()
     else:  # nothing indexed yet: report an empty library without creating one
-        lib_dir = (args.library or paths.default_library_dir()).expanduser().absolute()
-        status = {"photos": 0, "indexed": 0, "pending": 0, "failed": 0, "folders": 0, "model": None,
-                  "offline_folders": [], "library": str(lib_dir)}
+        status = LibraryStatus(library=str(_library_dir(args)))
     if args.json:
-        _print_json(status)
+        _print_json(status.to_json())
     else:
         for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
-            sys.stdout.write(f"{key:>8}: {status[key]}\n")
-        for folder in status["offline_folders"]:
+            sys.stdout.write(f"{key:>8}: {getattr(status, key)}\n")
+        for folder in status.offline_folders:
             sys.stdout.write(f" offline: {_shown(folder)}\n")
     return 0
 
 
 def cmd_failures(args) -> int:
-    with _open_for_search(args) as lib:
-        failures = lib.failures()
+    with _open_reader(args) as reader:
+        failures = reader.failures()
     if args.json:
         _print_json([f.to_json() for f in failures])
     else:
@@ -345,15 +353,10 @@ def cmd_failures(args) -> int:
 
 def cmd_folders(args) -> int:
     if args.folders_command == "list":
-        with _open_for_search(args) as lib:
-            folders = lib.folders()
+        with _open_reader(args) as reader:
+            folders = reader.folders()
         if getattr(args, "json", False):
-            _print_json(
-                [
-                    {"path": str(f.path), "online": f.online, "photos": f.photos, "indexed": f.indexed, "failed": f.failed}
-                    for f in folders
-                ]
-            )
+            _print_json([f.to_json() for f in folders])
         else:
             for f in folders:
                 state = "" if f.online else "  (offline)"
@@ -370,7 +373,7 @@ def cmd_folders(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import registry
+    from indexer.models import registry
 
     models_dir = paths.models_dir()
     action = args.models_command
@@ -380,8 +383,8 @@ def cmd_models(args) -> int:
         current = None
         if _library_exists(args):
             try:
-                with _open_for_search(args) as lib:
-                    current = lib.bundle().name
+                with _open_reader(args) as reader:
+                    current = reader.configured_model()
             except IndexerError:
                 current = None
         rows = []
@@ -406,7 +409,7 @@ def cmd_models(args) -> int:
         sys.stdout.write(f"models directory: {models_dir}\n")
         return 0
     if action == "download":
-        from .models.hub import download_model
+        from indexer.models.hub import download_model
 
         bar, update = _download_bar(args.name)
         try:
@@ -425,19 +428,19 @@ def cmd_models(args) -> int:
             bundle = lib.use_model(args.name)
             st = lib.status()
         sys.stderr.write(
-            f"the library now uses {bundle.name}; {st['pending']} photo(s) will be embedded by the next "
+            f"the library now uses {bundle.name}; {st.pending} photo(s) will be embedded by the next "
             "`photoseek index` or `watch` (the previous model answers searches until then)\n"
         )
         return 0
     if action == "quantize":
-        from .models.quantize import quantize_visual
+        from indexer.models.quantize import quantize_visual
 
         bundle = quantize_visual(registry.resolve_model(args.name, models_dir), models_dir, force=args.force)
         sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
         return 0
     if action == "export":
         try:
-            from .models.export import export_pretrained
+            from indexer.models.export import export_pretrained
         except ImportError as exc:
             raise UsageError(f"exporting needs the export extra: pip install 'photoseek[export]' ({exc})") from exc
         out = export_pretrained(args.arch, args.pretrained, args.out)
@@ -457,7 +460,7 @@ def cmd_rebuild(args) -> int:
 def cmd_gui(args) -> int:
     try:
         from app.main import run
-    except ImportError as exc:
+    except ImportError as exc:  # Qt missing or broken on this system
         raise IndexerError(f"the desktop app cannot start: {exc}") from exc
     return run(args.library)
 

@@ -1,0 +1,177 @@
+"""``LibraryReader``: search and read a library without being able to change it.
+
+A reader has no write methods and opens the catalog read-only (SQLite
+``mode=ro``), so it cannot change a file under the library by construction.
+It serves the search thread and the GUI thread of the app, and
+``photoseek search|status|failures|folders list`` -- beside a writer in the
+same process (sharing its vector stores and model sessions: searches see
+photos as they are indexed) or in another process (with private, in-memory
+copies of the vector indexes, caught up from the catalog before each search).
+
+Thread model: one reader may be used from several threads; each thread gets
+its own read-only SQLite connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from . import paths
+from .catalog import Catalog
+from .config import Settings
+from .connections import CatalogConnections
+from .errors import LibraryError
+from .gallery_stats import GalleryStatsCache
+from .model_choice import ModelChoice
+from .models.encoder import Encoder
+from .search import Hit, Query, Searcher
+from .status import Failure, FolderInfo, LibraryStatus
+from .thumbnails import ThumbnailStore
+from .vector_store import VectorStore, VectorStores
+
+logger = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.sqlite"
+FULL_CHECK_MAX_BYTES = 256 << 20  # catalogs up to this size get SQLite's quick check when opened
+
+
+def library_dir(path: Path | str | None) -> Path:
+    """``path`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir), absolute."""
+    return (Path(path).expanduser() if path else paths.default_library_dir()).absolute()
+
+
+class LibraryReader:
+    """A read-only view of a library.  Use ``LibraryReader.open(path)`` or ``Library.reader()``."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        models: ModelChoice,
+        stores: VectorStores,
+        owns_state: bool,
+    ):
+        self.path = path
+        self.thumbnails = ThumbnailStore(path / "thumbnails")
+        self._connections = CatalogConnections(path / CATALOG_FILE, readonly=True)
+        self._models = models
+        self._stores = stores
+        self._owns_state = owns_state  # a private reader: its stores are its own, caught up here
+        self._stats: dict[str, GalleryStatsCache] = {}
+        self._stats_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, model: str | None = None) -> LibraryReader:
+        """Open the library at ``path`` for reading (beside a writer in another process, if any).
+
+        ``model`` overrides the model that answers searches (a name or a bundle directory).
+        """
+        path = library_dir(path)
+        if not (path / CATALOG_FILE).is_file():
+            raise LibraryError(f"no Photoseek library at {path}: add a folder first (photoseek index FOLDER)")
+        settings = Settings.load(path)
+        reader = cls(path, models=ModelChoice(settings, override=model),
+                     stores=VectorStores(path / "vectors", writable=False), owns_state=True)
+        try:
+            if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
+                reader.catalog.check_integrity()
+            if reader.catalog.schema_version() == 0:
+                raise LibraryError(f"no Photoseek library at {path}")
+        except BaseException:
+            reader.close()
+            raise
+        return reader
+
+    def close(self) -> None:
+        """Close this reader's connections (and, for a private reader, its model sessions)."""
+        self._connections.close_all()
+        if self._owns_state:
+            self._models.close()
+
+    def close_thread(self) -> None:
+        """Close the calling thread's connection (call it from a worker thread that is ending)."""
+        self._connections.close_current()
+
+    def __enter__(self) -> LibraryReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def catalog(self) -> Catalog:
+        """This thread's read-only connection to the catalog."""
+        return self._connections.get()
+
+    # -- searching -------------------------------------------------------------
+
+    def search(self, query: Query, *, model: str | None = None) -> list[Hit]:
+        catalog = self.catalog
+        encoder = self.encoder(model)
+        store = self._store(catalog, encoder)
+        return Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails).search(query)
+
+    def encoder(self, model: str | None = None) -> Encoder:
+        """The encoder that answers searches (loads the model on first use)."""
+        return self._models.serving_encoder(self.catalog, model)
+
+    def _store(self, catalog: Catalog, encoder: Encoder) -> VectorStore:
+        self._models.check_dim(catalog, encoder)
+        store = self._stores.get(encoder.model_id, encoder.dim, catalog)
+        if self._owns_state:
+            store.catch_up(catalog)  # a private, in-memory copy: follow the writer of another process
+        return store
+
+    def _gallery_stats(self, encoder: Encoder) -> GalleryStatsCache:
+        with self._stats_lock:
+            stats = self._stats.get(encoder.model_id)
+            if stats is None:
+                stats = GalleryStatsCache(self._connections.get, self.thumbnails, encoder)
+                self._stats[encoder.model_id] = stats
+            return stats
+
+    # -- reports -----------------------------------------------------------------
+
+    def status(self) -> LibraryStatus:
+        return library_status(self.catalog, self._models, self.path)
+
+    def folders(self) -> list[FolderInfo]:
+        return folder_infos(self.catalog, self._models)
+
+    def failures(self) -> list[Failure]:
+        return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()]
+
+    def configured_model(self) -> str | None:
+        """The name of the library's configured model (None when there is none)."""
+        return self._models.configured_name(self.catalog)
+
+    def thumbnail_path(self, photo_id: int) -> Path:
+        return self.thumbnails.path(photo_id)
+
+
+def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:
+    """The status of a library (writer and readers report it the same way)."""
+    model = models.configured_name(catalog)
+    counts = catalog.counts(model)
+    folders = catalog.folders()
+    return LibraryStatus(
+        photos=counts["photos"],
+        indexed=counts["indexed"],
+        pending=counts["pending"],
+        failed=counts["failed"],
+        folders=len(folders),
+        model=model,
+        offline_folders=[str(f.path) for f in folders if not f.online],
+        library=str(path),
+    )
+
+
+def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
+    counts = catalog.folder_counts(models.serving_name(catalog))
+    out = []
+    for row in catalog.folders():
+        c = counts.get(row.id, {"photos": 0, "indexed": 0, "failed": 0})
+        out.append(FolderInfo(row.path, row.online, c["photos"], c["indexed"], c["failed"]))
+    return out

@@ -1,0 +1,47 @@
+"""What the library reports about itself: plain, typed values shared by the command line and the app."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    """Counts of one library for the serving model (``photoseek status``)."""
+
+    photos: int = 0
+    indexed: int = 0
+    pending: int = 0
+    failed: int = 0
+    folders: int = 0
+    model: str | None = None
+    offline_folders: list[str] = field(default_factory=list)
+    library: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``status --json`` object (the command line's contract)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    path: Path
+    online: bool
+    photos: int
+    indexed: int
+    failed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "online": self.online, "photos": self.photos,
+                "indexed": self.indexed, "failed": self.failed}
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: Path
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "reason": self.reason}
