@@ -1,155 +1,49 @@
 """The SQLite catalog: folders, photos, stored vectors, and a change log.
 
 The stored vectors are the source of truth; the HNSW files are derived caches
-(see ``vectors.py``).  Every change to the vectors of a model bumps that
-model's *checkpoint* and is logged (``embeddings.seq`` for additions,
-``vector_tombstones`` for removals), so an HNSW file stamped with an older
-checkpoint can be caught up instead of rebuilt.
+(``vector_store.py``) that follow the catalog's change log (``catalog_vectors``).
 
-One ``Catalog`` per thread: a connection is never shared across threads.
-Paths are stored as the bytes of ``os.fsencode(path)`` so that any file name a
-disk can hold (invalid UTF-8 included) round-trips exactly.
+One ``Catalog`` per thread: a connection is never shared across threads.  A
+read-only one (``readonly=True``, SQLite ``mode=ro``) refuses every write.
+Every SQL statement of the project lives in this class and its parts: the
+schema in ``catalog_schema``, the vector tables in ``catalog_vectors``, the
+row types in ``catalog_rows``.  ``transaction()`` nests (savepoints inside).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import sqlite_utils
 
+from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
+from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
+from .catalog_vectors import VectorTables
 from .errors import CatalogCorrupt, LibraryError
+
+__all__ = [
+    "Catalog", "FolderRow", "PhotoMeta", "PhotoRow", "SCHEMA_VERSION", "decode_path", "encode_path", "prefix_bounds",
+]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+T = TypeVar("T")
+
 PAGE_SIZE = 16384
 
-KEEP_TOMBSTONES = 20_000  # removals kept in the log for readers holding an older HNSW file
 
 OK = "ok"
 FAILED = "failed"
 
 
-def encode_path(path: str | os.PathLike[str]) -> bytes:
-    return os.fsencode(os.fspath(path))
-
-
-def decode_path(blob: bytes) -> Path:
-    return Path(os.fsdecode(bytes(blob)))
-
-
-def prefix_bounds(folder: Path) -> tuple[bytes, bytes]:
-    """Byte range [lo, hi) holding every path strictly inside ``folder``."""
-    prefix = encode_path(folder).rstrip(b"/" + os.sep.encode()) + os.sep.encode()
-    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
-
-
-@dataclass(frozen=True)
-class PhotoRow:
-    id: int
-    path: Path
-    folder_id: int
-    size: int
-    mtime_ns: int
-    quick_hash: str | None
-    status: str
-    error: str | None
-
-
-@dataclass(frozen=True)
-class FolderRow:
-    id: int
-    path: Path
-    online: bool
-
-
-@dataclass(frozen=True)
-class PhotoMeta:
-    """What one decode of a photo tells the catalog."""
-
-    width: int
-    height: int
-    taken_at: str | None  # ISO 8601, from EXIF, else None
-    camera: str | None
-    lat: float | None
-    lon: float | None
-
-
-def _run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run DDL statements one by one: ``executescript`` would commit the migration's transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _migration_1(db: sqlite_utils.Database) -> None:
-    _run_script(
-        db,
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-        CREATE TABLE folders (
-            id INTEGER PRIMARY KEY,
-            path BLOB NOT NULL UNIQUE,
-            added_at REAL NOT NULL,
-            online INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE TABLE photos (
-            id INTEGER PRIMARY KEY,
-            path BLOB NOT NULL UNIQUE,
-            folder_id INTEGER NOT NULL REFERENCES folders(id),
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            quick_hash TEXT,
-            width INTEGER,
-            height INTEGER,
-            taken_at TEXT,
-            camera TEXT,
-            lat REAL,
-            lon REAL,
-            status TEXT NOT NULL DEFAULT 'ok',
-            error TEXT,
-            updated_at REAL NOT NULL
-        );
-        CREATE INDEX photos_folder ON photos(folder_id);
-        CREATE INDEX photos_hash ON photos(quick_hash);
-        CREATE INDEX photos_taken ON photos(taken_at);
-        CREATE TABLE models (
-            name TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            dim INTEGER NOT NULL,
-            checkpoint INTEGER NOT NULL DEFAULT 0,
-            added_at REAL NOT NULL
-        );
-        CREATE TABLE embeddings (
-            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-            model TEXT NOT NULL REFERENCES models(name),
-            seq INTEGER NOT NULL,
-            vector BLOB NOT NULL,
-            PRIMARY KEY (model, photo_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX embeddings_seq ON embeddings(model, seq);
-        CREATE TABLE vector_tombstones (
-            model TEXT NOT NULL,
-            photo_id INTEGER NOT NULL,
-            seq INTEGER NOT NULL
-        );
-        CREATE INDEX tombstones_seq ON vector_tombstones(model, seq);
-        """
-    )
-
-
-MIGRATIONS = {1: _migration_1}
-
-
-class Catalog:
+class Catalog(VectorTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False):
@@ -327,7 +221,7 @@ class Catalog:
                 out[row.id] = row
         return out
 
-    def _photo_rows(self, where: str, params: tuple) -> list[PhotoRow]:
+    def _photo_rows(self, where: str, params: tuple[object, ...]) -> list[PhotoRow]:
         sql = f"SELECT id, path, folder_id, size, mtime_ns, quick_hash, status, error FROM photos {where}"
         return [
             PhotoRow(r[0], decode_path(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
@@ -340,7 +234,8 @@ class Catalog:
             "VALUES (?, ?, ?, ?, ?, 'ok', ?)",
             (encode_path(path), folder_id, size, mtime_ns, quick_hash, time.time()),
         )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def move_photo(self, photo_id: int, new_path: Path, folder_id: int, size: int, mtime_ns: int) -> None:
         self.conn.execute(
@@ -420,7 +315,7 @@ class Catalog:
             "WHERE status='ok' AND folder_id IN (SELECT id FROM folders WHERE online=1) "
             "AND id NOT IN (SELECT photo_id FROM embeddings WHERE model=?) ORDER BY id"
         )
-        params: tuple = (model,)
+        params: tuple[object, ...] = (model,)
         if limit is not None:
             sql += " LIMIT ?"
             params = (model, limit)
@@ -440,114 +335,6 @@ class Catalog:
             ).fetchone()[0]
         return {"photos": photos, "indexed": indexed, "failed": failed, "pending": photos - failed - indexed}
 
-    # -- models and vectors ------------------------------------------------
-
-    def register_model(self, name: str, source: str, dim: int) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO models(name, source, dim, checkpoint, added_at) VALUES (?, ?, ?, 0, ?) "
-                "ON CONFLICT(name) DO UPDATE SET source=excluded.source",
-                (name, source, dim, time.time()),
-            )
-
-    def model_sources(self) -> list[tuple[str, str]]:
-        """(name, source) of every model that ever wrote vectors here, newest first."""
-        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, source FROM models ORDER BY added_at DESC")]
-
-    def model_source(self, name: str) -> str | None:
-        row = self.conn.execute("SELECT source FROM models WHERE name=?", (name,)).fetchone()
-        return str(row[0]) if row else None
-
-    def model_dim(self, name: str) -> int | None:
-        row = self.conn.execute("SELECT dim FROM models WHERE name=?", (name,)).fetchone()
-        return int(row[0]) if row else None
-
-    def models_with_vectors(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").fetchall())
-
-    def checkpoint(self, model: str) -> int:
-        row = self.conn.execute("SELECT checkpoint FROM models WHERE name=?", (model,)).fetchone()
-        return int(row[0]) if row else 0
-
-    def _bump_checkpoint(self, model: str) -> int:
-        self.conn.execute("UPDATE models SET checkpoint = checkpoint + 1 WHERE name=?", (model,))
-        return self.checkpoint(model)
-
-    def vectors(self, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Stored vectors of ``ids`` for ``model`` -> (ids found, (n, d) float32)."""
-        found: list[int] = []
-        blobs: list[bytes] = []
-        for chunk in _chunks(list(ids), 900):
-            marks = ",".join("?" * len(chunk))
-            for pid, blob in self.conn.execute(
-                f"SELECT photo_id, vector FROM embeddings WHERE model=? AND photo_id IN ({marks})",
-                (model, *chunk),
-            ):
-                found.append(pid)
-                blobs.append(blob)
-        return _stack(found, blobs)
-
-    def iter_vectors(self, model: str, *, after_seq: int = 0, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """All vectors of ``model`` written after ``after_seq``, in chunks of (ids, vectors)."""
-        last_id = -1
-        while True:
-            rows = self.conn.execute(
-                "SELECT photo_id, vector FROM embeddings WHERE model=? AND seq>? AND photo_id>? "
-                "ORDER BY photo_id LIMIT ?",
-                (model, after_seq, last_id, batch),
-            ).fetchall()
-            if not rows:
-                return
-            last_id = rows[-1][0]
-            yield _stack([r[0] for r in rows], [r[1] for r in rows])
-
-    def tombstones_after(self, model: str, seq: int) -> list[int]:
-        """Photo ids whose vector was removed after ``seq`` and not written again since."""
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT DISTINCT t.photo_id FROM vector_tombstones t WHERE t.model=? AND t.seq>? "
-                "AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model=t.model AND e.photo_id=t.photo_id)",
-                (model, seq),
-            )
-        ]
-
-    def vector_ids(self, model: str) -> list[int]:
-        return [
-            r[0] for r in self.conn.execute("SELECT photo_id FROM embeddings WHERE model=? ORDER BY photo_id", (model,))
-        ]
-
-    def sample_vectors(self, model: str, n: int, seed: int = 0) -> np.ndarray:
-        """Up to ``n`` stored vectors of ``model``, chosen at random (for query statistics)."""
-        ids = self.vector_ids(model)
-        if not ids:
-            return np.zeros((0, 0), dtype=np.float32)
-        rng = np.random.default_rng(seed)
-        chosen = rng.choice(len(ids), size=min(n, len(ids)), replace=False)
-        return self.vectors(model, [ids[i] for i in sorted(chosen)])[1]
-
-    def vector_count(self, model: str) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0]
-
-    def prune_tombstones(self, model: str, upto_seq: int, *, keep: int = KEEP_TOMBSTONES) -> None:
-        """Forget removals up to ``upto_seq``, except the newest ``keep`` (a reader that loaded an older
-        HNSW file catches up from them).  The highest pruned seq is recorded: a reader whose index is
-        older than that cannot catch up and must rebuild (``tombstones_pruned_upto``)."""
-        row = self.conn.execute(
-            "SELECT seq FROM vector_tombstones WHERE model=? ORDER BY seq DESC LIMIT 1 OFFSET ?", (model, keep)
-        ).fetchone()
-        if row is None:
-            return
-        cutoff = min(upto_seq, int(row[0]))
-        with self.transaction():
-            self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, cutoff))
-            if cutoff > self.tombstones_pruned_upto(model):
-                self._set_meta(f"tombstones_pruned:{model}", str(cutoff))
-
-    def tombstones_pruned_upto(self, model: str) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (f"tombstones_pruned:{model}",)).fetchone()
-        return int(row[0]) if row else 0
-
     # -- search support ----------------------------------------------------
 
     def filtered_ids(
@@ -559,7 +346,7 @@ class Catalog:
 
     def _filter_sql(
         self, *, folder: Path | None, after: str | None, before: str | None, online_only: bool
-    ) -> tuple[str, tuple]:
+    ) -> tuple[str, tuple[object, ...]]:
         clauses: list[str] = []
         params: list[object] = []
         if folder is not None:
@@ -577,9 +364,9 @@ class Catalog:
             clauses.append("p.folder_id IN (SELECT id FROM folders WHERE online=1)")
         return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
-    def hit_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
+    def hit_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
         """(path, width, height, taken_at, camera, mtime_ns, folder online) for result display."""
-        out: dict[int, tuple] = {}
+        out: dict[int, tuple[Any, ...]] = {}
         for chunk in _chunks(list(ids), 900):
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
@@ -591,14 +378,7 @@ class Catalog:
         return out
 
 
-def _stack(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-    vecs = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-    return np.asarray(ids, dtype=np.int64), vecs
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
+def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

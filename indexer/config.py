@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-import tomllib
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import tomli_w
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 from .errors import LibraryError
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import paths
 from .catalog import Catalog
+from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
 from .errors import LibraryError
@@ -61,6 +62,7 @@ class LibraryReader:
         self._owns_state = owns_state  # a private reader: its stores are its own, caught up here
         self._stats: dict[str, GalleryStatsCache] = {}
         self._stats_lock = threading.Lock()
+        self._settings_stamp = _stamp(path / SETTINGS_FILE)
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, model: str | None = None) -> LibraryReader:
@@ -105,9 +107,19 @@ class LibraryReader:
         """This thread's read-only connection to the catalog."""
         return self._connections.get()
 
+    def _follow_settings(self) -> None:
+        """A private reader follows the writer's settings (a model switch in another process)."""
+        if not self._owns_state:
+            return  # the writer of this process hands its settings to the shared ModelChoice
+        stamp = _stamp(self.path / SETTINGS_FILE)
+        if stamp != self._settings_stamp:
+            self._settings_stamp = stamp
+            self._models.set_settings(Settings.load(self.path))
+
     # -- searching -------------------------------------------------------------
 
     def search(self, query: Query, *, model: str | None = None) -> list[Hit]:
+        self._follow_settings()
         catalog = self.catalog
         encoder = self.encoder(model)
         store = self._store(catalog, encoder)
@@ -135,9 +147,11 @@ class LibraryReader:
     # -- reports -----------------------------------------------------------------
 
     def status(self) -> LibraryStatus:
+        self._follow_settings()
         return library_status(self.catalog, self._models, self.path)
 
     def folders(self) -> list[FolderInfo]:
+        self._follow_settings()
         return folder_infos(self.catalog, self._models)
 
     def failures(self) -> list[Failure]:
@@ -145,6 +159,7 @@ class LibraryReader:
 
     def configured_model(self) -> str | None:
         """The name of the library's configured model (None when there is none)."""
+        self._follow_settings()
         return self._models.configured_name(self.catalog)
 
     def thumbnail_path(self, photo_id: int) -> Path:
@@ -175,3 +190,11 @@ def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
         c = counts.get(row.id, {"photos": 0, "indexed": 0, "failed": 0})
         out.append(FolderInfo(row.path, row.online, c["photos"], c["indexed"], c["failed"]))
     return out
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from PIL import ExifTags, Image
 
@@ -74,7 +75,7 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
     if not gps:
         return None, None
 
-    def coord(value, ref) -> float | None:
+    def coord(value: Any, ref: Any) -> float | None:  # raw EXIF values: any type
         if not value or len(value) != 3:
             return None
         d, m, s = (float(x) for x in value)

@@ -224,7 +224,7 @@ class DecodePool:
 
     def __init__(self, workers: int, fn: Callable[[PhotoRow], _Decoded]):
         self._fn = fn
-        self._jobs: queue.SimpleQueue[tuple[PhotoRow, Future] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[PhotoRow, Future[_Decoded]] | None] = queue.SimpleQueue()
         self._started: dict[int, float] = {}  # id(future) -> when its decode started
         self._abandoned: set[int] = set()
         self._lock = threading.Lock()
@@ -260,12 +260,12 @@ class DecodePool:
         with self._lock:
             self._threads -= 1
 
-    def submit(self, row: PhotoRow) -> Future:
-        future: Future = Future()
+    def submit(self, row: PhotoRow) -> Future[_Decoded]:
+        future: Future[_Decoded] = Future()
         self._jobs.put((row, future))
         return future
 
-    def result(self, future: Future, timeout: float) -> _Decoded | None:
+    def result(self, future: Future[_Decoded], timeout: float) -> _Decoded | None:
         """The decode's result, or None once it has run for ``timeout`` seconds."""
         while True:
             with self._lock:

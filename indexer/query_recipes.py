@@ -74,7 +74,8 @@ GENERIC_PHRASES: tuple[str, ...] = (
 def normalize(x: np.ndarray, axis: int = -1, eps: float = 1e-12) -> np.ndarray:
     """``n(x)``: L2-normalise along ``axis`` (zero vectors stay zero)."""
     x = np.asarray(x, dtype=np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=axis, keepdims=True), eps)
+    out: np.ndarray = x / np.maximum(np.linalg.norm(x, axis=axis, keepdims=True), eps)
+    return out
 
 
 def weighted_sum(v: np.ndarray, t: np.ndarray, a: float) -> np.ndarray:
@@ -113,7 +114,7 @@ def harris_scores(X: np.ndarray, v: np.ndarray, t: np.ndarray, *, mu_image: np.n
         prod = s_i * s_t
     else:
         prod = np.power(s_i, 2.0 * (1.0 - a)) * np.power(s_t, 2.0 * a)
-    out = prod - lam * (s_i + s_t) ** 2
+    out: np.ndarray = prod - lam * (s_i + s_t) ** 2
     return out[0] if single else out
 
 
@@ -121,7 +122,8 @@ def _normalise_by_low_percentile_with_ref(s: np.ndarray, s_ref: np.ndarray,
                                           percentile: float) -> np.ndarray:
     m = np.percentile(s_ref, percentile, axis=-1, keepdims=True).astype(np.float32)
     scale = np.maximum(np.abs(m), 1e-6)
-    return np.maximum((s - m) / scale, 0.0)
+    out: np.ndarray = np.maximum((s - m) / scale, 0.0)
+    return out
 
 
 def domain_shift(e: np.ndarray, mu_from: np.ndarray, mu_to: np.ndarray) -> np.ndarray:
@@ -134,7 +136,8 @@ def domain_shift(e: np.ndarray, mu_from: np.ndarray, mu_to: np.ndarray) -> np.nd
 
 def gallery_mean(X: np.ndarray) -> np.ndarray:
     """Mean of (normalised) vectors, not renormalised: the ``mu`` of the recipes."""
-    return np.asarray(X, np.float32).mean(axis=0)
+    mean: np.ndarray = np.asarray(X, np.float32).mean(axis=0)
+    return mean
 
 
 def edge_map(rgb: np.ndarray) -> np.ndarray:
@@ -170,7 +173,8 @@ def composed_scores(X: np.ndarray, v: np.ndarray, t: np.ndarray, *, recipe: Reci
     ``v``, ``t``: (d,) -> scores (N,); (k, d) -> scores (k, N).
     """
     if recipe == "weighted_sum":
-        return weighted_sum(v, t, a) @ np.asarray(X, np.float32).T
+        scores: np.ndarray = weighted_sum(v, t, a) @ np.asarray(X, np.float32).T
+        return scores
     if recipe == "harris":
         if mu_image is None or mu_text is None:
             raise ValueError("harris fusion needs mu_image and mu_text")

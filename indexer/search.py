@@ -79,7 +79,7 @@ class Hit:
     online: bool = True
     thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "path": str(self.path),
             "score": round(float(self.score), 6),
@@ -151,13 +151,15 @@ class Searcher:
     # -- query vectors -------------------------------------------------------
 
     def _text_vector(self, text: str) -> np.ndarray:
-        return self.encoder.encode_texts([text.strip()])[0]
+        vector: np.ndarray = self.encoder.encode_texts([text.strip()])[0]
+        return vector
 
     def _negative_vector(self, negatives: list[str]) -> np.ndarray | None:
         words = [n.strip() for n in negatives if n.strip()]
         if not words:
             return None
-        return self.encoder.encode_texts(words).mean(axis=0)
+        mean: np.ndarray = self.encoder.encode_texts(words).mean(axis=0)
+        return mean
 
     def _image_vector(self, image: Path | Image.Image) -> tuple[np.ndarray, int | None]:
         """The image's vector, from the catalog when it is an indexed photo (no decode)."""
@@ -184,7 +186,8 @@ class Searcher:
                 raise UnreadableImage(sketch, str(exc)) from exc
         else:
             drawing = sketch
-        return self.encoder.encode_images([sketch_canvas(drawing)])[0]
+        vector: np.ndarray = self.encoder.encode_images([sketch_canvas(drawing)])[0]
+        return vector
 
     # -- candidates ----------------------------------------------------------
 

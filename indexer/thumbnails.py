@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image
 
 
 class ThumbnailStore:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     def path(self, photo_id: int) -> Path:
@@ -30,6 +31,6 @@ class ThumbnailStore:
         shutil.copyfile(self.path(from_id), tmp)
         os.replace(tmp, dest)
 
-    def remove(self, photo_ids) -> None:
+    def remove(self, photo_ids: Iterable[int]) -> None:
         for pid in photo_ids:
             self.path(pid).unlink(missing_ok=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from .cancel import CancelToken
@@ -88,7 +89,7 @@ def _drop_nested(paths: list[Path]) -> list[Path]:
     return [p for p in paths if not any(d in p.parents for d in dirs)]
 
 
-def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool = False):
+def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool = False) -> BaseObserver:
     """Start watching ``folders``; falls back to polling when native watches are exhausted."""
     observer = PollingObserver(timeout=2.0) if polling else Observer()
     try:
@@ -114,14 +115,18 @@ def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool =
 def watch(
     library: Library, cancel: CancelToken, *, poll_interval: float = 0.5, polling: bool = False
 ) -> Iterator[Progress]:
-    """Sync everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``."""
-    yield from library.sync(cancel=cancel)
+    """Sync everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``.
+
+    Watching starts *before* the first full sync, so a change made while that sync runs is
+    queued and synced right after it, never lost between the scan and the first event.
+    """
     queue = ChangeQueue(debounce=library.settings.debounce_seconds)
     watched = _online_folders(library)
     observer = start_observer(watched, queue, polling=polling)
     last_reconcile = time.monotonic()
     reconcile_every = library.settings.reconcile_minutes * 60
     try:
+        yield from library.sync(cancel=cancel)
         yield Progress(Phase.WATCHING, message=f"watching {len(watched)} folder(s)")
         while not cancel.cancelled:
             batch = queue.take(poll_interval)

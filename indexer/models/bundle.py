@@ -75,7 +75,7 @@ class PreprocessConfig:
             raise ModelError("preprocess mean and std must have three values each, std > 0")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PreprocessConfig":
+    def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
         """Build from a ``preprocess_cfg.json`` mapping (open_clip's keys; extras ignored)."""
         if not isinstance(data, dict):
             raise ModelError("preprocess config must be a JSON object")
@@ -180,7 +180,7 @@ class ModelBundle:
         return self.textual.static_length is None
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelBundle":
+    def load(cls, path: str | Path) -> ModelBundle:
         """Read and validate the bundle at ``path``; raise ``ModelError`` if unusable."""
         root = Path(path).expanduser()
         if not root.is_dir():

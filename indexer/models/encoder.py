@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -150,7 +151,7 @@ class Encoder:
             self._sessions.clear()
             self._tokenizer = None
 
-    def __enter__(self) -> "Encoder":
+    def __enter__(self) -> Encoder:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -158,7 +159,7 @@ class Encoder:
 
     # --- internals --------------------------------------------------------------
 
-    def _session(self, which: str) -> "onnxruntime.InferenceSession":
+    def _session(self, which: str) -> onnxruntime.InferenceSession:
         with self._lock:
             session = self._sessions.get(which)
             if session is None:
@@ -167,7 +168,7 @@ class Encoder:
                 self._sessions[which] = session
             return session
 
-    def _create_session(self, tower: TowerSpec) -> "onnxruntime.InferenceSession":
+    def _create_session(self, tower: TowerSpec) -> onnxruntime.InferenceSession:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -191,7 +192,7 @@ class Encoder:
         )
         return session
 
-    def _run(self, session: "onnxruntime.InferenceSession", tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
+    def _run(self, session: onnxruntime.InferenceSession, tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
         step = tower.static_batch
         try:
             if step is None:
@@ -218,14 +219,16 @@ class Encoder:
         return l2_normalize(out)
 
     @staticmethod
-    def _run_once(session: "onnxruntime.InferenceSession", tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
-        return session.run([tower.output_name], {tower.input_name: np.ascontiguousarray(batch)})[0]
+    def _run_once(session: onnxruntime.InferenceSession, tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
+        out: np.ndarray = session.run([tower.output_name], {tower.input_name: np.ascontiguousarray(batch)})[0]
+        return out
 
 
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:
     """Row-wise unit vectors (a zero row stays zero)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return unit
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,37 +1,34 @@
 """Export an open_clip CLIP model to a bundle (needs the ``[export]`` extra).
 
+``export_pretrained`` creates a model with open_clip (pretrained or random
+weights) and ``export_model`` writes any open_clip CLIP model as a bundle
+directory: both towers as ONNX graphs (:mod:`indexer.models.export_towers`),
+``config.json``, ``preprocess_cfg.json``, ``tokenizer.json`` and its config
+(:mod:`indexer.models.export_tokenizer`), a ``photoseek_export.json`` with
+what was exported and how, and a README.  Everything is written into a
+temporary directory beside the target, checked to load as a bundle, and
+only then renamed into place.
+
 Two flavours:
 
 - **ours** (default): dynamic batch on both towers and a dynamic text length,
-  so the encoder can run a batch only as long as its longest text.  The
-  legacy TorchScript exporter bakes the length 77 into the attention
-  reshapes, so this uses ``torch.onnx.export(..., dynamo=True)`` with the
-  multi-head-attention fast path disabled and a text forward that slices
-  ``positional_embedding[:L]`` and ``attn_mask[:L, :L]`` (open_clip's own
-  ``encode_text`` adds all 77 positions).
+  so the encoder can run a batch only as long as its longest text.
 - **immich** (``immich_style=True``): exactly what Immich publishes - batch 1,
   fixed length, opset 19, outputs normalised inside the graph, int32 token
   input, Hugging Face-style tokenizer files.  Used to prove compatibility.
 
-``tokenizer.json`` is built offline from open_clip's own BPE vocabulary file
-as a ``tokenizers`` BPE model that reproduces SimpleTokenizer (byte-level
-alphabet, ``</w>`` end-of-word suffix, lower-casing, the same
-pre-tokenisation regex).  torch and open_clip are imported only when an
-export runs.
+torch and open_clip are imported only when an export runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import gzip
-import io
 import json
 import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any
 
 from indexer.errors import ModelError
 from indexer.models.bundle import (
@@ -44,9 +41,10 @@ from indexer.models.bundle import (
     ModelBundle,
     PreprocessConfig,
 )
+from indexer.models.export_tokenizer import CLIP_VOCAB_SIZE, build_tokenizer
+from indexer.models.export_towers import export_context, export_textual, export_visual, text_is_trimmable
 
-if TYPE_CHECKING:
-    import torch
+__all__ = ["DEFAULT_OPSET", "IMMICH_OPSET", "build_tokenizer", "export_model", "export_pretrained"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +52,6 @@ METADATA_FILE = "photoseek_export.json"
 README_FILE = "README.md"
 IMMICH_OPSET = 19
 DEFAULT_OPSET = 19
-# Above this many bytes of weights a tower's weights go to an external data file
-# (protobuf cannot hold more than 2 GiB).
-EXTERNAL_DATA_BYTES = 1_500_000_000
-# open_clip's SimpleTokenizer pre-tokenisation (special tokens are handled as
-# added tokens by `tokenizers`, before this runs).
-CLIP_SPLIT_REGEX = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
-CLIP_VOCAB_SIZE = 49408
-OPEN_CLIP_SPECIAL = ("<start_of_text>", "<end_of_text>")
-HF_SPECIAL = ("<|startoftext|>", "<|endoftext|>")
 
 
 # --- public API --------------------------------------------------------------------
@@ -91,7 +80,10 @@ def export_pretrained(
         model = open_clip.create_model(arch, pretrained=pretrained or None, device="cpu")
     except Exception as exc:  # unknown tag, no network, corrupt checkpoint, ...
         raise ModelError(f"cannot create {arch} with pretrained weights {pretrained!r}: {exc}") from exc
-    source = f"open_clip {arch}, pretrained {pretrained!r}" if pretrained else f"open_clip {arch}, random weights (seed {seed})"
+    if pretrained:
+        source = f"open_clip {arch}, pretrained {pretrained!r}"
+    else:
+        source = f"open_clip {arch}, random weights (seed {seed})"
     return export_model(
         model,
         Path(out_dir),
@@ -145,10 +137,10 @@ def export_model(
     try:
         (staging / "visual").mkdir()
         (staging / "textual").mkdir()
-        trimmable = _text_is_trimmable(model)
-        with _export_context():
-            _export_visual(model, staging / VISUAL_MODEL, preprocess, immich_style, opset)
-            _export_textual(model, staging / TEXTUAL_MODEL, context_length, immich_style, trimmable, opset)
+        trimmable = text_is_trimmable(model)
+        with export_context():
+            export_visual(model, staging / VISUAL_MODEL, preprocess, immich_style, opset)
+            export_textual(model, staging / TEXTUAL_MODEL, context_length, immich_style, trimmable, opset)
         _write_json(staging / CONFIG_FILE, cfg)
         _write_json(staging / PREPROCESS_FILE, preprocess.to_dict())
         tokenizer, tokenizer_config = build_tokenizer(hf_style=immich_style, context_length=context_length)
@@ -194,227 +186,6 @@ def _require_export_extra() -> None:
             f"exporting a model needs {', '.join(missing)}: install the export extra "
             "(pip install 'photoseek[export]')"
         )
-
-
-def build_tokenizer(*, hf_style: bool = False, context_length: int = 77) -> tuple[Any, dict[str, Any]]:
-    """A ``tokenizers.Tokenizer`` equal to open_clip's SimpleTokenizer, and its
-    tokenizer_config mapping.
-
-    ``hf_style`` spells the special tokens as Hugging Face's CLIP tokenizer
-    does (``<|startoftext|>``, ``<|endoftext|>``, pad = end token), like the
-    files Immich ships; ids are the same either way.
-    """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-
-    byte_alphabet = list(_bytes_to_unicode().values())
-    merges = _open_clip_merges()
-    vocab_list = byte_alphabet + [c + "</w>" for c in byte_alphabet] + ["".join(m) for m in merges]
-    start, end = HF_SPECIAL if hf_style else OPEN_CLIP_SPECIAL
-    vocab_list += [start, end]
-    vocab = {token: index for index, token in enumerate(vocab_list)}
-    if len(vocab) != len(vocab_list):
-        raise ModelError("open_clip's BPE vocabulary has duplicate entries")
-
-    bpe = models.BPE(
-        vocab=vocab,
-        merges=merges,
-        continuing_subword_prefix="",
-        end_of_word_suffix="</w>",
-        unk_token=end if hf_style else None,
-        fuse_unk=False,
-    )
-    tokenizer = Tokenizer(bpe)
-    tokenizer.normalizer = normalizers.Sequence(
-        [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(CLIP_SPLIT_REGEX), behavior="removed", invert=True),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
-    tokenizer.decoder = decoders.ByteLevel()
-    tokenizer.post_processor = processors.RobertaProcessing(
-        (end, vocab[end]), (start, vocab[start]), trim_offsets=False, add_prefix_space=False
-    )
-    tokenizer.add_special_tokens([AddedToken(start, special=True, normalized=False),
-                                  AddedToken(end, special=True, normalized=False)])
-    config: dict[str, Any] = {
-        "bos_token": start,
-        "eos_token": end,
-        "model_max_length": context_length,
-        "do_lower_case": True,
-        "source": "open_clip bpe_simple_vocab_16e6.txt.gz (SimpleTokenizer, clean='lower')",
-    }
-    if hf_style:
-        config.update({"pad_token": end, "unk_token": end, "tokenizer_class": "CLIPTokenizer"})
-    return tokenizer, config
-
-
-# --- the graphs --------------------------------------------------------------------
-
-
-def _export_visual(model: Any, path: Path, preprocess: PreprocessConfig, immich: bool, opset: int) -> None:
-    import torch
-
-    module = _visual_forward(model, normalize=immich).eval()
-    h, w = preprocess.size
-    batch = 1 if immich else 2
-    example = torch.randn(batch, 3, h, w)
-    dynamic = None if immich else {"image": {0: torch.export.Dim("batch", min=1, max=4096)}}
-    _onnx_export(module, example, path, "image", dynamic, opset)
-
-
-def _export_textual(model: Any, path: Path, context_length: int, immich: bool, trimmable: bool, opset: int) -> None:
-    import torch
-
-    module = _text_forward(model, normalize=immich, int32_input=immich).eval()
-    dtype = torch.int32 if immich else torch.int64
-    if immich:
-        example = _example_tokens(1, context_length, dtype)
-        dynamic = None
-    elif trimmable:
-        example = _example_tokens(2, max(3, min(10, context_length)), dtype)
-        dynamic = {
-            "text": {
-                0: torch.export.Dim("batch", min=1, max=4096),
-                1: torch.export.Dim("length", min=2, max=context_length),
-            }
-        }
-    else:
-        example = _example_tokens(2, context_length, dtype)
-        dynamic = {"text": {0: torch.export.Dim("batch", min=1, max=4096)}}
-    _onnx_export(module, example, path, "text", dynamic, opset)
-
-
-def _example_tokens(batch: int, length: int, dtype: "torch.dtype") -> "torch.Tensor":
-    import torch
-
-    ids = torch.randint(1, 49000, (batch, length), generator=torch.Generator().manual_seed(0))
-    ids[:, 0] = 49406
-    ids[:, -1] = 49407
-    return ids.to(dtype)
-
-
-def _onnx_export(module: Any, example: Any, path: Path, input_name: str, dynamic: Any, opset: int) -> None:
-    import torch
-
-    weight_bytes = sum(p.numel() * p.element_size() for p in module.parameters())
-    external = weight_bytes > EXTERNAL_DATA_BYTES
-    try:
-        with torch.no_grad():
-            program = torch.onnx.export(
-                module,
-                (example,),
-                dynamo=True,
-                input_names=[input_name],
-                output_names=["embeddings"],
-                dynamic_shapes=dynamic,
-                opset_version=opset,
-                verbose=False,
-            )
-        if program is None:
-            raise ModelError("torch.onnx.export returned no program")
-        program.save(str(path), external_data=external)
-    except ModelError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"ONNX export of {path.parent.name} tower failed: {exc}") from exc
-
-
-# The nn.Module subclasses are defined inside functions so that importing this
-# module does not import torch.
-def _visual_cls() -> type:
-    import torch
-    import torch.nn.functional as F
-
-    class VisualForward(torch.nn.Module):
-        def __init__(self, model: Any, normalize: bool):
-            super().__init__()
-            self.model = model
-            self.normalize = normalize
-
-        def forward(self, image: torch.Tensor) -> torch.Tensor:
-            features = self.model.encode_image(image)
-            return F.normalize(features, dim=-1) if self.normalize else features
-
-    return VisualForward
-
-
-def _text_cls() -> type:
-    import torch
-    import torch.nn.functional as F
-
-    class TextForward(torch.nn.Module):
-        """open_clip's encode_text, cut to the input's length L."""
-
-        def __init__(self, model: Any, normalize: bool, int32_input: bool):
-            super().__init__()
-            self.model = model
-            self.normalize = normalize
-            self.int32_input = int32_input
-            self.sliceable = hasattr(model, "token_embedding") and hasattr(model, "positional_embedding")
-
-        def forward(self, text: torch.Tensor) -> torch.Tensor:
-            if self.int32_input:
-                text = text.to(torch.int64)
-            m = self.model
-            if not self.sliceable:
-                features = m.encode_text(text)
-            else:
-                from open_clip.transformer import text_global_pool
-
-                length = text.shape[1]
-                cast_dtype = m.transformer.get_cast_dtype()
-                x = m.token_embedding(text).to(cast_dtype)
-                x = x + m.positional_embedding[:length].to(cast_dtype)
-                mask = m.attn_mask[:length, :length] if m.attn_mask is not None else None
-                x = m.transformer(x, attn_mask=mask)
-                x = m.ln_final(x)
-                x = text_global_pool(x, text, m.text_pool_type, eos_token_id=getattr(m, "text_eos_id", None))
-                if m.text_projection is not None:
-                    if isinstance(m.text_projection, torch.nn.Linear):
-                        x = m.text_projection(x)
-                    else:
-                        x = x @ m.text_projection
-                features = x
-            return F.normalize(features, dim=-1) if self.normalize else features
-
-    return TextForward
-
-
-def _visual_forward(model: Any, *, normalize: bool) -> Any:
-    return _visual_cls()(model, normalize)
-
-
-def _text_forward(model: Any, *, normalize: bool, int32_input: bool) -> Any:
-    return _text_cls()(model, normalize, int32_input)
-
-
-def _text_is_trimmable(model: Any) -> bool:
-    """Trimming is exact only with a causal mask and end-token pooling."""
-    return (
-        hasattr(model, "token_embedding")
-        and getattr(model, "attn_mask", None) is not None
-        and getattr(model, "text_pool_type", None) in ("argmax", "eos")
-    )
-
-
-@contextlib.contextmanager
-def _export_context() -> Iterator[None]:
-    """Disable the MHA fast path and route the exporter's console chatter to the log."""
-    import torch
-
-    previous = torch.backends.mha.get_fastpath_enabled()
-    torch.backends.mha.set_fastpath_enabled(False)
-    chatter = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(chatter):
-            yield
-    finally:
-        torch.backends.mha.set_fastpath_enabled(previous)
-        if chatter.getvalue().strip():
-            logger.debug("torch.onnx: %s", chatter.getvalue().strip())
 
 
 # --- metadata ----------------------------------------------------------------------
@@ -494,33 +265,3 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2/CLIP byte -> printable character table (same as open_clip's)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, (chr(c) for c in cs)))
-
-
-def _open_clip_merges() -> list[tuple[str, str]]:
-    """The merges SimpleTokenizer uses: lines 1 .. 48894 of open_clip's vocab file."""
-    try:
-        from importlib import resources
-
-        data = (resources.files("open_clip") / "bpe_simple_vocab_16e6.txt.gz").read_bytes()
-    except (ImportError, FileNotFoundError, ModuleNotFoundError) as exc:
-        raise ModelError("open_clip's BPE vocabulary is missing; install the [export] extra") from exc
-    lines = gzip.decompress(data).decode("utf-8").split("\n")
-    lines = lines[1 : 49152 - 256 - 2 + 1]
-    merges = []
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 2:
-            raise ModelError(f"unexpected line in open_clip's BPE vocabulary: {line!r}")
-        merges.append((parts[0], parts[1]))
-    return merges

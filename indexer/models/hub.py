@@ -9,18 +9,18 @@ slash) into ``models_dir/<name>``:
    files directly inside ``visual/`` and ``textual/`` (model, external data,
    preprocess and tokenizer files), never other runtimes' files
    (``visual/fp16/model.armnn``, ``*.rknn``);
-2. each file is streamed through huggingface_hub's HTTP session into
-   ``models_dir/.download-<name>/`` and checked against the hub's size and
-   SHA-256 (LFS files) or git blob id (small files);
+2. each file is streamed into ``models_dir/.download-<name>/`` and checked
+   against the hub's size and SHA-256 (LFS files) or git blob id (small
+   files) by :mod:`indexer.models.transfer`;
 3. the finished bundle must load with ``ModelBundle.load``; only then is it
    renamed to ``models_dir/<name>``.
 
 Interrupted transfers resume: a dropped connection is retried from the byte
 where it stopped (HTTP ``Range``), and a download that was cancelled or
 killed keeps its partial files, so running it again continues where it
-stopped (as long as the repository has not changed meanwhile).
-huggingface_hub 2.x itself deletes partial files when a download fails, so
-the transfer loop lives here, on top of its session, headers and errors.
+stopped (as long as the repository has not changed meanwhile): the staging
+folder records which commit its partial files belong to, and
+``partial_downloads`` / ``discard_partial_download`` list and delete them.
 
 ``HF_ENDPOINT`` (read at call time) points at a mirror or a test server;
 ``HF_HUB_OFFLINE=1`` refuses to download.
@@ -29,7 +29,6 @@ the transfer loop lives here, on top of its session, headers and errors.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -38,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from indexer.errors import Cancelled, DownloadError, ModelError
@@ -49,6 +48,7 @@ from indexer.models.registry import (
     install_dir,
     validate_model_name,
 )
+from indexer.models.transfer import METADATA_TIMEOUT, RemoteFile, fetch, verify
 
 if TYPE_CHECKING:
     from indexer.cancel import CancelToken
@@ -60,31 +60,13 @@ ProgressCallback = Callable[[int, int], None]
 DEFAULT_REVISION = "main"
 SOURCE_FILE = "download.json"  # written into the installed bundle: where it came from
 _STATE_FILE = "state.json"  # in the staging dir: which commit the partial files belong to
-_CHUNK = 1 << 20
 _REQUIRED = ("config.json", "visual/model.onnx", "textual/model.onnx")
 _TOWERS = ("visual", "textual")
 _OTHER_RUNTIMES = (".armnn", ".rknn")
-#: transfer attempts per file without any new byte arriving, and the pause before each retry
-MAX_ATTEMPTS = 5
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
-_RETRY_STATUS = (408, 429, 500, 502, 503, 504)
 #: at most one progress report per this many seconds (plus the first and the last)
 PROGRESS_INTERVAL = 0.1
-#: seconds to wait for the hub's metadata and for each read of a transfer
-METADATA_TIMEOUT = 20.0
-READ_TIMEOUT = 60.0
 
 OFFLINE_MESSAGE = "cannot reach the model hub (offline?)"
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """A file of the repository, as the hub describes it."""
-
-    path: str  # relative to the repo root, with forward slashes
-    size: int | None
-    sha256: str | None  # LFS files
-    git_sha1: str | None  # small files stored in git: sha1 of "blob <size>\0" + content
 
 
 def hub_endpoint() -> str:
@@ -233,117 +215,10 @@ class _Progress:
             self.callback(self.done, max(self.total, self.done))
 
 
-def _verify(path: Path, f: RemoteFile) -> str | None:
-    """None if ``path`` matches the hub's metadata for ``f``, else what is wrong."""
-    size = path.stat().st_size
-    if f.size is not None and size != f.size:
-        return f"size {size}, expected {f.size}"
-    if f.sha256 is None and f.git_sha1 is None:
-        return None
-    sha256 = hashlib.sha256()
-    sha1 = hashlib.sha1()
-    sha1.update(b"blob %d\0" % size)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            sha256.update(block)
-            sha1.update(block)
-    if f.sha256 is not None and sha256.hexdigest() != f.sha256.lower():
-        return f"SHA-256 {sha256.hexdigest()}, expected {f.sha256}"
-    if f.sha256 is None and f.git_sha1 is not None and sha1.hexdigest() != f.git_sha1.lower():
-        return f"git blob id {sha1.hexdigest()}, expected {f.git_sha1}"
-    return None
-
-
-def _content_range_start(value: str | None) -> int | None:
-    # "bytes 100-199/1000"
-    if not value or not value.startswith("bytes "):
-        return None
+def _read_state(staging: Path) -> dict[str, Any] | None:
     try:
-        return int(value[6:].split("-", 1)[0])
-    except ValueError:
-        return None
-
-
-def _fetch(url: str, part: Path, f: RemoteFile, progress: _Progress, headers: dict[str, str]) -> None:
-    """Stream ``url`` into ``part``, resuming from its current length; retry dropped connections."""
-    import httpx2
-    from huggingface_hub.errors import HfHubHTTPError
-    from huggingface_hub.utils import get_session, hf_raise_for_status
-
-    stalls = 0
-    while True:
-        progress.check()
-        have = part.stat().st_size if part.exists() else 0
-        if f.size is not None and have > f.size:
-            logger.warning("partial %s is longer than the file on the hub; starting it again", f.path)
-            progress.add(-have)
-            part.unlink()
-            have = 0
-        if f.size is not None and have == f.size:
-            return
-        req_headers = dict(headers)
-        req_headers["Accept-Encoding"] = "identity"  # sizes and ranges are of the stored bytes
-        if have:
-            req_headers["Range"] = f"bytes={have}-"
-        got_bytes = False
-        try:
-            with get_session().stream(
-                "GET", url, headers=req_headers, timeout=httpx2.Timeout(READ_TIMEOUT, connect=METADATA_TIMEOUT)
-            ) as response:
-                if have and response.status_code == 416:
-                    # The range starts at or past the end: what we have cannot be trusted.
-                    logger.warning("server refused to resume %s; starting it again", f.path)
-                    progress.add(-have)
-                    part.unlink()
-                    continue
-                hf_raise_for_status(response)
-                mode = "ab"
-                if have:
-                    start = _content_range_start(response.headers.get("Content-Range"))
-                    if response.status_code != 206 or start != have:
-                        logger.info("server ignored the resume request for %s; downloading it whole", f.path)
-                        progress.add(-have)
-                        mode = "wb"
-                        have = 0
-                    else:
-                        logger.info("resuming %s at byte %d", f.path, have)
-                with open(part, mode) as out:
-                    for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
-                        if not chunk:
-                            continue
-                        out.write(chunk)
-                        got_bytes = True
-                        progress.add(len(chunk))
-                        progress.check()
-                    out.flush()
-                    os.fsync(out.fileno())
-            if f.size is None or part.stat().st_size >= f.size:
-                return
-            # The server closed a response early without an error: treat it as a dropped connection.
-            raise httpx2.RemoteProtocolError(
-                f"connection closed after {part.stat().st_size} of {f.size} bytes"
-            )
-        except (httpx2.TransportError, HfHubHTTPError) as e:
-            if isinstance(e, HfHubHTTPError) and (
-                e.response is None or e.response.status_code not in _RETRY_STATUS
-            ):
-                raise  # 404, 401, ...: retrying will not help
-            if got_bytes:
-                stalls = 0  # progress was made: the retry budget is per stall, not per file
-            stalls += 1
-            if stalls >= MAX_ATTEMPTS:
-                raise
-            delay = RETRY_DELAYS[min(stalls - 1, len(RETRY_DELAYS) - 1)]
-            logger.warning("transfer of %s interrupted (%s); retrying in %.1f s", f.path, e, delay)
-            if progress.cancel is not None:
-                progress.cancel.sleep(delay)
-            else:
-                time.sleep(delay)
-
-
-def _read_state(staging: Path) -> dict | None:
-    try:
-        return json.loads((staging / _STATE_FILE).read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads((staging / _STATE_FILE).read_text(encoding="utf-8"))
+        return state
     except (OSError, ValueError):
         return None
 
@@ -461,7 +336,9 @@ def _download_locked(
 ) -> ModelBundle:
     import httpx2
     from huggingface_hub.errors import OfflineModeIsEnabled
-    from huggingface_hub.utils import build_hf_headers
+
+    # Public name (in huggingface_hub.utils.__all__), but that __all__ is computed, so mypy sees no re-export.
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 
     state = _read_state(staging)
     files_dir = staging / "bundle"
@@ -485,7 +362,10 @@ def _download_locked(
     progress = _Progress(progress_cb, total, cancel, local_name)
     progress.add(sum(on_disk(f) for f in plan))
     headers = build_hf_headers(library_name="photoseek")
-    logger.info("downloading %s (%s@%s, %d files, %d bytes) from %s", local_name, repo_id, commit[:12], len(plan), total, endpoint)
+    logger.info(
+        "downloading %s (%s@%s, %d files, %d bytes) from %s",
+        local_name, repo_id, commit[:12], len(plan), total, endpoint,
+    )
 
     for f in plan:
         final = files_dir / f.path
@@ -494,13 +374,13 @@ def _download_locked(
         part = parts_dir / f.path
         part.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _fetch(_file_url(endpoint, repo_id, commit, f.path), part, f, progress, headers)
+            fetch(_file_url(endpoint, repo_id, commit, f.path), part, f, progress, headers)
         except (httpx2.HTTPError, OfflineModeIsEnabled) as e:  # before OSError: hub errors are OSErrors too
             err = _translate(e, repo_id, endpoint)
             raise DownloadError(f"{err}; run the download again to continue where it stopped") from e
         except OSError as e:
             raise DownloadError(f"cannot write the download of {local_name} to {staging}: {e}") from e
-        problem = _verify(part, f)
+        problem = verify(part, f)
         if problem is not None:
             progress.add(-part.stat().st_size)
             part.unlink()

@@ -20,9 +20,9 @@ Only the few fields needed are decoded:
 from __future__ import annotations
 
 import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -128,7 +128,7 @@ class _Reader:
         if self.pos != self.end:
             raise OnnxFormatError("truncated message")
 
-    def sub(self, start: int, end: int) -> "_Reader":
+    def sub(self, start: int, end: int) -> _Reader:
         return _Reader(self.buf, start, end)
 
     def text(self, start: int, end: int) -> str:

@@ -22,10 +22,11 @@ import io
 import logging
 import math
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -43,7 +44,7 @@ try:  # HEIC/HEIF/AVIF support is optional at runtime but listed as a dependency
 except ImportError:  # pragma: no cover - depends on the installation
     HEIF_AVAILABLE = False
 
-ImageSource = Union[str, Path, bytes, Image.Image]
+ImageSource = str | Path | bytes | Image.Image
 
 # Decoded pixels allowed for one image (at the scale actually decoded):
 # 100 MP of RGB is 300 MB, the most one decode worker should hold.

@@ -29,10 +29,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from indexer.errors import ModelError
 from indexer.models.bundle import ModelBundle
 from indexer.models.registry import install_dir, staging_dir, validate_model_name
+
+if TYPE_CHECKING:
+    from onnx import GraphProto
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +49,15 @@ EXTERNAL_DATA_THRESHOLD = 4 << 30
 _NOT_COPIED = ("download.json",)  # provenance of the fp32 download; quantization.json replaces it
 
 
-def _require_onnx():
+def _require_onnx() -> tuple[ModuleType, Any, Any]:
+    """``(onnx, quantize_dynamic, QuantType)``, imported on first use (the export extra)."""
     try:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as e:
         raise ModelError(
-            f"quantising a model needs the onnx package ({e.name or e}); install it with: pip install 'photoseek[export]'"
+            f"quantising a model needs the onnx package ({e.name or e}); "
+            "install it with: pip install 'photoseek[export]'"
         ) from e
     return onnx, quantize_dynamic, QuantType
 
@@ -66,7 +73,7 @@ def external_data_files(model_path: Path) -> set[str]:
 
     names: set[str] = set()
 
-    def visit(graph) -> None:  # initializers, and tensors in node attributes, subgraphs included
+    def visit(graph: GraphProto) -> None:  # initializers, and tensors in node attributes, subgraphs included
         tensors = list(graph.initializer)
         for node in graph.node:
             for attr in node.attribute:

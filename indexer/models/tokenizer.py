@@ -22,9 +22,10 @@ import logging
 import re
 import string
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def _c1_to_windows_1252(match: re.Match[str]) -> str:
 
 
 def _surrogate_pair(match: re.Match[str]) -> str:
-    high, low = match.group(0)
+    high, low = tuple(match.group(0))  # the pattern matches exactly two characters
     return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
 
 
@@ -264,6 +265,8 @@ def _token_text(value: Any) -> str | None:
     """tokenizer_config.json spells tokens as strings or {"content": ...} objects."""
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and isinstance(value.get("content"), str):
-        return value["content"]
+    if isinstance(value, dict):
+        content = value.get("content")
+        if isinstance(content, str):
+            return content
     return None

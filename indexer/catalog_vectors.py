@@ -1,0 +1,154 @@
+"""The catalog's models, stored vectors and their change log (a part of ``Catalog``).
+
+Every change to the vectors of a model bumps that model's *checkpoint* and is
+logged (``embeddings.seq`` for additions, ``vector_tombstones`` for removals),
+so a vector index stamped with an older checkpoint can be caught up instead
+of rebuilt.  ``VectorTables`` is mixed into ``Catalog``, which provides the
+connection and transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+KEEP_TOMBSTONES = 20_000  # removals kept in the log for readers holding an older vector index
+
+
+class VectorTables:
+    """The ``models``, ``embeddings`` and ``vector_tombstones`` tables."""
+
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _set_meta(self, key: str, value: str) -> None:
+        raise NotImplementedError
+
+    def register_model(self, name: str, source: str, dim: int) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO models(name, source, dim, checkpoint, added_at) VALUES (?, ?, ?, 0, ?) "
+                "ON CONFLICT(name) DO UPDATE SET source=excluded.source",
+                (name, source, dim, time.time()),
+            )
+
+    def model_sources(self) -> list[tuple[str, str]]:
+        """(name, source) of every model that ever wrote vectors here, newest first."""
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, source FROM models ORDER BY added_at DESC")]
+
+    def model_source(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT source FROM models WHERE name=?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def model_dim(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT dim FROM models WHERE name=?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def models_with_vectors(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").fetchall())
+
+    def checkpoint(self, model: str) -> int:
+        row = self.conn.execute("SELECT checkpoint FROM models WHERE name=?", (model,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_checkpoint(self, model: str) -> int:
+        self.conn.execute("UPDATE models SET checkpoint = checkpoint + 1 WHERE name=?", (model,))
+        return self.checkpoint(model)
+
+    def vectors(self, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Stored vectors of ``ids`` for ``model`` -> (ids found, (n, d) float32)."""
+        found: list[int] = []
+        blobs: list[bytes] = []
+        for chunk in _chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for pid, blob in self.conn.execute(
+                f"SELECT photo_id, vector FROM embeddings WHERE model=? AND photo_id IN ({marks})",
+                (model, *chunk),
+            ):
+                found.append(pid)
+                blobs.append(blob)
+        return stack_vectors(found, blobs)
+
+    def iter_vectors(
+        self, model: str, *, after_seq: int = 0, batch: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All vectors of ``model`` written after ``after_seq``, in chunks of (ids, vectors)."""
+        last_id = -1
+        while True:
+            rows = self.conn.execute(
+                "SELECT photo_id, vector FROM embeddings WHERE model=? AND seq>? AND photo_id>? "
+                "ORDER BY photo_id LIMIT ?",
+                (model, after_seq, last_id, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last_id = rows[-1][0]
+            yield stack_vectors([r[0] for r in rows], [r[1] for r in rows])
+
+    def tombstones_after(self, model: str, seq: int) -> list[int]:
+        """Photo ids whose vector was removed after ``seq`` and not written again since."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT t.photo_id FROM vector_tombstones t WHERE t.model=? AND t.seq>? "
+                "AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model=t.model AND e.photo_id=t.photo_id)",
+                (model, seq),
+            )
+        ]
+
+    def vector_ids(self, model: str) -> list[int]:
+        return [
+            r[0] for r in self.conn.execute("SELECT photo_id FROM embeddings WHERE model=? ORDER BY photo_id", (model,))
+        ]
+
+    def sample_vectors(self, model: str, n: int, seed: int = 0) -> np.ndarray:
+        """Up to ``n`` stored vectors of ``model``, chosen at random (for query statistics)."""
+        ids = self.vector_ids(model)
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(ids), size=min(n, len(ids)), replace=False)
+        return self.vectors(model, [ids[i] for i in sorted(chosen)])[1]
+
+    def vector_count(self, model: str) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0])
+
+    def prune_tombstones(self, model: str, upto_seq: int, *, keep: int = KEEP_TOMBSTONES) -> None:
+        """Forget removals up to ``upto_seq``, except the newest ``keep`` (a reader that loaded an older
+        HNSW file catches up from them).  The highest pruned seq is recorded: a reader whose index is
+        older than that cannot catch up and must rebuild (``tombstones_pruned_upto``)."""
+        row = self.conn.execute(
+            "SELECT seq FROM vector_tombstones WHERE model=? ORDER BY seq DESC LIMIT 1 OFFSET ?", (model, keep)
+        ).fetchone()
+        if row is None:
+            return
+        cutoff = min(upto_seq, int(row[0]))
+        with self.transaction():
+            self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, cutoff))
+            if cutoff > self.tombstones_pruned_upto(model):
+                self._set_meta(f"tombstones_pruned:{model}", str(cutoff))
+
+    def tombstones_pruned_upto(self, model: str) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (f"tombstones_pruned:{model}",)).fetchone()
+        return int(row[0]) if row else 0
+
+
+def stack_vectors(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    vecs = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+    return np.asarray(ids, dtype=np.int64), vecs
+
+
+def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
