@@ -1,4 +1,4 @@
-"""Read and validate a model bundle (DESIGN.md section 3).
+"""Read and validate a model bundle: the directory of ONNX towers and their configuration.
 
 A bundle is a directory in the layout of Immich's published ONNX CLIP models::
 

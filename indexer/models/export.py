@@ -44,7 +44,15 @@ from indexer.models.bundle import (
 from indexer.models.export_tokenizer import CLIP_VOCAB_SIZE, build_tokenizer
 from indexer.models.export_towers import export_context, export_textual, export_visual, text_is_trimmable
 
-__all__ = ["DEFAULT_OPSET", "IMMICH_OPSET", "build_tokenizer", "export_model", "export_pretrained"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "IMMICH_OPSET",
+    "METADATA_FILE",
+    "README_FILE",
+    "build_tokenizer",  # re-exported: it lives in export_tokenizer
+    "export_model",
+    "export_pretrained",
+]
 
 logger = logging.getLogger(__name__)
 

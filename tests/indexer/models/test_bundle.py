@@ -18,7 +18,7 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 
-def _visual_graph(shape: list, dim: int, dtype: int = TensorProto.FLOAT) -> "onnx.ModelProto":
+def _visual_graph(shape: list, dim: int, dtype: int = TensorProto.FLOAT) -> onnx.ModelProto:
     """image [B,3,H,W] -> mean over H,W -> [B,3] @ W[3,dim]."""
     weight = numpy_helper.from_array(np.arange(3 * dim, dtype=np.float32).reshape(3, dim) / 10, "w")
     nodes = [
@@ -34,7 +34,7 @@ def _visual_graph(shape: list, dim: int, dtype: int = TensorProto.FLOAT) -> "onn
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
-def _text_graph(shape: list, dim: int, dtype: int = TensorProto.INT64) -> "onnx.ModelProto":
+def _text_graph(shape: list, dim: int, dtype: int = TensorProto.INT64) -> onnx.ModelProto:
     """text [B,L] -> embedding lookup -> mean over L -> [B,dim]."""
     table = numpy_helper.from_array(np.random.default_rng(0).normal(size=(49408, dim)).astype(np.float32), "table")
     graph = helper.make_graph(
@@ -53,14 +53,14 @@ def _text_graph(shape: list, dim: int, dtype: int = TensorProto.INT64) -> "onnx.
 def make_bundle(
     root: Path,
     *,
-    visual: "onnx.ModelProto | None" = None,
-    textual: "onnx.ModelProto | None" = None,
+    visual: onnx.ModelProto | None = None,
+    textual: onnx.ModelProto | None = None,
     embed_dim: int | None = 8,
     preprocess: dict | None = None,
     context_length: int = 77,
 ) -> Path:
     """A small synthetic bundle in the Immich layout (Immich's static shapes by default)."""
-    from indexer.models.export import build_tokenizer
+    from indexer.models.export_tokenizer import build_tokenizer
 
     (root / "visual").mkdir(parents=True)
     (root / "textual").mkdir()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from indexer.errors import ModelError
-from indexer.models import export
+from indexer.models import export, export_tokenizer, export_towers
 from tests.support.bundles import TINY_CONFIG, tiny_model
 
 pytest.importorskip("open_clip")
@@ -25,12 +25,12 @@ def test_bundle_files_and_metadata(tiny_bundle_path):
 
 
 def test_tokenizer_vocabulary_is_open_clips():
-    tokenizer, config = export.build_tokenizer()
+    tokenizer, config = export_tokenizer.build_tokenizer()
     assert tokenizer.get_vocab_size() == 49408
     assert tokenizer.token_to_id("<start_of_text>") == 49406 and tokenizer.token_to_id("<end_of_text>") == 49407
     # standalone use (as Immich would) adds the special tokens itself
     assert tokenizer.encode("A Photo of a CAT").ids == [49406, 320, 1125, 539, 320, 2368, 49407]
-    hf, hf_config = export.build_tokenizer(hf_style=True)
+    hf, hf_config = export_tokenizer.build_tokenizer(hf_style=True)
     assert hf.token_to_id("<|startoftext|>") == 49406 and hf_config["pad_token"] == "<|endoftext|>"
 
 
@@ -54,7 +54,7 @@ def test_failed_export_leaves_nothing(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ModelError("ONNX export of visual tower failed: simulated")
 
-    monkeypatch.setattr(export, "_onnx_export", broken)
+    monkeypatch.setattr(export_towers, "_onnx_export", broken)
     with pytest.raises(ModelError, match="simulated"):
         export.export_model(tiny_model(), tmp_path / "out", name="x", source="test")
     assert list(tmp_path.iterdir()) == []

@@ -34,7 +34,7 @@ import pytest
 
 from indexer.cancel import CancelToken
 from indexer.errors import Cancelled, DownloadError, ModelError
-from indexer.models import hub
+from indexer.models import hub, transfer
 from indexer.models.bundle import ModelBundle
 from indexer.models.registry import installed_models
 
@@ -101,7 +101,7 @@ class FakeHub:
     def file_requests(self, path: str) -> list[dict[str, str]]:
         """Headers of every GET that transferred ``path`` (directly or through the CDN redirect)."""
         out = []
-        for method, url, headers in self.requests:
+        for method, _url, headers in self.requests:
             if method == "GET" and headers.get("x-served-file") == path:
                 out.append(headers)
         return out
@@ -271,7 +271,7 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch, bundle_dir: Path):
     # An Immich repo also holds files for other runtimes, which a download must skip.
     server.add_bundle(REPO, bundle_dir, extra={"visual/fp16/model.armnn": b"armnn" * 100, "README.md": b"# tiny\n"})
     monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.setattr(hub, "RETRY_DELAYS", (0.05,) * 5)
+    monkeypatch.setattr(transfer, "RETRY_DELAYS", (0.05,) * 5)
     monkeypatch.setattr(hub, "PROGRESS_INTERVAL", 0.0)  # every chunk reported: cancel points are exact
     try:
         yield server

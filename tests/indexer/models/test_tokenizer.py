@@ -61,7 +61,7 @@ def corpus(n_random: int = 160, seed: int = 7) -> list[str]:
 
 @pytest.fixture(scope="module")
 def tokenizer_files(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
-    from indexer.models.export import build_tokenizer
+    from indexer.models.export_tokenizer import build_tokenizer
 
     out = {}
     root = tmp_path_factory.mktemp("tokenizers")

@@ -1,0 +1,7 @@
+"""``python -m app.cli``: the same as the ``photoseek`` command."""
+
+import sys
+
+from app.cli.entry import main
+
+sys.exit(main())

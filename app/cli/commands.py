@@ -1,0 +1,297 @@
+"""One function per ``photoseek`` command.
+
+Reading commands (``search``, ``status``, ``failures``, ``folders list``,
+``models list``) open a ``LibraryReader`` and never write, so they run beside
+a writer (``photoseek watch`` or the app); writing commands open the one
+writer, ``Library``.  Qt is imported only by ``photoseek gui``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indexer import paths
+from indexer.cancel import CancelToken
+from indexer.errors import IndexerError, UsageError
+from indexer.status import LibraryStatus
+
+if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    from indexer.library import Library
+    from indexer.library_reader import LibraryReader
+
+from app.cli.terminal import download_bar, print_json, progress_bar, shown
+
+logger = logging.getLogger("app.cli")
+
+
+def _open(args: argparse.Namespace) -> Library:
+    """The library's one writer (created if needed)."""
+    from indexer.library import Library
+
+    return Library.open(args.library, model=getattr(args, "model", None))
+
+
+def _library_dir(args: argparse.Namespace) -> Path:
+    return (args.library or paths.default_library_dir()).expanduser().absolute()
+
+
+def _library_exists(args: argparse.Namespace) -> bool:
+    from indexer.library_reader import CATALOG_FILE
+
+    return (_library_dir(args) / CATALOG_FILE).exists()
+
+
+def _open_reader(args: argparse.Namespace) -> LibraryReader:
+    """A reader (never writes; runs beside a writer). A missing library is an error."""
+    from indexer.library_reader import LibraryReader
+
+    return LibraryReader.open(args.library, model=getattr(args, "model", None))
+
+
+
+def cmd_index(args) -> int:
+    with _open(args) as lib:
+        if args.model:
+            lib.use_model(args.model)
+        started = time.monotonic()
+        cancel = CancelToken()
+        _cancel_on_sigterm(cancel)
+        if not args.paths and not lib.catalog.folders():
+            raise UsageError("the library has no folders yet: photoseek index FOLDER")
+        last = progress_bar(lib.index(args.paths, cancel=cancel))
+        status = lib.status()
+        elapsed = time.monotonic() - started
+        done = last.done if last else 0
+        sys.stderr.write(
+            f"indexed {done} photo(s) in {elapsed:.1f} s ({done / elapsed if elapsed else 0:.1f}/s); "
+            f"library: {status.photos} photos, {status.indexed} indexed, "
+            f"{status.pending} pending, {status.failed} failed\n"
+        )
+        if cancel.cancelled:
+            sys.stderr.write("stopped early; run `photoseek index` again to resume\n")
+            return 1
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from indexer.watcher import watch
+
+    with _open(args) as lib:
+        if args.model:
+            lib.use_model(args.model)
+        cancel = CancelToken()
+        _cancel_on_sigterm(cancel)
+        try:
+            for p in watch(lib, cancel, polling=args.polling):
+                if p.phase.value == "watching" and p.message:
+                    logger.info("%s", p.message)
+                elif p.phase.value == "done" and p.done:
+                    sys.stderr.write(f"indexed {p.done} photo(s)\n")
+                    sys.stderr.flush()
+        except KeyboardInterrupt:
+            cancel.cancel()
+        sys.stderr.write("stopped watching\n")
+    return 0
+
+
+def _cancel_on_sigterm(cancel: CancelToken) -> None:
+    def handler(signum, frame):  # noqa: ARG001
+        cancel.cancel()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:
+        pass  # not the main thread
+
+
+def cmd_search(args) -> int:
+    from indexer.search import Query
+
+    if not (args.text.strip() or args.image or args.sketch):
+        raise UsageError("search needs TEXT, --image or --sketch")
+    if args.image and args.sketch:
+        raise UsageError("use --image or --sketch, not both")
+    query = Query(
+        text=args.text,
+        image=args.image,
+        sketch=args.sketch,
+        negatives=args.negatives,
+        weight=args.weight,
+        recipe=args.recipe,
+        folder=args.folder,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        exclude_self=not args.include_self,
+    )
+    with _open_reader(args) as reader:
+        hits = reader.search(query)
+    if args.json:
+        print_json([h.to_json() for h in hits])
+    else:
+        for h in hits:
+            sys.stdout.write(f"{h.rank:>3}  {h.score:.4f}  {shown(h.path)}\n")
+        if not hits:
+            sys.stderr.write("no results\n")
+    return 0
+
+
+def cmd_status(args) -> int:
+    if _library_exists(args):
+        with _open_reader(args) as reader:
+            status = reader.status()
+    else:  # nothing indexed yet: report an empty library without creating one
+        status = LibraryStatus(library=str(_library_dir(args)))
+    if args.json:
+        print_json(status.to_json())
+    else:
+        for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
+            sys.stdout.write(f"{key:>8}: {getattr(status, key)}\n")
+        for folder in status.offline_folders:
+            sys.stdout.write(f" offline: {shown(folder)}\n")
+    return 0
+
+
+def cmd_failures(args) -> int:
+    with _open_reader(args) as reader:
+        failures = reader.failures()
+    if args.json:
+        print_json([f.to_json() for f in failures])
+    else:
+        for f in failures:
+            sys.stdout.write(f"{shown(f.path)}: {f.reason}\n")
+    return 0
+
+
+def cmd_folders(args) -> int:
+    if args.folders_command == "list":
+        with _open_reader(args) as reader:
+            folders = reader.folders()
+        if getattr(args, "json", False):
+            print_json([f.to_json() for f in folders])
+        else:
+            for f in folders:
+                state = "" if f.online else "  (offline)"
+                sys.stdout.write(f"{shown(f.path)}  {f.photos} photos, {f.indexed} indexed, {f.failed} failed{state}\n")
+        return 0
+    with _open(args) as lib:
+        if args.folders_command == "add":
+            row = lib.add_folder(args.path)
+            sys.stderr.write(f"added {shown(row.path)}; run `photoseek index` or `photoseek watch` to index it\n")
+        else:
+            removed = lib.remove_folder(args.path)
+            sys.stderr.write(f"removed {shown(args.path)} ({removed} photos forgotten; files untouched)\n")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from indexer.models import registry
+
+    models_dir = paths.models_dir()
+    action = args.models_command
+    if action == "list":
+        installed = {b.name: b for b in registry.installed_models(models_dir)}
+        broken = registry.broken_models(models_dir)
+        current = None
+        if _library_exists(args):
+            try:
+                with _open_reader(args) as reader:
+                    current = reader.configured_model()
+            except IndexerError:
+                current = None
+        rows = []
+        for name, known in registry.KNOWN_MODELS.items():
+            rows.append({"name": name, "installed": name in installed, "known": True,
+                         "default": name == registry.DEFAULT_MODEL, "description": known.description})
+        for name in installed:
+            if name not in registry.KNOWN_MODELS:
+                rows.append({"name": name, "installed": True, "known": False, "default": False, "description": ""})
+        for row in rows:
+            row["current"] = row["name"] == current
+        if args.json:
+            print_json(rows + [{"name": b.name, "installed": False, "broken": b.error} for b in broken])
+            return 0
+        for row in rows:
+            mark = "*" if row["current"] else " "
+            state = "installed" if row["installed"] else "available"
+            default = " (default)" if row["default"] else ""
+            sys.stdout.write(f"{mark} {row['name']:<34} {state:<9}{default}  {row['description']}\n")
+        for b in broken:
+            sys.stdout.write(f"! {b.name:<34} broken: {b.error}\n")
+        sys.stdout.write(f"models directory: {models_dir}\n")
+        return 0
+    if action == "download":
+        from indexer.models.hub import download_model
+
+        bar, update = download_bar(args.name)
+        try:
+            bundle = download_model(args.name, models_dir, progress=update)
+        finally:
+            if bar is not None:
+                bar.close()
+        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        return 0
+    if action == "import":
+        bundle = registry.import_bundle(args.dir, models_dir, name=args.name, force=args.force)
+        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        return 0
+    if action == "use":
+        with _open(args) as lib:
+            bundle = lib.use_model(args.name)
+            st = lib.status()
+        sys.stderr.write(
+            f"the library now uses {bundle.name}; {st.pending} photo(s) will be embedded by the next "
+            "`photoseek index` or `watch` (the previous model answers searches until then)\n"
+        )
+        return 0
+    if action == "quantize":
+        from indexer.models.quantize import quantize_visual
+
+        bundle = quantize_visual(registry.resolve_model(args.name, models_dir), models_dir, force=args.force)
+        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        return 0
+    if action == "export":
+        try:
+            from indexer.models.export import export_pretrained
+        except ImportError as exc:
+            raise UsageError(f"exporting needs the export extra: pip install 'photoseek[export]' ({exc})") from exc
+        out = export_pretrained(args.arch, args.pretrained, args.out)
+        sys.stderr.write(f"exported {args.arch} to {out}; install it with `photoseek models import {out}`\n")
+        return 0
+    raise UsageError(f"unknown models action {action}")
+
+
+def cmd_rebuild(args) -> int:
+    with _open(args) as lib:
+        started = time.monotonic()
+        n = lib.rebuild()
+    sys.stderr.write(f"rebuilt the vector index: {n} vectors in {time.monotonic() - started:.1f} s\n")
+    return 0
+
+
+def cmd_gui(args) -> int:
+    try:
+        from app.main import run
+    except ImportError as exc:  # Qt missing or broken on this system
+        raise IndexerError(f"the desktop app cannot start: {exc}") from exc
+    return run(args.library)
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "watch": cmd_watch,
+    "search": cmd_search,
+    "status": cmd_status,
+    "failures": cmd_failures,
+    "folders": cmd_folders,
+    "models": cmd_models,
+    "rebuild": cmd_rebuild,
+    "gui": cmd_gui,
+}

@@ -1,0 +1,98 @@
+"""``photoseek``'s entry point: parse, check the folders it will write, run the command, report errors.
+
+Exit codes: 0 success; 2 usage error; 1 any other failure, with one clear line
+on stderr (a traceback only with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from indexer import paths
+from indexer.errors import IndexerError, UsageError
+
+if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    pass
+
+from app.cli.commands import COMMANDS
+from app.cli.parser import build_parser
+from app.cli.terminal import configure_logging
+
+logger = logging.getLogger("app.cli")
+
+
+def _folders_written(args, command: str) -> tuple[bool, bool]:
+    """(library, models): which of the user's folders ``command`` writes to."""
+    if command in ("index", "watch", "rebuild"):
+        return True, False
+    if command == "folders":
+        return args.folders_command != "list", False
+    if command == "models":
+        action = args.models_command
+        return action == "use", action in ("download", "import", "quantize")
+    return False, False  # search, status, failures, list: read only; gui checks for itself
+
+
+def _check_writable(args, command: str) -> list[str]:
+    """Problems that would stop ``command`` writing its library or models folder."""
+    library, models = _folders_written(args, command)
+    if not (library or models):
+        return []
+    return paths.writable_problems(args.library, library=library, models=models)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    if command != "gui":
+        lib_dir = (args.library or paths.default_library_dir()).expanduser()
+        configure_logging(args.verbose, lib_dir)
+        problems = _check_writable(args, command)
+        if problems:
+            for problem in problems:
+                sys.stderr.write(f"photoseek: error: {problem}\n")
+            return 1
+    try:
+        return COMMANDS[command](args)
+    except UsageError as exc:
+        sys.stderr.write(f"photoseek: error: {exc}\n")
+        return 2
+    except IndexerError as exc:
+        if args.verbose:
+            logger.exception("failed")
+        sys.stderr.write(f"photoseek: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into one line
+        logger.debug("unexpected error", exc_info=True)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        if _disk_full(exc):
+            sys.stderr.write(
+                f"photoseek: error: the disk is full ({exc}); free some space and run the command again "
+                "(everything indexed so far is kept)\n"
+            )
+            return 1
+        sys.stderr.write(f"photoseek: error: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC from a file write, or SQLite's SQLITE_FULL ("database or disk is full")."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == 13 or "disk is full" in str(exc)
+    )

@@ -1,0 +1,89 @@
+"""What the command line shows: logging to the terminal and the log file, progress bars, JSON, paths."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    from indexer.pipeline import Progress
+
+
+logger = logging.getLogger("app.cli")
+
+
+def configure_logging(verbose: bool, library: Path | None) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    # Decoder warnings (Pillow's "Corrupt EXIF data", one per odd file) go to the log file, not the terminal.
+    logging.captureWarnings(True)
+    if not verbose:
+        console.addFilter(lambda record: record.name != "py.warnings")
+    root.addHandler(console)
+    if library is not None and library.is_dir():
+        try:
+            fh = logging.handlers.RotatingFileHandler(
+                library / "photoseek.log", maxBytes=2 << 20, backupCount=3, encoding="utf-8",
+                errors="backslashreplace",  # file names that are not valid UTF-8
+            )
+        except OSError:
+            return
+        fh.setLevel(logging.INFO)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(fh)
+
+
+def progress_bar(progress: Iterator[Progress]) -> Progress | None:
+    """Drain a progress generator, drawing a bar on stderr when it is a terminal."""
+    bar = None
+    last: Progress | None = None
+    tty = sys.stderr.isatty()
+    try:
+        for p in progress:
+            last = p
+            if not tty or p.phase.value != "indexing" or not p.total:
+                continue
+            if bar is None:
+                from tqdm import tqdm
+
+                bar = tqdm(total=p.total, unit="photo", file=sys.stderr, dynamic_ncols=True)
+            bar.n = p.done
+            bar.set_postfix_str(f"{p.failed} failed" if p.failed else "", refresh=False)
+            bar.refresh()
+    finally:
+        if bar is not None:
+            bar.close()
+    return last
+
+
+def download_bar(name: str):
+    if not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=name, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=True, indent=None) + "\n")
+
+
+def shown(path: Path | str) -> str:
+    """A path for a terminal: undecodable bytes shown as escapes, newlines made visible."""
+    text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\n", "\\n")
