@@ -1,48 +1,57 @@
 """The composition root: services, main window and dialogs, wired together.
 
 ``PhotoseekApp`` is what ``app.main.run`` starts and what the GUI tests
-drive.  It owns the three services (writer, reader, jobs), creates the main
-window and opens dialogs; it holds no query or indexing logic itself.
+drive.  It owns the three services -- the writer (``IndexService``), the
+searcher (``SearchService``) and one-shot jobs (``JobRunner``) -- creates the
+main window and opens dialogs, connecting each dialog's requests to the
+service that carries them out.  It holds no query or indexing logic itself,
+and never touches the library: the writer thread publishes what the GUI
+shows, and hands a reader of the library straight to the search service.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from app.desktop import Desktop
 from app.main_window import MainWindow
+from app.model_installer import ModelInstaller
+from app.services.index_service import IndexService, SettingsChange
+from app.services.jobs import JobRunner
+from app.services.model_jobs import list_installed_job
+from app.services.search_service import SearchService
 from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
-from app.workers import IndexService, Job, JobRunner, SearchService
 from indexer import paths
 from indexer.library import Library
+from indexer.library_reader import CATALOG_FILE
 from indexer.models.encoder import available_providers
-from indexer.models.registry import installed_models
 from indexer.query_recipes import DEFAULT_EDIT_WEIGHT
+from indexer.status import LibraryStatus
 
 logger = logging.getLogger(__name__)
 
 
 class PhotoseekApp(QObject):
     """Signals:
-        ready(dict): the library is open (its status) and the window is wired to it.
+        ready(LibraryStatus): the library is open (its status) and the window is wired to it.
     """
 
-    ready = Signal(object)
+    ready = Signal(LibraryStatus)
 
     def __init__(self, library_dir: Path | None = None, *, ui_settings: QSettings | None = None,
                  first_run: bool = True, watch: bool = True,
-                 desktop=None, parent: QObject | None = None):
+                 desktop: Desktop | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.library_dir = Path(library_dir).expanduser() if library_dir else paths.default_library_dir()
         self.models_dir = paths.models_dir()     # where the core resolves model names ($PHOTOSEEK_MODELS)
         self.first_run = first_run
         self.jobs = JobRunner(self)
-        self.index = IndexService(lambda: Library.open(self.library_dir), self, watch=watch)
+        self.index = IndexService(self._open_library, self, watch=watch)
         self.search = SearchService(self)
         self.window = MainWindow(index_service=self.index, search_service=self.search,
                                  ui_settings=ui_settings or QSettings("photoseek", "photoseek"),
@@ -51,6 +60,7 @@ class PhotoseekApp(QObject):
         self.settings_dialog: SettingsDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
         self._shut = False
+        self.index.readerReady.connect(self.search.use_reader)   # before `opened`: searches need it
         self.index.opened.connect(self._on_opened)
         self.index.openFailed.connect(self._on_open_failed)
         self.index.modelMissing.connect(self._on_model_missing)
@@ -65,10 +75,13 @@ class PhotoseekApp(QObject):
         return self.window
 
     # ---- library lifecycle ---------------------------------------------------
-    def _on_opened(self, library: Library, status: dict) -> None:
-        self.search.use_library(library)
-        has_model = bool(status.get("model"))
-        has_folders = bool(status.get("folders"))
+    def _open_library(self) -> Library:
+        """Runs on the writer thread."""
+        return Library.open(self.library_dir)
+
+    def _on_opened(self, status: LibraryStatus) -> None:
+        has_model = status.model is not None
+        has_folders = status.folders > 0
         if has_model:
             self.search.warm_up()
         if has_model and has_folders:
@@ -79,10 +92,10 @@ class PhotoseekApp(QObject):
 
     def _on_open_failed(self, message: str) -> None:
         logger.warning("cannot open the library for writing: %s", message)
-        if (self.library_dir / "catalog.sqlite").exists():
+        if (self.library_dir / CATALOG_FILE).exists():
             # e.g. `photoseek watch` holds it: search what is there, read-only
             self.window.banner.show_error(f"{message}. Searching read-only; indexing is off in this window.")
-            self.search.use_readonly(lambda: Library.open(self.library_dir, readonly=True))
+            self.search.open_reader(self.library_dir)
         else:
             self.window.banner.show_error(message)
 
@@ -93,8 +106,8 @@ class PhotoseekApp(QObject):
 
     # ---- dialogs -------------------------------------------------------------
     def show_welcome(self, *, need_folders: bool = True, need_model: bool = True) -> WelcomeDialog:
-        dlg = WelcomeDialog(self.jobs, self.models_dir, need_folders=need_folders, need_model=need_model,
-                            parent=self.window)
+        dlg = WelcomeDialog(need_folders=need_folders, need_model=need_model, parent=self.window)
+        ModelInstaller(dlg.getter, self.jobs, self.models_dir)
         dlg.accepted.connect(lambda: self._welcome_done(dlg))
         dlg.finished.connect(dlg.deleteLater)
         self.welcome = dlg
@@ -104,7 +117,7 @@ class PhotoseekApp(QObject):
     def _welcome_done(self, dlg: WelcomeDialog) -> None:
         model = dlg.model()
         if model:
-            self.index.call(lambda lib: lib.use_model(model))
+            self.index.use_model(model)
             self.search.warm_up()
         folders = dlg.folders()
         for f in folders:
@@ -113,26 +126,30 @@ class PhotoseekApp(QObject):
             self.index.start_indexing()
 
     def show_folders(self) -> FoldersDialog:
-        if self.folders_dialog is None:
-            self.folders_dialog = FoldersDialog(self.index, self.window)
-        self.folders_dialog.show()
-        self.folders_dialog.raise_()
-        return self.folders_dialog
+        dlg = self.folders_dialog
+        if dlg is None:
+            dlg = self.folders_dialog = FoldersDialog(self.index.last_folders, self.window)
+            self.index.foldersChanged.connect(dlg.set_folders)
+            dlg.addRequested.connect(self.index.add_folder)
+            dlg.removeRequested.connect(self.index.remove_folder)
+        if dlg.isVisible():
+            dlg.raise_()                 # already open: bring it forward
+            dlg.activateWindow()
+        else:
+            dlg.show()
+        return dlg
 
     def show_settings(self) -> SettingsDialog | None:
-        lib = self.index.library
-        if lib is None:
+        s = self.index.settings          # the writer's latest published copy
+        if s is None:
             self.window.banner.show_error("The library is not open yet")
             return None
-        s = replace(lib.settings)       # a copy: the writer thread owns the original
         current = SettingsChoice(model=s.model, providers=list(s.providers), threads=s.threads,
                                  excluded=list(s.excluded))
-        dlg = SettingsDialog(current, serving_model=self.index.last_status.get("model"),
-                             installed=[], providers=available_providers(),
-                             runner=self.jobs, models_dir=self.models_dir, parent=self.window)
-        # reading bundles parses their tokenizers: do it off the GUI thread
-        models_dir = self.models_dir
-        job = Job(lambda _token, _report: installed_models(models_dir), "list installed models")
+        dlg = SettingsDialog(current, serving_model=self.index.last_status.model,
+                             installed=[], providers=available_providers(), parent=self.window)
+        ModelInstaller(dlg.getter, self.jobs, self.models_dir)
+        job = list_installed_job(self.models_dir)
         job.signals.result.connect(dlg.set_installed)
         self.jobs.start(job)
         dlg.applied.connect(self.apply_settings)
@@ -143,16 +160,9 @@ class PhotoseekApp(QObject):
         return dlg
 
     def apply_settings(self, choice: SettingsChoice) -> None:
-        serving = self.index.last_status.get("model")
-
-        def apply(lib: Library) -> None:
-            s = lib.settings
-            s.providers, s.threads, s.excluded = list(choice.providers), int(choice.threads), list(choice.excluded)
-            lib.save_settings()
-            if choice.model and choice.model != (s.model or serving):
-                lib.use_model(choice.model)
-
-        self.index.call(apply, reindex=True)
+        self.index.change_settings(SettingsChange(providers=list(choice.providers), threads=int(choice.threads),
+                                                  excluded=list(choice.excluded), model=choice.model))
+        serving = self.index.last_status.model
         if choice.model and choice.model != serving:
             self.window.banner.show_notice(f"Switching to {choice.model}: photos are re-indexed in the "
                                            "background; the current model answers searches meanwhile.")

@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol
 
 from PySide6.QtCore import QMimeData, QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 logger = logging.getLogger(__name__)
+
+
+class Desktop(Protocol):
+    """What the window asks of the desktop (``DesktopServices``, or a stand-in in tests)."""
+
+    def open_path(self, path: Path) -> bool: ...
+
+    def reveal(self, path: Path) -> bool: ...
+
+    def copy_paths(self, paths: Sequence[Path]) -> None: ...
 
 
 class DesktopServices(QObject):

@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QtMsgType, QTimer, Signal, qInstallMessageHandler
+from PySide6.QtCore import QObject, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.compat import protect_bool_singletons
@@ -160,7 +160,8 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     faulthandler.enable()
     protect_bool_singletons()
     qInstallMessageHandler(qt_message_handler)
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Photoseek")
     app.setOrganizationName("photoseek")
     app.setDesktopFileName("photoseek")
@@ -171,7 +172,7 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
     if not confirm_writable_folders(library_dir):
         return 1
 
-    from app.application import PhotoseekApp   # after the QApplication: widgets need it
+    from app.application import PhotoseekApp  # after the QApplication: widgets need it
 
     photoseek = PhotoseekApp(library_dir)
     window = photoseek.start()

@@ -3,9 +3,9 @@
 The window wires widgets to three services and holds no logic of its own
 beyond layout and routing:
 
-* :class:`~app.workers.IndexService`  -- folders, settings, indexing (the writer);
+* :class:`~app.services.index_service.IndexService` -- folders, indexing (the writer);
 * :class:`~app.query_controller.QueryController` over the
-  :class:`~app.workers.SearchService` -- queries and results;
+  :class:`~app.services.search_service.SearchService` -- queries and results;
 * :class:`~app.desktop.DesktopServices` -- open, reveal, copy.
 """
 
@@ -15,48 +15,50 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QSlider,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.desktop import DesktopServices, dropped_folders
+from app.desktop import Desktop, DesktopServices, dropped_folders
+from app.empty_views import empty_view
 from app.models.results_model import ResultsModel
 from app.query_controller import QueryController
-from app.resources import app_icon, icon
+from app.query_types import Filters, ImageRef, Mode
+from app.resources import app_icon
+from app.services.index_service import BUSY_PHASES, IndexService
+from app.services.search_service import SearchService
 from app.thumbnails import ThumbnailLoader
 from app.widgets.banner import Banner
 from app.widgets.empty_state import EmptyState
-from app.widgets.filter_bar import FilterBar, Filters
-from app.widgets.icon_button import icon_button
+from app.widgets.filter_bar import FilterBar
 from app.widgets.index_status import IndexStatus, format_count
 from app.widgets.preview_dialog import PreviewDialog
-from app.widgets.query_panels import EditPanel, ImagePanel
-from app.widgets.reference_chip import ImageRef, mime_has_image, ref_from_mime
-from app.widgets.results_grid import DEFAULT_CELL, MAX_CELL, MIN_CELL, ResultsGrid
-from app.widgets.search_bar import Mode, ModeSwitch, SearchBar
-from app.widgets.sketch_panel import SketchPanel
+from app.widgets.reference_chip import mime_has_image, ref_from_mime
+from app.widgets.results_grid import DEFAULT_CELL, ResultsGrid
+from app.widgets.results_header import ResultsHeader
+from app.widgets.side_panel import SidePanel
+from app.widgets.top_bar import TopBar
+from indexer.pipeline import Progress
+from indexer.status import FolderInfo, LibraryStatus
 
 logger = logging.getLogger(__name__)
 
 SIDE_PANEL_WIDTH = 330
+MIN_SIZE_SLACK = QSize(8, 24)       # room for the status bar's progress line and style margins
 
 
 class MainWindow(QMainWindow):
@@ -70,17 +72,16 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     closing = Signal()
 
-    def __init__(self, *, index_service, search_service, ui_settings: QSettings, default_weight: float,
-                 desktop: DesktopServices | None = None, parent: QWidget | None = None):
+    def __init__(self, *, index_service: IndexService, search_service: SearchService, ui_settings: QSettings,
+                 default_weight: float, desktop: Desktop | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Photoseek")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.index_service = index_service
         self.search_service = search_service
-        self.desktop = desktop or DesktopServices(self)
+        self.desktop: Desktop = desktop or DesktopServices(self)
         self.ui_settings = ui_settings
-        self._library = None
         self._has_folders = False
         self._preview: PreviewDialog | None = None
         self._shown_mode: Mode | None = None
@@ -88,85 +89,38 @@ class MainWindow(QMainWindow):
 
         # ---- model and controller ----
         self.thumbnails = ThumbnailLoader(self, threads=1)   # fewer threads contending for the GIL
-        self.results = ResultsModel(self.thumbnails, self, thumbnail_sources=self._thumbnail_sources)
+        self.results = ResultsModel(self.thumbnails, self)
         self.controller = QueryController(search_service, self.results, self)
 
         # ---- widgets ----
-        self.mode_switch = ModeSwitch()
-        self.search_bar = SearchBar()
-        self.image_panel = ImagePanel()
-        self.sketch_panel = SketchPanel()
-        self.edit_panel = EditPanel(default_weight)
+        self.top_bar = TopBar()
+        self.mode_switch, self.search_bar = self.top_bar.mode_switch, self.top_bar.search_bar
+        self.side = SidePanel(default_weight)
+        self.image_panel, self.sketch_panel, self.edit_panel = (
+            self.side.image_panel, self.side.sketch_panel, self.side.edit_panel)
         self.grid = ResultsGrid()
         self.grid.setModel(self.results)
         self.filter_bar = FilterBar()
         self.banner = Banner()
         self.empty = EmptyState()
         self.index_status = IndexStatus()
-        self.results_label = QLabel()
-        self.results_label.setObjectName("ResultsHeader")
-        self.size_slider = QSlider(Qt.Orientation.Horizontal)
-        self.size_slider.setObjectName("PlainSlider")
-        self.size_slider.setRange(MIN_CELL, MAX_CELL)
-        self.size_slider.setFixedWidth(120)
-        self.size_slider.setToolTip("Thumbnail size (Ctrl+wheel)")
-        self.size_slider.setAccessibleName("Thumbnail size")
-        self.folders_button = self._icon_button("folder", "Folders… (Ctrl+Shift+O)")
-        self.settings_button = self._icon_button("settings", "Settings… (Ctrl+,)")
+        self.results_header = ResultsHeader()
+        self.results_label, self.size_slider = self.results_header.label, self.results_header.size_slider
         self.setCentralWidget(self._build_body())
         self.statusBar().addPermanentWidget(self.index_status, 1)
         self.statusBar().setSizeGripEnabled(False)
 
         self._connect()
         self._shortcuts()
+        # a fixed minimum, taken while the side panel shows: switching modes or showing progress
+        # never resizes the window (nor asks the platform to change a shown window's limits)
+        self.ensurePolished()
+        self.setMinimumSize(self.minimumSizeHint() + MIN_SIZE_SLACK)
         self._restore()
         self._update_view()
 
     # ---------------------------------------------------------------- layout
-    def _icon_button(self, name: str, tip: str) -> QToolButton:
-        return icon_button(name, tip, size=20, accessible_name=tip.rstrip("…. (Ctrl+Shift+O),"))
-
     def _build_body(self) -> QWidget:
-        top = QFrame()
-        top.setObjectName("TopBar")
-        logo = QLabel()
-        logo.setPixmap(app_icon().pixmap(26, 26))
-        title = QLabel("Photoseek")
-        title.setObjectName("AppTitle")
-        row = QHBoxLayout(top)
-        row.setContentsMargins(14, 10, 10, 10)
-        row.setSpacing(10)
-        row.addWidget(logo)
-        row.addWidget(title)
-        row.addSpacing(6)
-        row.addWidget(self.mode_switch)
-        row.addSpacing(6)
-        row.addWidget(self.search_bar, 1)
-        row.addSpacing(4)
-        row.addWidget(self.folders_button)
-        row.addWidget(self.settings_button)
-
-        self.side_stack = QStackedWidget()
-        self.side_stack.addWidget(self.image_panel)
-        self.side_stack.addWidget(self.sketch_panel)
-        self.side_stack.addWidget(self.edit_panel)
-        self.side = QFrame()
-        self.side.setObjectName("SidePanel")
-        side_layout = QVBoxLayout(self.side)
-        side_layout.setContentsMargins(16, 14, 16, 14)
-        side_layout.addWidget(self.side_stack)
-        self.side.setMinimumWidth(250)
-        self.side.setMaximumWidth(560)
-
-        header = self.results_header = QWidget()
-        header_row = QHBoxLayout(header)
-        header_row.setContentsMargins(16, 8, 14, 2)
-        header_row.addWidget(self.results_label, 1)
-        size_icon = QLabel()
-        size_icon.setPixmap(icon("image").pixmap(14, 14))
-        header_row.addWidget(size_icon)
-        header_row.addWidget(self.size_slider)
-
         self.results_stack = QStackedWidget()
         self.results_stack.addWidget(self.grid)
         self.results_stack.addWidget(self.empty)
@@ -177,7 +131,7 @@ class MainWindow(QMainWindow):
         col.setSpacing(0)
         col.addWidget(self.filter_bar)
         col.addWidget(self.banner)
-        col.addWidget(header)
+        col.addWidget(self.results_header)
         col.addWidget(self.results_stack, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -192,7 +146,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(top)
+        layout.addWidget(self.top_bar)
         layout.addWidget(self.splitter, 1)
         return body
 
@@ -226,8 +180,8 @@ class MainWindow(QMainWindow):
         self.size_slider.valueChanged.connect(g.set_cell_size)
 
         self.empty.actionClicked.connect(self._empty_action)
-        self.folders_button.clicked.connect(self.foldersRequested)
-        self.settings_button.clicked.connect(self.settingsRequested)
+        self.top_bar.folders_button.clicked.connect(self.foldersRequested)
+        self.top_bar.settings_button.clicked.connect(self.settingsRequested)
         self.index_status.foldersRequested.connect(self.foldersRequested)
         self.index_status.pauseToggled.connect(
             lambda on: self.index_service.pause() if on else self.index_service.resume())
@@ -244,10 +198,10 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         for keys in ("Ctrl+L", "Ctrl+F"):
-            QShortcut(QKeySequence(keys), self, activated=self.focus_search)
-        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.settingsRequested)
-        QShortcut(QKeySequence("Ctrl+Shift+O"), self, activated=self.foldersRequested)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self._open_reference_dialog)
+            QShortcut(QKeySequence(keys), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.settingsRequested.emit)
+        QShortcut(QKeySequence("Ctrl+Shift+O"), self, self.foldersRequested.emit)
+        QShortcut(QKeySequence("Ctrl+O"), self, self._open_reference_dialog)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self.grid)
         paste.setContext(Qt.ShortcutContext.WidgetShortcut)
         paste.activated.connect(self._paste_reference)
@@ -264,7 +218,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
         try:
-            cell = int(s.value("results/cell", DEFAULT_CELL))
+            cell = int(str(s.value("results/cell", DEFAULT_CELL)))
         except (TypeError, ValueError):
             cell = DEFAULT_CELL
         self.size_slider.setValue(cell)
@@ -300,10 +254,7 @@ class MainWindow(QMainWindow):
             self.controller.state.text = text.strip()
         self._shown_mode = mode
         self.search_bar.setPlaceholderText(mode.placeholder)
-        self.side.setVisible(mode != Mode.TEXT)
-        panel = {Mode.IMAGE: self.image_panel, Mode.SKETCH: self.sketch_panel, Mode.EDIT: self.edit_panel}.get(mode)
-        if panel is not None:
-            self.side_stack.setCurrentWidget(panel)
+        self.side.show_mode(mode)
         self.controller.set_mode(mode)
         self._update_view()
 
@@ -318,7 +269,7 @@ class MainWindow(QMainWindow):
         if not self.desktop.open_path(Path(path)):
             self.banner.show_error(f"No application could open {Path(path).name}")
 
-    def _copy_paths(self, paths) -> None:
+    def _copy_paths(self, paths: list[Path]) -> None:
         self.desktop.copy_paths(list(paths))
         self.statusBar().showMessage(f"Copied {len(paths)} path{'s' if len(paths) != 1 else ''}", 2500)
 
@@ -361,18 +312,21 @@ class MainWindow(QMainWindow):
             self.set_mode(Mode.IMAGE)
 
     def _paste_reference(self) -> None:
-        from PySide6.QtGui import QGuiApplication
         mime = QGuiApplication.clipboard().mimeData()
         if mime is None or not mime_has_image(mime):
             self.banner.show_error("The clipboard holds no image")
             return
-        try:
-            ref = ref_from_mime(mime)
-        except ValueError as exc:
-            self.banner.show_error(str(exc))
-            return
+        ref = self._reference_from(mime)
         if ref is not None:
             self.set_reference(ref)
+
+    def _reference_from(self, mime: QMimeData) -> ImageRef | None:
+        """The image in ``mime``; None when there is none (the banner says why when it is unusable)."""
+        try:
+            return ref_from_mime(mime)
+        except ValueError as exc:
+            self.banner.show_error(str(exc))
+            return None
 
     def _filters_changed(self, filters: Filters) -> None:
         # the core's `before` is exclusive; the "To" date in the bar is inclusive
@@ -404,37 +358,24 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        """Folders are added to the library; an image becomes the query's reference."""
         mime = event.mimeData()
         folders = dropped_folders(mime)
-        if folders:
-            for f in folders:
-                self.add_folder(f)
+        for f in folders:
+            self.add_folder(f)
+        ref = None if folders else self._reference_from(mime)
+        if ref is not None:
+            self.set_reference(ref)
+        if folders or ref is not None:
             event.acceptProposedAction()
-            return
-        try:
-            ref = ref_from_mime(mime)
-        except ValueError as exc:
-            self.banner.show_error(str(exc))
+        else:
             event.ignore()
-            return
-        if ref is None:
-            event.ignore()
-            return
-        self.set_reference(ref)
-        event.acceptProposedAction()
 
     # ---------------------------------------------------------------- service events
-    def _thumbnail_sources(self, hit) -> tuple[str, ...]:
-        lib = self._library
-        if lib is not None and getattr(hit, "photo_id", None) is not None:
-            return (str(lib.thumbnail_path(hit.photo_id)), str(hit.path))
-        return (str(hit.path),)
-
-    def _on_library_opened(self, library, status: dict) -> None:
-        self._library = library
+    def _on_library_opened(self, status: LibraryStatus) -> None:
         self.index_status.set_summary(status)
 
-    def _on_folders(self, folders: list) -> None:
+    def _on_folders(self, folders: list[FolderInfo]) -> None:
         self._has_folders = bool(folders)
         self.filter_bar.set_folders(folders)
         self._update_view()
@@ -445,8 +386,8 @@ class MainWindow(QMainWindow):
             self.controller.refresh()          # newly indexed photos may match now
         self._update_view()
 
-    def _on_progress(self, progress) -> None:
-        if progress.phase in ("scanning", "indexing"):
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.phase in BUSY_PHASES:
             self.index_status.set_progress(progress)
 
     def _on_search_started(self) -> None:
@@ -473,35 +414,12 @@ class MainWindow(QMainWindow):
         if self.results.rowCount():
             self.results_stack.setCurrentWidget(self.grid)
             return
-        mode, st = self.mode(), self.controller.state
-        indexing = self.index_service.is_indexing()
-        if not self._has_folders and self.index_service.is_open():
-            self.empty.show_state("folder-add", "Add your photo folders",
-                                  "Photoseek indexes the photos in the folders you choose, on this computer. "
-                                  "You can also drop a folder on this window.", "add-folder", "Add a folder…")
-        elif self.controller.is_searching():
-            self.empty.show_state("search", "Searching…", "")
-        elif mode == Mode.TEXT and not st.text.strip():
-            self.empty.show_state("search", "Search your photos",
-                                  "Describe what you are looking for: “a dog on the beach”, "
-                                  "“birthday cake with candles”, “snowy mountains at sunrise”.")
-        elif mode == Mode.IMAGE and st.image_ref is None:
-            self.empty.show_state("image", "Find similar photos",
-                                  "Drop a photo on the window, paste one, or choose a file.",
-                                  "open-image", "Choose a photo…")
-        elif mode == Mode.SKETCH and self.sketch_panel.canvas.is_empty():
-            self.empty.show_state("sketch", "Sketch what you remember",
-                                  "Draw on the canvas; results follow each stroke.")
-        elif mode == Mode.EDIT and st.edit_ref is None:
-            self.empty.show_state("edit", "Start from a photo, change it with words",
-                                  "Choose a reference photo, then describe the change in the search bar.",
-                                  "open-image", "Choose a photo…")
-        elif indexing:
-            self.empty.show_state("search", "No matches yet",
-                                  "Photos are still being indexed; results appear as they are added.")
-        else:
-            self.empty.show_state("search", "No matches", "Try other words, or clear the filters.")
-        if not self.results.rowCount() and self.results_label.text() == "Searching…" and not self.controller.is_searching():
+        view = empty_view(self.controller.state, library_open=self.index_service.is_open(),
+                          has_folders=self._has_folders, searching=self.controller.is_searching(),
+                          sketch_empty=self.sketch_panel.canvas.is_empty(),
+                          indexing=self.index_service.is_indexing())
+        self.empty.show_state(view.icon, view.title, view.body, view.action, view.action_text)
+        if self.results_label.text() == "Searching…" and not self.controller.is_searching():
             self.results_label.setText("")
         self.results_stack.setCurrentWidget(self.empty)
 

@@ -2,7 +2,8 @@
 
 The controller holds the query state (mode, words, references, sketch,
 weight, filters), builds a :class:`indexer.search.Query` and hands it to the
-:class:`~app.workers.SearchService`; results land in the
+:class:`~app.services.search_service.SearchService`, which reports only the
+newest search's outcome; results land in the
 :class:`~app.models.results_model.ResultsModel`.  It never touches SQLite or
 the model itself.
 """
@@ -10,16 +11,15 @@ the model itself.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
 from app.models.results_model import ResultsModel
-from app.widgets.filter_bar import Filters
-from app.widgets.reference_chip import ImageRef
-from app.widgets.search_bar import Mode
+from app.query_types import Filters, ImageRef, Mode
+from app.services.search_service import SearchResults, SearchService
 from indexer.search import Query
 
 logger = logging.getLogger(__name__)
@@ -53,24 +53,24 @@ class QueryState:
 def build_query(state: QueryState) -> Query | None:
     """The core query for ``state``, or None when there is nothing to search yet."""
     words, negatives = split_words(state.text)
-    common = dict(negatives=negatives, folder=state.filters.folder, after=state.filters.after,
-                  before=state.filters.before, limit=state.limit)
+    f = state.filters
+    base = Query(negatives=negatives, folder=f.folder, after=f.after, before=f.before, limit=state.limit)
     if state.mode == Mode.TEXT:
-        return Query(text=words, **common) if words else None
+        return replace(base, text=words) if words else None
     if state.mode == Mode.IMAGE:
         if state.image_ref is None:
             return None
         # only "-word" terms apply here; words that change the photo belong to Image + edit
-        return Query(image=state.image_ref.query_image(), **common)
+        return replace(base, image=state.image_ref.query_image())
     if state.mode == Mode.SKETCH:
         if state.sketch is None:
             return None
-        return Query(sketch=state.sketch, text=words, **common)
+        return replace(base, sketch=state.sketch, text=words)
     if state.mode == Mode.EDIT:
         if state.edit_ref is None:
             return None
-        return Query(image=state.edit_ref.query_image(), text=words,
-                     weight=state.weight if words else None, **common)
+        return replace(base, image=state.edit_ref.query_image(), text=words,
+                       weight=state.weight if words else None)
     return None
 
 
@@ -87,13 +87,13 @@ class QueryController(QObject):
     cleared = Signal()
     failed = Signal(str)
 
-    def __init__(self, search_service, model: ResultsModel, parent: QObject | None = None):
+    def __init__(self, search_service: SearchService, model: ResultsModel, parent: QObject | None = None):
         super().__init__(parent)
         self.state = QueryState()
         self._search = search_service
         self._model = model
         self._sketch_source: Callable[[], Image.Image | None] = lambda: None
-        self._pending_id = 0
+        self._searching = False
         search_service.results.connect(self._on_results)
         search_service.failed.connect(self._on_failed)
 
@@ -133,7 +133,7 @@ class QueryController(QObject):
             self.refresh()
 
     def is_searching(self) -> bool:
-        return self._pending_id != 0
+        return self._searching
 
     # ---- running ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -147,22 +147,20 @@ class QueryController(QObject):
             self.failed.emit(f"Could not use that query: {exc}")
             return
         if query is None:
-            self._pending_id = 0
+            self._search.cancel()          # a search still running must not refill the grid
+            self._searching = False
             self._model.clear()
             self.cleared.emit()
             return
-        self._pending_id = self._search.search(query)
+        self._search.search(query)
+        self._searching = True
         self.searchStarted.emit()
 
-    def _on_results(self, rid: int, hits: list, ms: float) -> None:
-        if rid != self._pending_id:
-            return
-        self._pending_id = 0
-        self._model.set_hits(hits)
-        self.resultsChanged.emit(len(hits), ms)
+    def _on_results(self, results: SearchResults) -> None:
+        self._searching = False
+        self._model.set_hits(results.hits)
+        self.resultsChanged.emit(len(results.hits), results.ms)
 
-    def _on_failed(self, rid: int, message: str) -> None:
-        if rid not in (self._pending_id, -1):
-            return
-        self._pending_id = 0
+    def _on_failed(self, message: str) -> None:
+        self._searching = False
         self.failed.emit(message)

@@ -1,45 +1,22 @@
-"""Locate Photoseek's bundled resources and turn SVG icons into ``QIcon``.
+"""Photoseek's bundled SVG icons as ``QIcon`` objects, coloured for the current theme.
 
-``resources/`` is installed as the import package ``photoseek_resources``;
-files are found with :mod:`importlib.resources`, so the same code works from
-a checkout, a wheel and a PyInstaller bundle.  Icons are monochrome SVGs drawn
-with ``#000000`` strokes; :func:`icon` recolours them for the current theme.
+Icons are monochrome SVGs drawn with ``#000000`` strokes; :func:`icon`
+recolours them for the current theme (light or dark).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from importlib import resources as _resources
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from app import theme
+from app.resource_files import resource_bytes, resource_text
+
 logger = logging.getLogger(__name__)
-
-_PACKAGE = "photoseek_resources"
-
-
-@functools.lru_cache(maxsize=1)
-def _root():
-    """``photoseek_resources`` when installed; the checkout's ``resources/`` otherwise."""
-    try:
-        return _resources.files(_PACKAGE)
-    except ModuleNotFoundError:
-        return _resources.files("app").joinpath("..", "resources")
-
-
-def resource_bytes(name: str) -> bytes:
-    """The bytes of ``resources/<name>`` (``name`` may contain ``/``)."""
-    node = _root()
-    for part in name.split("/"):
-        node = node.joinpath(part)
-    return node.read_bytes()
-
-
-def resource_text(name: str) -> str:
-    return resource_bytes(name).decode("utf-8")
 
 
 @functools.lru_cache(maxsize=256)
@@ -64,8 +41,6 @@ def icon(name: str, color: QColor | str | None = None, *, checked_color: QColor 
     ``color`` defaults to the current theme's text colour; ``checked_color``
     (e.g. white on an accent background) is used for the On state.
     """
-    from app import theme  # late: theme imports this module
-
     base = QColor(color) if color is not None else theme.current().color("text")
     disabled = theme.current().color("muted")
     on = QColor(checked_color).name() if checked_color is not None else None

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.resources import resource_text
+from app.resource_files import resource_text
 
 logger = logging.getLogger(__name__)
 

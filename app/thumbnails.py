@@ -13,8 +13,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
@@ -62,7 +62,7 @@ class _Signals(QObject):
 class _Drain(QRunnable):
     """Takes jobs from the loader's queue until it is empty."""
 
-    def __init__(self, loader: "ThumbnailLoader"):
+    def __init__(self, loader: ThumbnailLoader):
         super().__init__()
         self._loader = loader
 
@@ -108,6 +108,7 @@ class ThumbnailLoader(QObject):
         self._lock = threading.Lock()
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
+        self._loading: set[str] = set()      # taken by a pool thread, not reported yet
         self._active = 0
         self._stopping = threading.Event()
         self._cache: OrderedDict[str, QImage] = OrderedDict()
@@ -127,6 +128,8 @@ class ThumbnailLoader(QObject):
         if key in self._failed or self._stopping.is_set():
             return None
         with self._lock:
+            if key in self._loading:
+                return None                     # being read now: one read per key
             if key in self._queued:
                 # move to the front: it is wanted now
                 try:
@@ -174,11 +177,14 @@ class ThumbnailLoader(QObject):
             if self._queue and not self._stopping.is_set():
                 key = self._queue.pop()           # newest first
                 self._queued.discard(key)
+                self._loading.add(key)
                 return key, self._sources.pop(key, (key,))
             self._active -= 1
             return None
 
     def _on_loaded(self, key: str, image: QImage) -> None:
+        with self._lock:
+            self._loading.discard(key)
         self._cache[key] = image
         self._cache.move_to_end(key)
         while len(self._cache) > CACHE_ITEMS:
@@ -186,5 +192,7 @@ class ThumbnailLoader(QObject):
         self.loaded.emit(key, image)
 
     def _on_failed(self, key: str) -> None:
+        with self._lock:
+            self._loading.discard(key)
         self._failed.add(key)
         self.failed.emit(key)

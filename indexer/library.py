@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 
 from .cancel import CancelToken
@@ -230,7 +230,7 @@ class Library:
     def index(
         self, folders: Sequence[Path | str] | None = None, *, cancel: CancelToken | None = None,
         workers: int | None = None,
-    ) -> Iterator[Progress]:
+    ) -> Generator[Progress, None, None]:
         """Add ``folders`` (if new), then ``sync`` every folder."""
         for folder in folders or []:
             self.add_folder(folder)
@@ -238,7 +238,7 @@ class Library:
 
     def sync(
         self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None
-    ) -> Iterator[Progress]:
+    ) -> Generator[Progress, None, None]:
         """Reconcile the folders (or only ``paths``, files or directories) with the disk, then embed
         what is pending.  A generator of ``Progress``; stops early (consistently) when ``cancel``
         is cancelled, and always ends with a ``DONE`` report."""
@@ -327,7 +327,7 @@ class Library:
 
     def _embed_pending(
         self, encoder: Encoder, store: VectorStore, *, cancel: CancelToken, workers: int | None = None
-    ) -> Iterator[Progress]:
+    ) -> Generator[Progress, None, None]:
         pipeline = EmbeddingPipeline(
             self.catalog,
             encoder,

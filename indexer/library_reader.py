@@ -178,7 +178,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         failed=counts["failed"],
         folders=len(folders),
         model=model,
-        offline_folders=[str(f.path) for f in folders if not f.online],
+        offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,14 @@ class LibraryStatus:
     failed: int = 0
     folders: int = 0
     model: str | None = None
-    offline_folders: list[str] = field(default_factory=list)
+    offline_folders: tuple[str, ...] = ()
     library: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` object (the command line's contract)."""
-        return asdict(self)
+        data = asdict(self)
+        data["offline_folders"] = list(self.offline_folders)
+        return data
 
 
 @dataclass(frozen=True)

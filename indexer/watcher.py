@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,7 +114,7 @@ def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool =
 
 def watch(
     library: Library, cancel: CancelToken, *, poll_interval: float = 0.5, polling: bool = False
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, None]:
     """Sync everything, then follow changes until ``cancel`` is cancelled. A generator of ``Progress``.
 
     Watching starts *before* the first full sync, so a change made while that sync runs is
@@ -152,7 +152,7 @@ def _online_folders(library: Library) -> list[Path]:
     return [f.path for f in library.catalog.folders() if f.online]
 
 
-def _quiet(progress: Iterator[Progress]) -> Iterator[Progress]:
+def _quiet(progress: Iterator[Progress]) -> Generator[Progress, None, None]:
     """A sync while watching: report only when it embeds something, then say we are up to date."""
     for p in progress:
         if p.phase is Phase.SCANNING or (p.phase is Phase.INDEXING and not p.total):

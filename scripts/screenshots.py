@@ -86,13 +86,14 @@ def make_photos(folder: Path, n: int, side: int) -> list:
 
 def build_library(work: Path, model: Path, folders: list[Path]) -> Path:
     from indexer.library import Library
+    from indexer.pipeline import Phase
 
     lib_dir = work / "library"
     lib = Library.open(lib_dir)
     try:
         lib.use_model(str(model))
         for p in lib.index(folders):
-            if p.phase == "done":
+            if p.phase is Phase.DONE:
                 logger.info("indexed %d photos", p.done)
     finally:
         lib.close()
@@ -214,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     ThemeManager(app, force=args.theme).apply()
 
     from app.application import PhotoseekApp
-    from app.widgets.search_bar import Mode
+    from app.query_types import Mode
+    from indexer.pipeline import Phase
 
     ui = QSettings(str(work / "ui.ini"), QSettings.Format.IniFormat)
     ui.clear()
@@ -235,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     progress: list = []
     shell.index.progress.connect(progress.append)
     w.add_folder(albums[-1])
-    wait_until(lambda: any(p.phase == "indexing" and p.done >= 8 for p in progress), 60000)
+    wait_until(lambda: any(p.phase is Phase.INDEXING and p.done >= 8 for p in progress), 60000)
     shell.index.pause()
     w.index_status.set_paused(True)
     settle(1500)

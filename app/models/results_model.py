@@ -1,18 +1,40 @@
-"""The search results as a Qt list model (a thin adapter over ``Hit``s)."""
+"""The search results as a Qt list model: a thin adapter over the core's ``Hit`` values.
+
+Thumbnails come from the library's thumbnail file named on each hit; only a
+hit without one falls back to the photo itself.  Either way the file is read
+by the ``ThumbnailLoader``'s pool, never on the GUI thread.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import QImage
 
 from app.thumbnails import ThumbnailLoader
+from indexer.search import Hit
 
 _Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+def thumbnail_sources(hit: Hit) -> tuple[str]:
+    """The file to make ``hit``'s thumbnail from: the library's thumbnail, or the photo when it has none."""
+    return (str(hit.thumbnail if hit.thumbnail is not None else hit.path),)
 
 
 class ResultsModel(QAbstractListModel):
@@ -35,13 +57,9 @@ class ResultsModel(QAbstractListModel):
     HitRole = Qt.ItemDataRole.UserRole + 8
     FailedRole = Qt.ItemDataRole.UserRole + 9
 
-    def __init__(self, thumbnails: ThumbnailLoader | None = None, parent=None, *,
-                 thumbnail_sources: Callable[[Any], Sequence[str]] | None = None):
-        """``thumbnail_sources(hit)`` lists files to make the thumbnail from, best
-        first (e.g. the library's stored thumbnail, then the photo)."""
+    def __init__(self, thumbnails: ThumbnailLoader | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self._sources = thumbnail_sources or (lambda hit: (str(hit.path),))
-        self._hits: list[Any] = []
+        self._hits: list[Hit] = []
         self._paths: list[str] = []
         self._rows_by_path: dict[str, list[int]] = {}
         self._thumbs = thumbnails
@@ -49,17 +67,17 @@ class ResultsModel(QAbstractListModel):
             thumbnails.loaded.connect(self._thumbnail_ready)
             thumbnails.failed.connect(self._thumbnail_ready)
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()
-        names.update({
-            self.PathRole: b"path", self.ScoreRole: b"score", self.RankRole: b"rank",
-            self.PhotoIdRole: b"photoId", self.ThumbnailRole: b"thumbnail", self.SizeRole: b"size",
-            self.TakenRole: b"taken", self.HitRole: b"hit", self.FailedRole: b"failed",
-        })
+        names.update({role: QByteArray(name) for role, name in (
+            (self.PathRole, b"path"), (self.ScoreRole, b"score"), (self.RankRole, b"rank"),
+            (self.PhotoIdRole, b"photoId"), (self.ThumbnailRole, b"thumbnail"), (self.SizeRole, b"size"),
+            (self.TakenRole, b"taken"), (self.HitRole, b"hit"), (self.FailedRole, b"failed"),
+        )})
         return names
 
     # ---- content ------------------------------------------------------------
-    def set_hits(self, hits: Sequence[Any]) -> None:
+    def set_hits(self, hits: Sequence[Hit]) -> None:
         self.beginResetModel()
         self._hits = list(hits)
         self._paths = [str(h.path) for h in self._hits]
@@ -73,16 +91,16 @@ class ResultsModel(QAbstractListModel):
     def clear(self) -> None:
         self.set_hits([])
 
-    def hits(self) -> list[Any]:
+    def hits(self) -> list[Hit]:
         return list(self._hits)
 
-    def hit(self, row: int) -> Any:
+    def hit(self, row: int) -> Hit:
         return self._hits[row]
 
     def path(self, row: int) -> Path:
         return Path(self._paths[row])
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+    def rowCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._hits)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -97,21 +115,19 @@ class ResultsModel(QAbstractListModel):
         if role == self.ScoreRole:
             return float(hit.score)
         if role == self.RankRole:
-            rank = getattr(hit, "rank", None)
-            return int(rank) if rank is not None else index.row() + 1
+            return hit.rank
         if role == self.PhotoIdRole:
-            return getattr(hit, "photo_id", None)
+            return hit.photo_id
         if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
             if self._thumbs is None:
                 return None
-            return self._thumbs.get(path, self._sources(hit))
+            return self._thumbs.get(path, thumbnail_sources(hit))
         if role == self.FailedRole:
             return self._thumbs.is_failed(path) if self._thumbs is not None else False
         if role == self.SizeRole:
-            w, h = getattr(hit, "width", None), getattr(hit, "height", None)
-            return (w, h) if w and h else None
+            return (hit.width, hit.height) if hit.width and hit.height else None
         if role == self.TakenRole:
-            return _as_datetime(getattr(hit, "taken_at", None))
+            return _as_datetime(hit.taken_at)
         if role == self.HitRole:
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -120,14 +136,14 @@ class ResultsModel(QAbstractListModel):
             return f"{os.path.basename(path)}, score {float(hit.score):.3f}"
         return None
 
-    def _tooltip(self, row: int, hit: Any, path: str) -> str:
+    def _tooltip(self, row: int, hit: Hit, path: str) -> str:
         lines = [f"<b>{_esc(os.path.basename(path))}</b>",
                  f"Score {float(hit.score):.3f} &nbsp;·&nbsp; #{self.data(self.index(row), self.RankRole)}"]
         extra = []
         size = self.data(self.index(row), self.SizeRole)
         if size:
             extra.append(f"{size[0]}×{size[1]}")
-        taken = _as_datetime(getattr(hit, "taken_at", None))
+        taken = _as_datetime(hit.taken_at)
         if taken:
             extra.append(taken.strftime("%d %b %Y"))
         if extra:
@@ -161,24 +177,13 @@ class ResultsModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, [self.ThumbnailRole, Qt.ItemDataRole.DecorationRole])
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or value == "":
+def _as_datetime(value: str | None) -> datetime | None:
+    """``Hit.taken_at`` (ISO 8601) as a datetime; None when missing or unreadable."""
+    if not value:
         return None
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, (int, float)):
-        try:
-            return datetime.fromtimestamp(value)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    try:  # a date
-        return datetime(value.year, value.month, value.day)
-    except AttributeError:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
         return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,22 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query_types import Filters
 from app.resources import icon
 from app.widgets.icon_button import icon_button
+from indexer.status import FolderInfo
 
 
-@dataclass(frozen=True)
-class Filters:
-    folder: Path | None = None
-    after: date | None = None
-    before: date | None = None
-
-    def active(self) -> bool:
-        return any(v is not None for v in (self.folder, self.after, self.before))
-
-
-def _folder_path(info) -> Path:
-    return Path(getattr(info, "path", info))
+def _as_date(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
 
 
 class FilterBar(QWidget):
@@ -39,7 +30,7 @@ class FilterBar(QWidget):
         changed(Filters)
     """
 
-    changed = Signal(object)
+    changed = Signal(Filters)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -84,13 +75,13 @@ class FilterBar(QWidget):
         layout.addStretch(1)
         self._update_reset()
 
-    def set_folders(self, folders) -> None:
+    def set_folders(self, folders: list[FolderInfo]) -> None:
         current = self.folder.currentData()
         self.folder.blockSignals(True)
         while self.folder.count() > 1:
             self.folder.removeItem(1)
         for info in folders:
-            p = _folder_path(info)
+            p = info.path
             self.folder.addItem(icon("folder"), p.name or str(p), str(p))
             self.folder.setItemData(self.folder.count() - 1, str(p), Qt.ItemDataRole.ToolTipRole)
         i = self.folder.findData(current) if current else 0
@@ -103,8 +94,8 @@ class FilterBar(QWidget):
         folder = self.folder.currentData()
         return Filters(
             folder=Path(folder) if folder else None,
-            after=self.after.date().toPython() if self.after_check.isChecked() else None,
-            before=self.before.date().toPython() if self.before_check.isChecked() else None,
+            after=_as_date(self.after.date()) if self.after_check.isChecked() else None,
+            before=_as_date(self.before.date()) if self.before_check.isChecked() else None,
         )
 
     def reset(self) -> None:

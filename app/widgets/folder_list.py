@@ -37,7 +37,7 @@ class FolderList(QWidget):
         changed(list): the folders now in the list.
     """
 
-    changed = Signal(object)
+    changed = Signal(list)      # list[Path]
 
     def __init__(self, parent: QWidget | None = None, *, add_text: str = "Add folder…"):
         super().__init__(parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,17 +25,25 @@ from app.desktop import dropped_folders
 from app.resources import icon
 from app.widgets.folder_list import pictures_folder
 from app.widgets.index_status import format_count
+from indexer.status import FolderInfo
 
 
 class FoldersDialog(QDialog):
-    """Lists ``FolderInfo``s from the index service and asks it to add/remove folders."""
+    """Lists the library's folders (``set_folders``) and asks for folders to be added or removed.
 
-    def __init__(self, index_service, parent: QWidget | None = None):
+    Signals:
+        addRequested(Path): add this folder (chosen or dropped).
+        removeRequested(Path): forget this folder and its photos.
+    """
+
+    addRequested = Signal(Path)
+    removeRequested = Signal(Path)
+
+    def __init__(self, folders: list[FolderInfo], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Folders")
         self.setMinimumSize(640, 380)
         self.setAcceptDrops(True)
-        self.service = index_service
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels(["Folder", "Photos", "Indexed", "Unreadable"])
@@ -61,10 +69,9 @@ class FoldersDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
-        index_service.foldersChanged.connect(self.set_folders)
-        self.set_folders(index_service.last_folders)
+        self.set_folders(folders)
 
-    def set_folders(self, folders) -> None:
+    def set_folders(self, folders: list[FolderInfo]) -> None:
         selected = {i.data(0, Qt.ItemDataRole.UserRole) for i in self.tree.selectedItems()}
         self.tree.clear()
         for f in folders:
@@ -87,7 +94,7 @@ class FoldersDialog(QDialog):
         start = pictures_folder() or Path.home()
         folder = QFileDialog.getExistingDirectory(self, "Add a photo folder", str(start))
         if folder:
-            self.service.add_folder(Path(folder))
+            self.addRequested.emit(Path(folder))
 
     def remove_selected(self, *, confirm: bool = True) -> None:
         paths = [Path(i.data(0, Qt.ItemDataRole.UserRole)) for i in self.tree.selectedItems()]
@@ -101,7 +108,7 @@ class FoldersDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         for p in paths:
-            self.service.remove_folder(p)
+            self.removeRequested.emit(p)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_folders(event.mimeData()):
@@ -109,5 +116,5 @@ class FoldersDialog(QDialog):
 
     def dropEvent(self, event: QDropEvent) -> None:
         for folder in dropped_folders(event.mimeData()):
-            self.service.add_folder(folder)
+            self.addRequested.emit(folder)
         event.acceptProposedAction()

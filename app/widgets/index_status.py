@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.resources import icon
 from app.widgets.icon_button import icon_button
+from indexer.pipeline import Progress
+from indexer.status import LibraryStatus
 
 
 def format_eta(seconds: float | None) -> str:
@@ -57,25 +59,20 @@ class IndexStatus(QWidget):
         layout.addWidget(self.activity)
         layout.addWidget(self.bar)
         layout.addWidget(self.pause_button)
-        self._last = None
+        self._last: Progress | None = None
         self._update_pause_icon(False)
         self.set_indexing(False)
 
-    def set_summary(self, status: dict) -> None:
-        photos = int(status.get("photos", 0) or 0)
-        indexed = int(status.get("indexed", 0) or 0)
-        failed = int(status.get("failed", 0) or 0)
-        folders = status.get("folders", 0)
-        nfolders = len(folders) if isinstance(folders, (list, tuple)) else int(folders or 0)
+    def set_summary(self, status: LibraryStatus) -> None:
+        photos, indexed, failed, nfolders = status.photos, status.indexed, status.failed, status.folders
         text = f"{format_count(indexed)} photos indexed"
         if photos > indexed + failed:
             text += f" of {format_count(photos)}"
         text += f" · {nfolders} folder{'s' if nfolders != 1 else ''}"
         if failed:
             text += f" · {format_count(failed)} unreadable"
-        model = status.get("model")
-        if model:
-            text += f" · {model}"
+        if status.model:
+            text += f" · {status.model}"
         self.summary.setText(text)
 
     def set_indexing(self, running: bool) -> None:
@@ -92,7 +89,7 @@ class IndexStatus(QWidget):
             self.pause_button.blockSignals(False)
             self._update_pause_icon(False)
 
-    def set_progress(self, p) -> None:
+    def set_progress(self, p: Progress) -> None:
         self._last = p
         self._render()
 
@@ -100,9 +97,7 @@ class IndexStatus(QWidget):
         p = self._last
         if p is None:
             return
-        done, total = int(getattr(p, "done", 0)), int(getattr(p, "total", 0))
-        rate = getattr(p, "rate", None)
-        eta = getattr(p, "eta", None)
+        done, total, rate, eta = p.done, p.total, p.rate, p.eta
         paused = self.pause_button.isChecked()
         if total > 0:
             self.bar.setRange(0, total)
@@ -120,7 +115,7 @@ class IndexStatus(QWidget):
             self.bar.setRange(0, 0)
             parts = ["Paused" if paused else "Looking for new and changed photos…"]
         self.activity.setText(" · ".join(parts))
-        cur = getattr(p, "current", None)
+        cur = p.current
         if cur and not paused:
             name = os.path.basename(str(cur))
             self.current.setText(self.current.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 250))

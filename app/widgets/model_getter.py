@@ -1,6 +1,10 @@
 """Get a model: download the default, import a bundle folder, or export one.
 
-Used by the welcome flow and the settings dialog.
+Used by the welcome flow and the settings dialog.  The widget only asks
+(``downloadRequested``, ``importRequested``, ``exportRequested``,
+``cancelRequested``) and shows what it is told (``job_started``,
+``job_progress``, ``job_installed``, ``job_failed``, ``job_cancelled``,
+``job_finished``); whoever owns the background jobs connects the two.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import model_jobs
-from app.workers import Job, JobRunner
+from indexer.models.bundle import ModelBundle
+from indexer.models.registry import DEFAULT_MODEL, KNOWN_MODELS
 
 logger = logging.getLogger(__name__)
 
@@ -30,34 +34,47 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:,.0f} MB"
 
 
+def describe_known(name: str) -> str:
+    """A known model's description and download size (or just its name)."""
+    known = KNOWN_MODELS.get(name)
+    if known is None:
+        return name
+    return f"{known.description} (about {known.approx_size_mb} MB)"
+
+
 class ModelGetter(QWidget):
     """Signals:
-        installed(object): a ``ModelBundle`` is ready in the models directory.
+        downloadRequested(str): download this known model.
+        importRequested(Path): import the bundle folder.
+        exportRequested(): build the default model with open_clip.
+        cancelRequested(): stop the job in progress.
+        installed(ModelBundle): a model is ready in the models directory.
         busyChanged(bool)
     """
 
-    installed = Signal(object)
+    downloadRequested = Signal(str)
+    importRequested = Signal(Path)
+    exportRequested = Signal()
+    cancelRequested = Signal()
+    installed = Signal(ModelBundle)
     busyChanged = Signal(bool)
 
-    def __init__(self, runner: JobRunner, models_dir: Path, parent: QWidget | None = None, *,
-                 choose_model: bool = False):
+    def __init__(self, parent: QWidget | None = None, *, choose_model: bool = False):
         super().__init__(parent)
-        self.runner = runner
-        self.models_dir = Path(models_dir)
-        self.job: Job | None = None
+        self._busy = False
 
         self.model_combo = QComboBox()
-        for name in model_jobs.KNOWN_MODELS:
+        for name in KNOWN_MODELS:
             self.model_combo.addItem(name, name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, model_jobs.describe_known(name),
+            self.model_combo.setItemData(self.model_combo.count() - 1, describe_known(name),
                                          Qt.ItemDataRole.ToolTipRole)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model_jobs.DEFAULT_MODEL)))
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.model_combo.setVisible(choose_model)
-        self.description = QLabel(model_jobs.describe_known(model_jobs.DEFAULT_MODEL))
+        self.description = QLabel(describe_known(DEFAULT_MODEL))
         self.description.setObjectName("PanelHint")
         self.description.setWordWrap(True)
         self.model_combo.currentIndexChanged.connect(
-            lambda _i: self.description.setText(model_jobs.describe_known(self.model_combo.currentData())))
+            lambda _i: self.description.setText(describe_known(self.model_combo.currentData())))
 
         self.download_button = QPushButton("Download")
         self.download_button.setObjectName("PrimaryButton")
@@ -67,7 +84,7 @@ class ModelGetter(QWidget):
         self.export_button = QPushButton("Build from open_clip")
         self.export_button.setToolTip("Exports ViT-B-32 (LAION-2B) with the installed open_clip and torch")
         self.export_button.clicked.connect(self.export)
-        self.export_button.setVisible(model_jobs.export_available())
+        self.export_button.setVisible(False)      # until set_export_available(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
@@ -99,12 +116,16 @@ class ModelGetter(QWidget):
         layout.addWidget(self.error_label)
         self._set_busy(False)
 
-    def is_busy(self) -> bool:
-        return self.job is not None
+    def set_export_available(self, available: bool) -> None:
+        self.export_button.setVisible(available)
 
+    def is_busy(self) -> bool:
+        return self._busy
+
+    # ---- requests -----------------------------------------------------------
     def download(self) -> None:
-        name = self.model_combo.currentData() or model_jobs.DEFAULT_MODEL
-        self._start(model_jobs.download_job(name, self.models_dir), f"Downloading {name}…")
+        if not self._busy:
+            self.downloadRequested.emit(self.model_combo.currentData() or DEFAULT_MODEL)
 
     def import_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model bundle folder (config.json, visual/, textual/)")
@@ -112,53 +133,49 @@ class ModelGetter(QWidget):
             self.import_from(Path(folder))
 
     def import_from(self, folder: Path) -> None:
-        self._start(model_jobs.import_job(folder, self.models_dir), f"Importing {folder.name}…")
+        if not self._busy:
+            self.importRequested.emit(Path(folder))
 
     def export(self) -> None:
-        self._start(model_jobs.export_job(self.models_dir), "Building the model with open_clip (a few minutes)…")
+        if not self._busy:
+            self.exportRequested.emit()
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
+        if self._busy:
+            self.cancelRequested.emit()
             self.progress_label.setText("Cancelling…")
 
-    def _start(self, job: Job, label: str) -> None:
-        if self.job is not None:
-            return
+    # ---- what the job reports ---------------------------------------------------
+    def job_started(self, label: str) -> None:
         self.error_label.clear()
-        self.job = job
-        job.signals.progress.connect(self._on_progress)
-        job.signals.result.connect(self._on_result)
-        job.signals.error.connect(self._on_error)
-        job.signals.cancelled.connect(lambda: self.progress_label.setText("Cancelled; the download resumes next time"))
-        job.signals.finished.connect(self._on_finished)
         self.progress.setRange(0, 0)
         self.progress_label.setText(label)
         self._set_busy(True)
-        self.runner.start(job)
 
-    def _on_progress(self, value) -> None:
-        done, total = value
+    def job_progress(self, done: int, total: int) -> None:
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * done / total))
             self.progress_label.setText(f"{_mb(done)} of {_mb(total)}")
 
-    def _on_result(self, bundle) -> None:
+    def job_installed(self, bundle: ModelBundle) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.progress_label.setText(f"{getattr(bundle, 'name', 'The model')} is ready")
+        self.progress_label.setText(f"{bundle.name} is ready")
         self.installed.emit(bundle)
 
-    def _on_error(self, message: str, _exc) -> None:
+    def job_failed(self, message: str) -> None:
         self.error_label.setText(message)
         self.progress_label.clear()
 
-    def _on_finished(self) -> None:
-        self.job = None
+    def job_cancelled(self) -> None:
+        self.progress_label.setText("Cancelled; the download resumes next time")
+
+    def job_finished(self) -> None:
         self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
         for b in (self.download_button, self.import_button, self.export_button, self.model_combo):
             b.setEnabled(not busy)
         self.cancel_button.setVisible(busy)

@@ -42,7 +42,7 @@ class PreviewDialog(QDialog):
         rowChanged(int)
     """
 
-    openRequested = Signal(object)
+    openRequested = Signal(Path)
     rowChanged = Signal(int)
 
     def __init__(self, model: ResultsModel, row: int, parent: QWidget | None = None):
@@ -51,6 +51,7 @@ class PreviewDialog(QDialog):
         self.setWindowTitle("Preview")
         self.setModal(True)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.setMinimumSize(480, 360)         # fixed: a long caption never resizes the dialog
         self._model = model
         self._row = row
         self._loader = ThumbnailLoader(self, threads=1, reader=lambda sources: read_first(sources, PREVIEW_MAX_PX))
@@ -58,6 +59,7 @@ class PreviewDialog(QDialog):
         self.view = _ImageView(self)
         self.caption = QLabel()
         self.caption.setObjectName("PreviewCaption")
+        self.caption.setMinimumWidth(1)       # long paths are clipped, not a reason to widen
         self.position = QLabel()
         self.position.setObjectName("PreviewCaption")
         bottom = QHBoxLayout()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from app.query_types import ImageRef
 from app.widgets.reference_chip import ReferenceChip
 
 SLIDER_STEPS = 100
@@ -28,10 +29,10 @@ class ImagePanel(QWidget):
     """Image mode: one reference photo.
 
     Signals:
-        referenceChanged(object): forwarded from the chip.
+        referenceChanged(ImageRef): forwarded from the chip (None when cleared).
     """
 
-    referenceChanged = Signal(object)
+    referenceChanged = Signal(ImageRef)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -122,11 +123,11 @@ class EditPanel(QWidget):
     """Image + edit mode: reference photo, edit words (in the search bar), blend.
 
     Signals:
-        referenceChanged(object): forwarded from the chip.
+        referenceChanged(ImageRef): forwarded from the chip (None when cleared).
         weightChanged(float): forwarded from the slider.
     """
 
-    referenceChanged = Signal(object)
+    referenceChanged = Signal(ImageRef)
     weightChanged = Signal(float)
 
     def __init__(self, default_weight: float, parent: QWidget | None = None):

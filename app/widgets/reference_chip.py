@@ -8,10 +8,8 @@ preview, the name, and a clear button.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -37,31 +35,15 @@ from PySide6.QtWidgets import (
 )
 
 from app import theme
+from app.query_types import ImageRef
 from app.resources import icon
 from app.widgets.icon_button import icon_button
-from app.widgets.sketch_canvas import qimage_to_pil
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_PX = 512
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """A query image: a file, or pixels with no file behind them."""
-
-    label: str
-    path: Path | None = None
-    preview: QImage | None = None
-
-    def query_image(self) -> Path | Image.Image:
-        """What ``Query.image`` takes: the path, or a PIL image of the pixels."""
-        if self.path is not None:
-            return self.path
-        assert self.preview is not None
-        return qimage_to_pil(self.preview)
 
 
 def load_preview(path: Path, max_px: int = PREVIEW_PX) -> QImage | None:
@@ -162,11 +144,11 @@ class ReferenceChip(QFrame):
     """Holds one reference image.
 
     Signals:
-        changed(object): the new :class:`ImageRef`, or None when cleared.
+        changed(ImageRef): the new reference, or None when cleared.
         error(str): a readable message (unreadable file, remote URL...).
     """
 
-    changed = Signal(object)
+    changed = Signal(ImageRef)       # or None when cleared
     error = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, title: str = "Reference photo"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QFont,
     QImage,
     QKeyEvent,
+    QKeySequence,
     QLinearGradient,
     QPainter,
     QPainterPath,
@@ -86,10 +87,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self._tiles.popitem(last=False)
         return tile
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.cell, self.cell)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
         t = theme.current()
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -125,7 +127,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setFont(font)
             name = option.fontMetrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "",
                                                  Qt.TextElideMode.ElideMiddle, int(r.width() - 70))
-            painter.drawText(band.adjusted(9, 0, -8, -7), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, name)
+            painter.drawText(band.adjusted(9, 0, -8, -7),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, name)
             self._score_badge(painter, r, index.data(ResultsModel.ScoreRole), font)
         painter.setClipping(False)
         if selected:
@@ -158,12 +161,12 @@ class ResultsGrid(QListView):
         useAsReferenceRequested(Path): context-menu intents.
     """
 
-    openRequested = Signal(object)
+    openRequested = Signal(Path)
     previewRequested = Signal(int)
-    revealRequested = Signal(object)
-    copyPathsRequested = Signal(object)
-    findSimilarRequested = Signal(object)
-    useAsReferenceRequested = Signal(object)
+    revealRequested = Signal(Path)
+    copyPathsRequested = Signal(list)      # list[Path]
+    findSimilarRequested = Signal(Path)
+    useAsReferenceRequested = Signal(Path)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -250,7 +253,7 @@ class ResultsGrid(QListView):
         if idx.isValid() and event.key() == Qt.Key.Key_Space:
             self.previewRequested.emit(idx.row())
             return
-        if event.matches(event.StandardKey.Copy) and idx.isValid():
+        if event.matches(QKeySequence.StandardKey.Copy) and idx.isValid():
             self.copyPathsRequested.emit(self.selected_paths() or [self._path(idx)])
             return
         super().keyPressEvent(event)

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from app import theme
+from app.query_types import Mode
 from app.resources import icon
 
 TYPING_DELAY_MS = 300
-
-
-class Mode(str, Enum):
-    TEXT = "text"
-    IMAGE = "image"
-    SKETCH = "sketch"
-    EDIT = "edit"
-
-    @property
-    def label(self) -> str:
-        return {"text": "Text", "image": "Image", "sketch": "Sketch", "edit": "Image + edit"}[self.value]
-
-    @property
-    def icon_name(self) -> str:
-        return {"text": "text", "image": "image", "sketch": "sketch", "edit": "edit"}[self.value]
-
-    @property
-    def placeholder(self) -> str:
-        return {
-            "text": "Describe a photo: “dog on a beach at sunset”   (-word excludes)",
-            "image": "Optional: words to avoid, like -people",
-            "sketch": "Optional words to go with the sketch: “red car”",
-            "edit": "Describe the change: “at night”, “in snow”, “with a boat”",
-        }[self.value]
 
 
 class SearchBar(QLineEdit):
@@ -87,7 +62,7 @@ class ModeSwitch(QWidget):
         modeChanged(Mode)
     """
 
-    modeChanged = Signal(object)
+    modeChanged = Signal(Mode)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.resources import icon
 from app.widgets.folder_list import FolderList
 from app.widgets.model_getter import ModelGetter
-from app.workers import JobRunner
+from indexer.models.bundle import ModelBundle
 
 
 @dataclass
@@ -51,16 +51,16 @@ def provider_label(name: str) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edits a :class:`SettingsChoice`.
+    """Edits a :class:`SettingsChoice`.  The :attr:`getter` needs its jobs connected by the owner.
 
     Signals:
         applied(SettingsChoice): OK was pressed with these values.
     """
 
-    applied = Signal(object)
+    applied = Signal(SettingsChoice)
 
-    def __init__(self, current: SettingsChoice, *, serving_model: str | None, installed: list,
-                 providers: list[str], runner: JobRunner, models_dir: Path, parent: QWidget | None = None):
+    def __init__(self, current: SettingsChoice, *, serving_model: str | None, installed: list[ModelBundle],
+                 providers: list[str], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumSize(620, 500)
@@ -70,7 +70,7 @@ class SettingsDialog(QDialog):
         # ---- model tab
         self.models = QListWidget()
         self._fill_models(installed, current.model or serving_model)
-        self.getter = ModelGetter(runner, models_dir, choose_model=True)
+        self.getter = ModelGetter(choose_model=True)
         self.getter.installed.connect(self._model_installed)
         switch_note = QLabel("Switching model re-indexes your photos in the background; "
                              "the current model keeps answering searches until the new one is ready.")
@@ -107,14 +107,14 @@ class SettingsDialog(QDialog):
 
         # ---- exclusions tab
         self.excluded = FolderList(add_text="Exclude a folder…")
-        for e in current.excluded:
-            self.excluded.add(Path(e))
+        for folder in current.excluded:
+            self.excluded.add(Path(folder))
         excl_tab = QWidget()
-        e = QVBoxLayout(excl_tab)
+        excl = QVBoxLayout(excl_tab)
         hint = QLabel("Photos in these folders (and their subfolders) are not indexed.")
         hint.setObjectName("PanelHint")
-        e.addWidget(hint)
-        e.addWidget(self.excluded, 1)
+        excl.addWidget(hint)
+        excl.addWidget(self.excluded, 1)
 
         tabs = QTabWidget()
         tabs.addTab(model_tab, icon("image"), "Model")
@@ -127,11 +127,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs, 1)
         layout.addWidget(buttons)
 
-    def set_installed(self, installed: list) -> None:
+    def set_installed(self, installed: list[ModelBundle]) -> None:
         """Fill the model list (the bundles are read in the background)."""
         self._fill_models(installed, self._current.model or self._serving)
 
-    def _fill_models(self, installed: list, selected: str | None) -> None:
+    def _fill_models(self, installed: list[ModelBundle], selected: str | None) -> None:
         self.models.clear()
         for bundle in installed:
             item = QListWidgetItem(icon("image"), f"{bundle.name}    ({bundle.embed_dim}-d)")
@@ -140,7 +140,7 @@ class SettingsDialog(QDialog):
             if bundle.name == selected:
                 self.models.setCurrentItem(item)
 
-    def _model_installed(self, bundle) -> None:
+    def _model_installed(self, bundle: ModelBundle) -> None:
         for i in range(self.models.count()):
             if self.models.item(i).data(Qt.ItemDataRole.UserRole) == bundle.name:
                 self.models.setCurrentRow(i)

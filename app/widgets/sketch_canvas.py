@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app import theme
+from app.qimage import qimage_to_array, qimage_to_pil
 
 CANVAS_PX = 512          # resolution strokes are rendered at
 EXPORT_PX = 448          # side of the exported square (twice a 224 model input)
@@ -231,15 +232,3 @@ class SketchCanvas(QWidget):
 
     def _as_array(self) -> np.ndarray:
         return qimage_to_array(self._image)
-
-
-def qimage_to_array(image: QImage) -> np.ndarray:
-    """An (h, w, 3) uint8 RGB copy of ``image``."""
-    img = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
-    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
-    return buf[:, : w * 3].reshape(h, w, 3).copy()
-
-
-def qimage_to_pil(image: QImage) -> Image.Image:
-    return Image.fromarray(qimage_to_array(image), "RGB")

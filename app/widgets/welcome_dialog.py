@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.resources import app_icon
 from app.widgets.folder_list import FolderList, pictures_folder
 from app.widgets.model_getter import ModelGetter
-from app.workers import JobRunner
+from indexer.models.bundle import ModelBundle
 
 
 class WelcomeDialog(QDialog):
@@ -26,10 +26,10 @@ class WelcomeDialog(QDialog):
 
     After ``accept()``: :meth:`folders` are the chosen folders and
     :meth:`model` the installed model's name (or None when one was already there).
+    The model step's :attr:`getter` needs its jobs connected by the owner.
     """
 
-    def __init__(self, runner: JobRunner, models_dir: Path, *, need_folders: bool, need_model: bool,
-                 parent: QWidget | None = None):
+    def __init__(self, *, need_folders: bool, need_model: bool, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Welcome to Photoseek")
         self.setWindowIcon(app_icon())
@@ -41,7 +41,7 @@ class WelcomeDialog(QDialog):
         suggestion = pictures_folder()
         if suggestion is not None:
             self.folder_list.add(suggestion)
-        self.getter = ModelGetter(runner, models_dir)
+        self.getter = ModelGetter()
         self.getter.installed.connect(self._model_installed)
         self.getter.busyChanged.connect(lambda _b: self._update_buttons())
         self.folder_list.changed.connect(lambda _f: self._update_buttons())
@@ -112,7 +112,7 @@ class WelcomeDialog(QDialog):
     def model(self) -> str | None:
         return self._model_name
 
-    def _model_installed(self, bundle) -> None:
+    def _model_installed(self, bundle: ModelBundle) -> None:
         self._model_name = bundle.name
         self._update_buttons()
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 
 from app.compat import protect_bool_singletons  # noqa: E402
 from indexer.library import Library  # noqa: E402
+from indexer.status import LibraryStatus  # noqa: E402
 from tests.support.photos import write_library  # noqa: E402
 
 GUI_PHOTOS = 60
@@ -98,15 +99,15 @@ def make_app(qtbot, ui_settings, tmp_path):
         apps.append(app)
         runs = []
 
-        def run_finished(cancelled: bool, status: dict) -> None:
+        def run_finished(cancelled: bool, status: LibraryStatus) -> None:
             runs.append(status)
 
         app.index.finished.connect(run_finished)
         if wait_ready:
             with qtbot.waitSignal(app.ready, timeout=20000) as ready:
                 app.start()
-            status = ready.args[0]
-            if not watch and status.get("folders") and status.get("model"):
+            status: LibraryStatus = ready.args[0]
+            if not watch and status.folders and status.model:
                 # the start-up rescan: let it finish so its refresh does not race the test's searches
                 qtbot.waitUntil(lambda: bool(runs), timeout=30000)
         else:

@@ -40,8 +40,8 @@ def test_first_run_imports_a_model_adds_folders_and_indexes(make_app, qtbot, no_
     assert dlg.next_button.text() == "Start"
     with qtbot.waitSignal(app.index.indexingChanged, timeout=30000, check_params_cb=lambda on: not on):
         dlg.next_button.click()
-    qtbot.waitUntil(lambda: app.index.last_status.get("indexed") == 12, timeout=30000)
-    assert app.index.last_status["model"] == tiny_bundle.name
+    qtbot.waitUntil(lambda: app.index.last_status.indexed == 12, timeout=30000)
+    assert app.index.last_status.model == tiny_bundle.name
 
 
 def test_a_failed_download_is_a_readable_message(make_app, qtbot, no_model_library, monkeypatch):
@@ -71,7 +71,9 @@ def test_folders_dialog_lists_counts_and_removes(make_app, qtbot, library_dir, g
 
 def test_settings_dialog_saves_threads_provider_and_exclusions(make_app, qtbot, library_dir, tmp_path):
     app = make_app(library_dir)
-    qtbot.waitUntil(lambda: app.index.library is not None)
+    qtbot.waitUntil(lambda: app.index.settings is not None)     # the writer published its settings
+    # the GUI side holds copies and a reader, never the writer's Library
+    assert not any(isinstance(v, Library) for obj in (app, app.index, app.window) for v in vars(obj).values())
     dlg = app.show_settings()
     assert dlg is not None
     assert dlg.provider.itemData(0) == "" and dlg.provider.count() >= 2       # automatic + CPU
@@ -93,7 +95,7 @@ def test_settings_lists_installed_models_from_the_background(make_app, qtbot, li
     from indexer.models.registry import import_bundle
     import_bundle(tiny_bundle, Path(os.environ["PHOTOSEEK_MODELS"]))
     app = make_app(library_dir)
-    qtbot.waitUntil(lambda: app.index.library is not None)
+    qtbot.waitUntil(lambda: app.index.settings is not None)
     dlg = app.show_settings()
     qtbot.waitUntil(lambda: dlg.models.count() == 1, timeout=10000)
     assert dlg.models.item(0).data(Qt.ItemDataRole.UserRole) == tiny_bundle.name

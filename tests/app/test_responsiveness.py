@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
 from tests.support.photos import photo
@@ -80,7 +80,7 @@ def test_gui_thread_lateness_while_1000_photos_index(make_app, qtbot, empty_libr
     elapsed = time.perf_counter() - started
     typing.stop()
     probe.stop()
-    assert app.index.last_status["indexed"] == 1000
+    assert app.index.last_status.indexed == 1000
     load = os.getloadavg()[0]
     cores = os.cpu_count() or 1
     with capsys.disabled():

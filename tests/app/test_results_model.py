@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from app.models.results_model import ResultsModel
-from app.thumbnails import ThumbnailLoader
+from app.thumbnails import ThumbnailLoader, read_first
 from indexer.search import Hit
 from tests.support.photos import write_photo
 
@@ -78,13 +80,50 @@ def test_thumbnail_of_a_broken_file_is_marked_failed(qtbot, tmp_path):
     assert loader.shutdown()
 
 
-def test_a_hundred_thousand_rows_are_cheap(qapp, tmp_path):
-    """The grid is virtualised: the model holds hits, thumbnails load only when asked."""
-    loader = ThumbnailLoader()
+def test_a_hundred_thousand_rows_read_no_file_until_a_thumbnail_is_asked_for(qtbot, tmp_path):
+    """The grid is virtualised: filling the model and reading rows touches no file; asking for a
+    row's thumbnail queues one read on the loader's pool and returns the placeholder at once."""
+    reads: list[tuple[tuple[str, ...], int]] = []
+
+    def reader(sources) -> QImage:
+        reads.append((tuple(sources), threading.get_ident()))
+        return QImage()                                     # unreadable: the row is marked failed
+
+    loader = ThumbnailLoader(reader=reader)
     model = ResultsModel(loader)
     many = [Hit(i, tmp_path / f"x{i}.jpg", 1.0 - i * 1e-6, i + 1) for i in range(100_000)]
     model.set_hits(many)
     assert model.rowCount() == 100_000
     assert model.data(model.index(99_999), ResultsModel.RankRole) == 100_000
-    assert loader.pending() == 0
-    loader.shutdown()
+    for row in range(0, 100_000, 997):
+        model.data(model.index(row), Qt.ItemDataRole.DisplayRole)
+        model.data(model.index(row), Qt.ItemDataRole.ToolTipRole)
+    assert reads == [] and loader.pending() == 0
+    with qtbot.waitSignal(loader.failed, timeout=10000):
+        assert model.data(model.index(50_000), Qt.ItemDataRole.DecorationRole) is None
+    assert [sources for sources, _ in reads] == [(str(many[50_000].path),)]
+    assert reads[0][1] != threading.get_ident()               # read on the pool, not the GUI thread
+    assert loader.shutdown()
+
+
+def test_thumbnails_come_from_the_library_thumbnail_and_the_photo_only_without_one(qtbot, tmp_path):
+    photo = write_photo(tmp_path / "big.jpg", 1, (1600, 1200))
+    thumb = write_photo(tmp_path / "thumbnails" / "1.jpg", 2, (256, 192))
+    bare = write_photo(tmp_path / "bare.jpg", 3, (320, 240))
+    asked: list[tuple[str, ...]] = []
+
+    def reader(sources) -> QImage:
+        asked.append(tuple(sources))
+        return read_first(sources)
+
+    loader = ThumbnailLoader(reader=reader)
+    model = ResultsModel(loader)
+    model.set_hits([Hit(1, photo, 0.9, 1, thumbnail=thumb), Hit(2, bare, 0.8, 2)])
+    for row in (0, 1):
+        assert model.data(model.index(row), ResultsModel.ThumbnailRole) is None
+    qtbot.waitUntil(lambda: all(model.data(model.index(r), ResultsModel.ThumbnailRole) is not None
+                                for r in (0, 1)), timeout=10000)
+    assert sorted(asked) == sorted([(str(thumb),), (str(bare),)])   # never the full-size photo
+    image = model.data(model.index(0), ResultsModel.ThumbnailRole)
+    assert (image.width(), image.height()) == (256, 192)
+    assert loader.shutdown()

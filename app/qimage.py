@@ -1,0 +1,20 @@
+"""Conversions between Qt images and the arrays and PIL images the core takes."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from PySide6.QtGui import QImage
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """An (h, w, 3) uint8 RGB copy of ``image``."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    return buf[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def qimage_to_pil(image: QImage) -> Image.Image:
+    """An RGB PIL copy of ``image``."""
+    return Image.fromarray(qimage_to_array(image), "RGB")
