@@ -1,3 +1,6 @@
-"""Photoseek headless core: models, catalog, vectors, scanning, pipeline, search, CLI. Never imports Qt."""
+"""Photoseek headless core: models, catalog, vector stores, scanning, pipeline, watching, search.
+
+Never imports Qt or ``app`` (the command line and the GUI live in ``app/``).
+"""
 
 __version__ = "0.1.0"

@@ -5,7 +5,7 @@ vectors and candidates, and calls these functions to score them.  The
 query-quality evaluation (``python -m tests.quality.evaluate``) measures the
 same functions, so the defaults below are the measured code.
 
-Notation (docs/QUERY_RECIPES.md): ``n(x) = x / ||x||``; ``X`` are
+Notation (docs/query_recipes.md): ``n(x) = x / ||x||``; ``X`` are
 L2-normalised gallery vectors (N x d); ``v`` a reference image vector; ``t``
 an edit text vector; scores are dot products.
 
@@ -22,7 +22,7 @@ Product / Harris fusion (a lighter form of BASIC, NeurIPS 2025)::
     s  <- max((s - m) / |m|, 0)       m = a low percentile of s over the gallery (per query)
     s   = s_I^(2(1-a)) * s_T^(2a) - lam * (s_I + s_T)^2      (a = 0.5: s_I * s_T - lam (s_I + s_T)^2)
 
-Sketch domain shift (QUERY_RECIPES.md, "domain shift")::
+Sketch domain shift (docs/query_recipes.md, "Sketch")::
 
     q = n(e_s - mu_sketch + mu_photo)
 

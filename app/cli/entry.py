@@ -51,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "gui"
     if command != "gui":
         lib_dir = (args.library or paths.default_library_dir()).expanduser()
-        configure_logging(args.verbose, lib_dir)
+        writes_library, _ = _folders_written(args, command)
+        # Only a command that writes the library logs into it: a reader leaves every file as it was.
+        configure_logging(args.verbose, lib_dir if writes_library else None)
         problems = _check_writable(args, command)
         if problems:
             for problem in problems:

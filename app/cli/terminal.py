@@ -18,6 +18,7 @@ logger = logging.getLogger("app.cli")
 
 
 def configure_logging(verbose: bool, library: Path | None) -> None:
+    """Log to the terminal (warnings; everything with ``verbose``) and, given a ``library``, to its log file."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
