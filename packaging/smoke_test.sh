@@ -7,8 +7,8 @@
 # Runs the frozen `photoseek` with a throw-away HOME/library/models and no PYTHONPATH.
 # Needs, from the development environment (python on PATH, run from a checkout):
 #   - generated photos: tests/support/photos.py (Pillow);
-#   - a model bundle: $PHOTOSEEK_TEST_MODEL, or the tests' tiny model exported on the
-#     spot (tests/support/bundles.py: needs torch + open_clip, pip install -e '.[test]').
+#   - a model bundle: $PHOTOSEEK_TEST_MODEL, or the tests' committed toy CLIP
+#     (tests/fixtures/toyclip: nothing to export, no torch needed).
 # Prints the timings (`--version`, time until the GUI window is shown) and the bundle size;
 # exits non-zero on the first failure.
 set -euo pipefail
@@ -46,21 +46,16 @@ t=$(now)
 version=$(run_bundle --version) || fail "--version"
 echo "== $version (--version: $(elapsed "$t") s)"
 
-echo "== generating photos and the test model"
-model=${PHOTOSEEK_TEST_MODEL:-}
-(cd "$root" && "$python" - "$work" "$model" <<'EOF'
+echo "== generating photos"
+model=${PHOTOSEEK_TEST_MODEL:-$root/tests/fixtures/toyclip}
+[ -f "$model/config.json" ] || fail "no model bundle at $model"
+(cd "$root" && "$python" - "$work" <<'EOF'
 import sys
 from pathlib import Path
 from tests.support.photos import write_library
-work, model = Path(sys.argv[1]), sys.argv[2]
-write_library(work / "Photos", 12)
-if not model:
-    from tests.support.bundles import tiny_bundle
-    model = str(tiny_bundle(work / "bundles"))
-(work / "model-path").write_text(model)
+write_library(Path(sys.argv[1]) / "Photos", 12)
 EOF
-) || fail "could not generate photos / the test model"
-model=$(cat "$work/model-path")
+) || fail "could not generate the photos"
 
 t=$(now)
 run_bundle index "$work/Photos" --model "$model" 2> "$work/index.err" || { cat "$work/index.err" >&2; fail "index"; }

@@ -6,7 +6,8 @@ It starts ``photoseek watch`` (a real subprocess) on a folder of generated
 photos, then for ``--minutes`` copies new photos in, copies existing ones,
 renames and moves them, rewrites them in place (editor-style: temp file then
 rename) and deletes them, while a thread searches the library through a
-read-only ``Library`` (as a second process would) and times every query.
+``LibraryReader`` (a reader beside the watching writer, as a second process
+would be) and times every query.
 Then it stops changing files and waits for the index to settle, and checks:
 
 - the set of indexed paths equals the set of image files in the folder, nothing
@@ -19,7 +20,7 @@ Then it stops changing files and waits for the index to settle, and checks:
 
 It prints the figures (operations by kind, searches, latency p50/p95/max,
 settling time, final counts) and exits 1 if any check failed.  Without
-``--model`` it exports the tiny random test CLIP (needs torch + open_clip).
+``--model`` it uses the tests' committed toy CLIP (tests/fixtures/toyclip).
 Not part of the test suite.
 """
 
@@ -44,10 +45,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.library import Library  # noqa: E402
+from indexer.library_reader import LibraryReader  # noqa: E402
 from indexer.models.encoder import Encoder  # noqa: E402
 from indexer.scanner import is_image_name  # noqa: E402
 from indexer.search import Query  # noqa: E402
+from tests.support.bundles import TOYCLIP  # noqa: E402
+from tests.support.cli import cli_env, photoseek_cmd  # noqa: E402
 from tests.support.consistency import check_library  # noqa: E402
 from tests.support.photos import write_photo  # noqa: E402
 
@@ -131,10 +134,10 @@ class Searcher(threading.Thread):
         self.library, self.stop, self.rng = library, stop, rng
         self.latencies: list[float] = []
         self.errors: list[str] = []
-        self.lib: Library | None = None
+        self.lib: LibraryReader | None = None
 
     def run(self) -> None:
-        self.lib = Library.open(self.library, readonly=True)
+        self.lib = LibraryReader.open(self.library)
         while not self.stop.is_set():
             query = Query(text=self.rng.choice(QUERIES), limit=20)
             started = time.perf_counter()
@@ -151,17 +154,17 @@ class Searcher(threading.Thread):
 
 
 def indexed_paths(library: Path, model: str) -> tuple[set[Path], dict]:
-    with Library.open(library, readonly=True) as lib:
+    with LibraryReader.open(library) as lib:
         rows = lib.catalog.conn.execute(
             "SELECT p.path FROM photos p JOIN embeddings e ON e.photo_id = p.id WHERE e.model=?", (model,)
         ).fetchall()
-        return {Path(os.fsdecode(bytes(r[0]))) for r in rows}, lib.status()
+        return {Path(os.fsdecode(bytes(r[0]))) for r in rows}, lib.status().to_json()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--model", type=Path, help="bundle directory (default: export the tiny test CLIP)")
+    parser.add_argument("--model", type=Path, help="bundle directory (default: the tests' toy CLIP)")
     parser.add_argument("--workdir", type=Path, help="where to put photos and library (default: a temp dir)")
     parser.add_argument("--initial", type=int, default=60, help="photos in the folder at the start")
     parser.add_argument("--seed", type=int, default=0)
@@ -173,24 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PHOTOSEEK_MODELS"] = str(work / "models")
     folder, library = work / "photos", work / "lib"
     rng = random.Random(args.seed)
-    if args.model:
-        bundle = args.model.absolute()
-    else:
-        from tests.support.bundles import tiny_bundle
-
-        bundle = tiny_bundle(work / "bundles")
+    bundle = (args.model or TOYCLIP).absolute()
     model = bundle.name
     for i in range(args.initial):
         write_photo(folder / f"album{i % 4}" / f"start_{i:04d}.jpg", i, SIZES[i % len(SIZES)])
     print(f"soak: {args.minutes} min in {work}, model {model}, {args.initial} photos to start", flush=True)
 
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    subprocess.run([sys.executable, "-m", "indexer.cli", "--library", str(library), "folders", "add", str(folder)],
-                   check=True, env=env, cwd=ROOT)
+    env = cli_env()
+    subprocess.run(photoseek_cmd("folders", "add", str(folder), library=library), check=True, env=env, cwd=ROOT)
     log = open(work / "watch.stderr", "w+b")
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "indexer.cli", "--library", str(library), "watch", "--model", str(bundle)],
+        photoseek_cmd("watch", "--model", str(bundle), library=library),
         stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=ROOT,
     )
     failures: list[str] = []
@@ -272,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     # Vectors follow content: a sample of files re-embedded from scratch must match what is stored.
     encoder = Encoder(bundle, providers=["cpu"])
     sample = rng.sample(sorted(on_disk), min(40, len(on_disk)))
-    with Library.open(library, readonly=True) as lib:
+    with LibraryReader.open(library) as lib:
         stored = {}
         for path in sample:
             row = lib.catalog.photo_by_path(path)

@@ -1,4 +1,4 @@
-"""The core never imports the GUI toolkit or the app (CONVENTIONS.md, napari-style contract)."""
+"""The core (indexer/) never imports the GUI toolkit or the app; the command line loads Qt only for `gui`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "app")
+QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
+FORBIDDEN = (*QT, "app")
 
 
 def _imports(path: Path) -> set[str]:
+    """Top-level package names ``path`` imports anywhere (module level or inside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -22,32 +24,40 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _loaded_after(statement: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Modules starting with one of ``prefixes`` that a fresh interpreter has loaded after ``statement``."""
+    code = f"import sys\n{statement}\nprint(','.join(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return [m for m in out.stdout.splitlines()[-1].split(",") if m]  # the last line: what ``statement`` printed comes first
+
+
 def test_indexer_sources_import_no_qt_and_no_app():
+    sources = sorted((ROOT / "indexer").rglob("*.py"))
+    assert len(sources) > 20 and not (ROOT / "indexer" / "cli.py").exists()  # the command line lives in app/cli
     offenders = {}
-    for path in sorted((ROOT / "indexer").rglob("*.py")):
+    for path in sources:
         bad = _imports(path) & set(FORBIDDEN)
-        if path.name == "cli.py":
-            bad.discard("app")  # `photoseek gui` imports the app lazily, inside cmd_gui only
         if bad:
             offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
 
 
-def test_importing_the_core_loads_no_qt():
-    code = (
-        "import sys, indexer.library, indexer.cli, indexer.watcher, indexer.search\n"
-        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'app'))]\n"
-        "print(','.join(bad))\n"
+def test_importing_the_core_loads_no_qt_and_no_app():
+    core = sorted(
+        "indexer." + ".".join(p.relative_to(ROOT / "indexer").with_suffix("").parts)
+        for p in (ROOT / "indexer").rglob("*.py")
+        if p.name != "__init__.py" and p.parent.name != "__pycache__"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.strip() == ""
+    statement = "\n".join(f"import {name}" for name in core if not name.startswith("indexer.models.export"))
+    assert "import indexer.library" in statement and "import indexer.watcher" in statement
+    assert _loaded_after(statement, (*QT, "app")) == []
 
 
-def test_cli_imports_app_only_inside_the_gui_command():
-    tree = ast.parse((ROOT / "indexer" / "cli.py").read_text(encoding="utf-8"))
-    top_level = {
-        node.module.split(".")[0]
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-    }
-    assert "app" not in top_level
+def test_the_command_line_loads_no_qt():
+    """`photoseek --version` stays fast: Qt is imported only by `photoseek gui` (and numpy, Pillow and
+    ONNX Runtime only by the commands that use the core)."""
+    heavy = (*QT, "numpy", "PIL", "onnxruntime")
+    assert _loaded_after("import app.cli", heavy) == []
+    version = "from app.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass"
+    assert _loaded_after(version, heavy) == []
+    assert _loaded_after("from app.cli import build_parser\nbuild_parser().parse_args(['search', 'x'])", heavy) == []

@@ -79,7 +79,7 @@ def e2e_run(encoder: Encoder, bundle: Path, photos_dir: Path, lib_dir: Path, set
     try:
         lib.settings.batch_size = settings.batch_size
         lib.settings.decode_workers = settings.decode_workers
-        lib._encoders[encoder.model_id] = encoder  # the warm encoder (the library would load its own)
+        lib.models._encoders[encoder.model_id] = encoder  # the warm encoder (the library would load its own)
         if profile:
             profile.enable()
         started, c0 = time.perf_counter(), time.process_time()
@@ -91,7 +91,7 @@ def e2e_run(encoder: Encoder, bundle: Path, photos_dir: Path, lib_dir: Path, set
             profile.disable()
         assert lib.last_decoded == done, (lib.last_decoded, done)
     finally:
-        lib._encoders.pop(encoder.model_id, None)
+        lib.models._encoders.pop(encoder.model_id, None)  # not closed by the library: the caller's
         lib.close()
     return elapsed, cpu, done
 

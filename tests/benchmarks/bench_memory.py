@@ -3,13 +3,13 @@
     python -m tests.benchmarks.bench_memory                 # HNSW at 1,000,000 photos, catalog at 200,000 rows
     python -m tests.benchmarks.bench_memory --quick         # 50,000 photos
 
-HNSW: a 1M x 512 index with the parameters of ``indexer/vectors.py`` (M, space ip), built from
+HNSW: a 1M x 512 index with the parameters of ``indexer/vector_store.py`` (M, space ip), built from
 CLIP-like vectors (``ClipLikeVectors``) added in chunks of 50k so the input never sits in memory
 whole; the resident growth of the process is the index's.  hnswlib's memory does not depend on
 ``ef_construction`` (it sets how hard the build searches, not what is stored: every element gets a
 fixed-size level-0 block, upper levels are drawn at random with p = 1/M), so the build here uses
 ef_construction=16 to fit in a few minutes; the file is then saved and loaded back the way
-``VectorIndex.load`` loads it, and the resident growth of that load is measured too.
+``VectorStore.load`` loads it, and the resident growth of that load is measured too.
 
 Catalog: ``--catalog-photos`` rows (default 200k; bytes per row do not depend on the count) of ``photos`` (realistic 70-90-byte paths, EXIF fields) + ``embeddings`` (512
 float32) inserted with the catalog's schema and statements, then the file size after a WAL checkpoint.
@@ -32,7 +32,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
-from indexer import vectors as vmod
+from indexer import vector_store as vmod
 from indexer.catalog import Catalog
 
 from ._common import CACHE, ClipLikeVectors, load, parser, rss_bytes, table
@@ -73,10 +73,13 @@ def catalog_bytes(n: int, dim: int, directory, page_size: int | None = None) -> 
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     path = directory / "catalog.sqlite"
-    if page_size:  # an experiment: the page size must be set before the first table (and before WAL)
+    if page_size:  # an experiment: rewrite the new, empty catalog with another page size (VACUUM, outside WAL)
+        Catalog(path).close()
         conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute(f"PRAGMA page_size = {page_size}")
         conn.execute("VACUUM")
+        conn.execute("PRAGMA journal_mode = WAL")
         conn.close()
     cat = Catalog(path)
     cat.migrate()

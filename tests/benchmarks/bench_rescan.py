@@ -76,7 +76,7 @@ class Counter:
         self._saved.append((owner, attr, original))
         setattr(owner, attr, counted)
 
-    def __enter__(self) -> "Counter":
+    def __enter__(self) -> Counter:
         self.wrap(preprocess, "decode_image", "decode_image")
         self.wrap(pipeline_mod, "decode_image", "decode_image")
         self.wrap(Image, "open", "Image.open")

@@ -8,12 +8,12 @@ The library is built cheaply, without decoding: 100k photo rows (paths, sizes, d
 ``Catalog`` API's SQL, then the HNSW file built once with all cores and saved with a matching stamp
 (what ``Library`` would otherwise build itself, single-threaded).  Kept in the cache folder.
 
-Timed: ``Library.search(Query(text=...))`` (encode the text with the trimmed-length text tower,
+Timed: ``LibraryReader.search(Query(text=...))`` (encode the text with the trimmed-length text tower,
 HNSW search, catalog join for the 50 hits), for a mix of short and long queries, one at a time.
 Two variants interleaved query by query: the library's encoder (ORT threads: Settings default, all
 cores) and a one-thread encoder (the text tower at batch 1 is weight-bandwidth bound; a second
 thread mostly spins).  The split is taken inside the same calls by timing ``Searcher._text_vector`` (encode),
-``Searcher._knn`` (search) and ``Searcher._hits`` (join); "other" is the rest of ``Library.search``
+``Searcher._knn`` (search) and ``Searcher._hits`` (join); "other" is the rest of ``LibraryReader.search``
 (choosing the serving model, checkpoint check, filters).  The model has random weights: its cost is
 the real ViT-B-32 text tower's, its vectors are not meaningful against the synthetic photo vectors.
 """
@@ -29,9 +29,10 @@ import numpy as np
 
 from indexer import search as search_mod
 from indexer.library import Library
+from indexer.library_reader import LibraryReader
 from indexer.models.encoder import Encoder
 from indexer.search import Query
-from indexer.vectors import VectorIndex
+from indexer.vector_store import VectorStore
 
 from ._common import CACHE, ClipLikeVectors, load, parser, percentile, table, vit_b32
 
@@ -56,7 +57,7 @@ def build_library(lib_dir: Path, bundle: Path, n: int) -> None:
     lib = Library.open(lib_dir, model=str(bundle))
     try:
         encoder = lib.encoder()
-        lib._register(encoder)
+        lib.catalog.register_model(encoder.model_id, str(encoder.bundle.path), encoder.dim)
         model, dim = encoder.model_id, encoder.dim
         folder = lib.add_folder(photos_root)
         vecs = ClipLikeVectors(dim).sample(n, seed=5)
@@ -79,11 +80,9 @@ def build_library(lib_dir: Path, bundle: Path, n: int) -> None:
             )
             cat.conn.execute("UPDATE models SET checkpoint=? WHERE name=?", (n, model))
         t_cat = time.monotonic() - started
-        index = VectorIndex(dim, model=model, capacity=n + 1000)
-        index._index.add_items(vecs, np.arange(1, n + 1), num_threads=os.cpu_count() or 1)
-        index._live = n
-        index.checkpoint = n
-        index.save(lib_dir / "vectors")
+        store = VectorStore(dim, model=model, directory=lib_dir / "vectors", capacity=n + 1000)
+        store.add(np.arange(1, n + 1), vecs, checkpoint=n)  # a bulk add uses every core
+        store.save()
         print(f"built a {n:,}-photo library: catalog {t_cat:.0f} s, HNSW {time.monotonic() - started - t_cat:.0f} s",
               flush=True)
     finally:
@@ -92,7 +91,7 @@ def build_library(lib_dir: Path, bundle: Path, n: int) -> None:
 
 
 class Split:
-    """Times three Searcher stages inside real Library.search calls."""
+    """Times three Searcher stages inside real LibraryReader.search calls."""
 
     NAMES = {"_text_vector": "encode", "_knn": "search", "_hits": "join"}
 
@@ -100,7 +99,7 @@ class Split:
         self.current: dict[str, float] = {}
         self._saved = {}
 
-    def __enter__(self) -> "Split":
+    def __enter__(self) -> Split:
         for attr, label in self.NAMES.items():
             original = getattr(search_mod.Searcher, attr)
             self._saved[attr] = original
@@ -131,20 +130,21 @@ def main() -> None:
     lib_dir = CACHE / f"text-query-library-{n}"
     build_library(lib_dir, bundle, n)
 
-    with Library.open(lib_dir, readonly=True, model=str(bundle)) as lib:
+    with LibraryReader.open(lib_dir, model=str(bundle)) as lib:
+        encoders = lib._models._encoders  # the reader's model sessions, by model name: swapped per variant
+        name = lib.encoder().model_id
         if args.threads:
-            lib._encoders[lib.bundle().name] = Encoder(bundle, threads=args.threads)
+            encoders[name] = Encoder(bundle, threads=args.threads)
         started = time.perf_counter()
         lib.search(Query(text="warm up"))
         print(f"first query (loads the model and the {n:,}-vector index): {time.perf_counter() - started:.2f} s")
-        name = lib.bundle().name
-        shipped = lib._encoders[name]
+        shipped = encoders[name]
         one_thread = Encoder(bundle, threads=1)
         one_thread.encode_texts(["warm up"])
         variants = {f"ORT threads {args.threads or 'auto'}": shipped, "ORT threads 1": one_thread}
         for q in QUERIES:  # warm: every length seen once
             for enc in variants.values():
-                lib._encoders[name] = enc
+                encoders[name] = enc
                 lib.search(Query(text=q))
         ld = load()
         stats = {v: {"total": [], "encode": [], "search": [], "join": [], "other": [], "cpu": []} for v in variants}
@@ -152,7 +152,7 @@ def main() -> None:
             for i in range(nq):
                 q = QUERIES[i % len(QUERIES)]
                 for label, enc in (variants.items() if i % 2 == 0 else reversed(list(variants.items()))):
-                    lib._encoders[name] = enc
+                    encoders[name] = enc
                     split.current = {}
                     started, c0 = time.perf_counter(), time.process_time()
                     hits = lib.search(Query(text=q))
@@ -164,13 +164,13 @@ def main() -> None:
                     for k in ("encode", "search", "join"):
                         st[k].append(split.current.get(k, 0.0))
                     st["other"].append(elapsed - sum(split.current.values()))
-        lib._encoders[name] = shipped
+        encoders[name] = shipped
         ld_after = load()
 
     rows = []
     for vname, st in stats.items():
         for k in ("total", "encode", "search", "join", "other", "cpu"):
-            label = {"total": f"{vname}: Library.search", "cpu": f"{vname}: CPU time, all threads"}.get(k, f"   {k}")
+            label = {"total": f"{vname}: LibraryReader.search", "cpu": f"{vname}: CPU time, all threads"}.get(k, f"   {k}")
             v = st[k]
             rows.append((label, *(f"{percentile(v, q) * 1000:.2f}" for q in (50, 95)), f"{np.mean(v) * 1000:.2f}"))
     print(f"\nText query end to end at {n:,} photos, ViT-B-32 (random weights), {nq} queries per variant, limit 50")

@@ -10,9 +10,9 @@ isotropic residual; unit-normalised.  Two query sets: held-out photos ("image" q
 manifold) and "text" queries (theme centre + a modality-gap offset, off the manifold: the hard case).
 Ground truth: exact inner-product top-10 by brute force (numpy).
 
-The index is built exactly as ``VectorIndex`` builds it (space ip, M, ef_construction from
-``indexer/vectors.py``) but with all cores (``VectorIndex.add`` uses one thread); queries go through
-``VectorIndex.search`` (one query at a time, one thread: what a user's search does).
+The index is built exactly as ``VectorStore`` builds it (space ip, M, ef_construction from
+``indexer/vector_store.py``) but in one bulk call with all cores; queries go through
+``VectorStore.search`` (one query at a time, one thread: what a user's search does).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import time
 import hnswlib
 import numpy as np
 
-from indexer import vectors as vmod
-from indexer.vectors import VectorIndex
+from indexer import vector_store as vmod
+from indexer.vector_store import VectorStore
 
 from ._common import ClipLikeVectors, describe, load, parser, percentile, rss_bytes, table
 
@@ -47,8 +47,8 @@ def exact_topk(data: np.ndarray, queries: np.ndarray, k: int = K, chunk: int = 2
     return best_i
 
 
-def build(data: np.ndarray, m: int, efc: int, threads: int) -> tuple[VectorIndex, float]:
-    vi = VectorIndex(data.shape[1], model="bench", capacity=16)
+def build(data: np.ndarray, m: int, efc: int, threads: int) -> tuple[VectorStore, float]:
+    vi = VectorStore(data.shape[1], model="bench", capacity=16)
     index = hnswlib.Index(space="ip", dim=data.shape[1])
     index.init_index(max_elements=len(data), ef_construction=efc, M=m)
     started = time.perf_counter()
@@ -59,10 +59,10 @@ def build(data: np.ndarray, m: int, efc: int, threads: int) -> tuple[VectorIndex
     return vi, elapsed
 
 
-def query_sweep(vi: VectorIndex, queries: np.ndarray, truth: np.ndarray, efs: list[int]) -> list[tuple]:
+def query_sweep(vi: VectorStore, queries: np.ndarray, truth: np.ndarray, efs: list[int]) -> list[tuple]:
     rows = []
     for ef in efs:
-        vmod.EF_SEARCH = ef  # VectorIndex.search reads the module default
+        vmod.EF_SEARCH = ef  # VectorStore.search reads the module default
         for q in queries[:20]:  # warm caches
             vi.search(q, K)
         times, cpu = [], []
@@ -86,7 +86,7 @@ def main() -> None:
     p.add_argument("--queries", type=int, default=400, help="queries of each kind")
     p.add_argument("--build-budget", type=float, default=600.0, help="skip a size whose projected build exceeds this (s)")
     p.add_argument("--ef-construction", type=int, default=0,
-                   help="override indexer/vectors.py's EF_CONSTRUCTION (e.g. a cheaper 1M build; say so when quoting)")
+                   help="override indexer/vector_store.py's EF_CONSTRUCTION (e.g. a cheaper 1M build; say so when quoting)")
     p.add_argument("--save", default="", help="save the largest index here (for bench_memory)")
     args = p.parse_args()
     if args.quick:
@@ -100,7 +100,7 @@ def main() -> None:
     nq = args.queries
     image_q = gen.sample(nq, seed=99)
     text_q = gen.text_queries(nq, seed=98)
-    print(f"indexer/vectors.py: M={vmod.M} ef_construction={vmod.EF_CONSTRUCTION} ef_search={vmod.EF_SEARCH}; "
+    print(f"indexer/vector_store.py: M={vmod.M} ef_construction={vmod.EF_CONSTRUCTION} ef_search={vmod.EF_SEARCH}; "
           f"this run builds with ef_construction={default_efc}; "
           f"build threads={threads}; {load()}")
 
@@ -119,7 +119,7 @@ def main() -> None:
         data = gen.sample(n, seed=1)
         if n == sizes[0]:
             print("   structure:", {k: round(v, 3) for k, v in describe(data).items()},
-                  "| text q: max cos to data %.2f" % float((text_q[:100] @ data[:50000].T).max(1).mean()))
+                  f"| text q: max cos to data {float((text_q[:100] @ data[:50000].T).max(1).mean()):.2f}")
         t0 = time.perf_counter()
         truth_img = exact_topk(data, image_q)
         truth_txt = exact_topk(data, text_q)
@@ -152,7 +152,7 @@ def main() -> None:
 
     print("\nBuild (all cores; index RSS = resident growth while building, bytes per vector)")
     print(table(builds, ("n", "M", "ef_construction", "build s", "RSS B/vec", "load while building")))
-    print(f"\nSearch: recall@{K} vs exact, latency of VectorIndex.search (1 query, 1 thread), {nq} queries per kind")
+    print(f"\nSearch: recall@{K} vs exact, latency of VectorStore.search (1 query, 1 thread), {nq} queries per kind")
     print(table(results, ("n", "M", "queries", "ef", f"recall@{K}", "p50 ms", "p95 ms", "p95 CPU ms", "load after")))
     print("(p50/p95: wall clock; p95 CPU: thread CPU time, which a loaded shared machine does not inflate)")
     print("\ntargets: p95 <= 5 ms and recall@10 >= 0.98 at 1M")

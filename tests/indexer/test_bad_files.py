@@ -23,7 +23,9 @@ import pytest
 from PIL import Image
 
 from indexer.library import Library
+from indexer.library_reader import LibraryReader
 from indexer.pipeline import EmbeddingPipeline
+from indexer.search import Query
 from tests.support.bad_files import (
     FAILED,
     IGNORED,
@@ -34,10 +36,10 @@ from tests.support.bad_files import (
     unreadable_paths,
     write_corpus,
 )
-from tests.support.bundles import TINY_NAME
+from tests.support.bundles import TOYCLIP_NAME
+from tests.support.cli import ROOT, cli_env, photoseek_cmd
 from tests.support.photos import photo, write_library, write_photo
 
-ROOT = Path(__file__).resolve().parents[2]
 # Peak resident memory of the whole `photoseek index` process on the corpus. Decoding the
 # panorama at full size would need 600 MB for its RGB pixels alone (plus copies).
 RSS_BUDGET_MB = 450
@@ -45,16 +47,14 @@ RSS_BUDGET_MB = 450
 
 def cli(*args: str, library: Path, env: dict | None = None, timeout: float = 240) -> tuple[int, str, str]:
     """Run the CLI; returns (exit code, stdout, stderr); a hang fails the test."""
-    env = dict(env or os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-m", "indexer.cli", "--library", str(library), *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    cmd = photoseek_cmd(*args, library=library)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(env), cwd=ROOT)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        raise AssertionError(f"photoseek {' '.join(args)} hung for {timeout} s\n{err.decode(errors='replace')}")
+        raise AssertionError(f"photoseek {' '.join(args)} hung for {timeout} s\n{err.decode(errors='replace')}") from None
     return proc.returncode, out.decode(), err.decode(errors="replace")
 
 
@@ -65,9 +65,8 @@ def index_with_peak_rss(folder: Path, library: Path, bundle: Path, env: dict) ->
     belongs to the exec'd program alone (wait4's ru_maxrss would include the forked copy of
     this test process, which holds the panorama it generated).
     """
-    env = dict(env)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-m", "indexer.cli", "--library", str(library), "index", str(folder), "--model", str(bundle)]
+    env = cli_env(env)
+    cmd = photoseek_cmd("index", str(folder), "--model", str(bundle), library=library)
     peak_kb = 0
     with open(library.parent / "index.stderr", "w+b") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=ROOT)
@@ -98,12 +97,12 @@ def panorama(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, tiny_bundle, panorama):
+def corpus(tmp_path_factory, toyclip_bundle, panorama):
     root = tmp_path_factory.mktemp("hostile")
     folder, library = root / "photos", root / "lib"
     cases = write_corpus(folder, root / "outside", panorama=panorama)
     env = unreadable_env(dict(os.environ), root / "hook", unreadable_paths(cases))
-    code, stderr, rss_mb = index_with_peak_rss(folder, library, tiny_bundle, env)
+    code, stderr, rss_mb = index_with_peak_rss(folder, library, toyclip_bundle, env)
     return {"root": root, "folder": folder, "library": library, "cases": cases, "env": env,
             "code": code, "stderr": stderr, "rss_mb": rss_mb}
 
@@ -140,8 +139,8 @@ def test_index_runs_through_without_crashing(corpus):
     assert corpus["code"] == 0, corpus["stderr"]
     assert "Traceback" not in corpus["stderr"] and "Logging error" not in corpus["stderr"]
     assert "Warning" not in corpus["stderr"]  # decoder warnings (corrupt EXIF) go to the log file only
-    n_indexed = len(_expected(corpus, INDEXED))
-    assert f"indexed {n_indexed + len(_expected(corpus, FAILED))} photo(s)" in corpus["stderr"]
+    n_indexed, n_failed = len(_expected(corpus, INDEXED)), len(_expected(corpus, FAILED))
+    assert f"indexed {n_indexed} photo(s), {n_failed} failed (see `photoseek failures`)" in corpus["stderr"]
 
 
 def test_status_json_is_exact(corpus):
@@ -152,7 +151,7 @@ def test_status_json_is_exact(corpus):
         "pending": 0,
         "failed": n_failed,
         "folders": 1,
-        "model": TINY_NAME,
+        "model": TOYCLIP_NAME,
         "offline_folders": [],
         "library": str(corpus["library"]),
     }
@@ -192,8 +191,8 @@ def test_panorama_indexed_within_memory_budget(corpus):
 
 def _thumbnail(corpus, name: str) -> Image.Image:
     photo_id = _catalog_rows(corpus["library"])[as_key(corpus["folder"] / name)][0]
-    with Library.open(corpus["library"], readonly=True) as lib:
-        path = lib.thumbnail_path(photo_id)
+    with LibraryReader.open(corpus["library"]) as reader:
+        path = reader.thumbnail_path(photo_id)
     with Image.open(path) as im:
         return im.convert("RGB")
 
@@ -231,7 +230,7 @@ def test_colour_modes_are_converted_sensibly(corpus):
     assert one.size == (1, 1)
 
 
-def test_failures_are_retried_only_when_they_change(corpus, tiny_bundle):
+def test_failures_are_retried_only_when_they_change(corpus):
     library, folder = corpus["library"], corpus["folder"]
     code, _, err = cli("index", str(folder), library=library, env=corpus["env"])
     assert code == 0 and "indexed 0 photo(s)" in err, err  # nothing re-decoded, failures not retried
@@ -246,13 +245,12 @@ def test_failures_are_retried_only_when_they_change(corpus, tiny_bundle):
 
 def test_log_lines_with_undecodable_file_names_are_written(tmp_path):
     code = (
-        "import logging, os, sys, warnings; from pathlib import Path; from indexer import cli; "
-        "cli._configure_logging(False, Path(sys.argv[1])); "
+        "import logging, os, sys, warnings; from pathlib import Path; from app.cli import terminal; "
+        "terminal.configure_logging(False, Path(sys.argv[1])); "
         "logging.getLogger('indexer.pipeline').warning('decoding %s took too long', os.fsdecode(b'caf\\xe9.jpg')); "
         "warnings.warn('Corrupt EXIF data.')"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=cli_env())
     assert proc.returncode == 0, proc.stderr
     assert "Logging error" not in proc.stderr and "Corrupt EXIF" not in proc.stderr
     assert "caf\\udce9.jpg took too long" in proc.stderr
@@ -269,7 +267,7 @@ def _index(lib: Library, folder: Path | None = None) -> None:
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_file_vanishing_or_rewritten_during_decoding(tmp_path, tiny_bundle, monkeypatch, workers):
+def test_file_vanishing_or_rewritten_during_decoding(tmp_path, toyclip_bundle, monkeypatch, workers):
     import indexer.pipeline as pipeline
 
     folder = tmp_path / "photos"
@@ -288,23 +286,21 @@ def test_file_vanishing_or_rewritten_during_decoding(tmp_path, tiny_bundle, monk
         return image
 
     monkeypatch.setattr(pipeline, "decode_image", hostile_decode)
-    with Library.open(tmp_path / "lib", model=str(tiny_bundle)) as lib:
+    with Library.open(tmp_path / "lib", model=str(toyclip_bundle)) as lib:
         lib.settings.decode_workers = workers
         _index(lib, folder)
         status = lib.status()
-        assert status["failed"] == 0 and lib.failures() == []  # neither is recorded as a bad file
-        assert status["indexed"] == 4 and status["pending"] == 2  # both left for the next scan
+        assert status.failed == 0 and lib.reader().failures() == []  # neither is recorded as a bad file
+        assert status.indexed == 4 and status.pending == 2  # both left for the next scan
         _index(lib)  # the next scan sees one gone, one changed
         status = lib.status()
-        assert (status["photos"], status["indexed"], status["pending"], status["failed"]) == (5, 5, 0, 0)
-        from indexer.search import Query
-
-        top = lib.search(Query(image=rewrite, limit=1, exclude_self=False))[0]
+        assert (status.photos, status.indexed, status.pending, status.failed) == (5, 5, 0, 0)
+        top = lib.reader().search(Query(image=rewrite, limit=1, exclude_self=False))[0]
         assert top.path == rewrite and top.score == pytest.approx(1.0, abs=1e-4)  # the new content's vector
-        assert vanish not in {h.path for h in lib.search(Query(text="x", limit=50))}
+        assert vanish not in {h.path for h in lib.reader().search(Query(text="x", limit=50))}
 
 
-def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, tiny_bundle, monkeypatch):
+def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, toyclip_bundle, monkeypatch):
     import indexer.pipeline as pipeline
 
     folder = tmp_path / "photos"
@@ -319,15 +315,15 @@ def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, tiny_
 
     monkeypatch.setattr(pipeline, "decode_image", slow_decode)
     monkeypatch.setitem(EmbeddingPipeline.__init__.__kwdefaults__, "decode_timeout", 1.0)
-    with Library.open(tmp_path / "lib", model=str(tiny_bundle)) as lib:
+    with Library.open(tmp_path / "lib", model=str(toyclip_bundle)) as lib:
         lib.settings.decode_workers = 2
         started = time.monotonic()
         _index(lib, folder)
         assert time.monotonic() - started < 5  # did not wait for the stuck files
-        failures = lib.failures()
+        failures = lib.reader().failures()
         assert {f.path for f in failures} == stuck  # only they fail: the files queued behind them do not
         assert all("longer than 1 s" in f.reason for f in failures)
-        assert lib.status()["indexed"] == 10
+        assert lib.status().indexed == 10
 
 
 HANGING_INDEX = """
@@ -345,17 +341,16 @@ pipeline.EmbeddingPipeline.__init__.__kwdefaults__["decode_timeout"] = 1.0
 with Library.open(sys.argv[1], model=sys.argv[2]) as lib:
     for _ in lib.index([sys.argv[3]]):
         pass
-    print(lib.status()["indexed"], lib.status()["failed"])
+    print(lib.status().indexed, lib.status().failed)
 """
 
 
-def test_a_decode_that_never_returns_does_not_keep_the_process_alive(tmp_path, tiny_bundle):
+def test_a_decode_that_never_returns_does_not_keep_the_process_alive(tmp_path, toyclip_bundle):
     folder = tmp_path / "photos"
     write_library(folder, 4)
     write_photo(folder / "hangs.jpg", 9)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", HANGING_INDEX, str(tmp_path / "lib"), str(tiny_bundle), str(folder)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", HANGING_INDEX, str(tmp_path / "lib"), str(toyclip_bundle), str(folder)],
+                          capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["4", "1"]
     assert "took longer than 1 s" in proc.stderr

@@ -47,11 +47,47 @@ def test_checkpoint_log_tracks_adds_and_removals(catalog, tmp_path):
     cp = catalog.checkpoint("m")
     with catalog.transaction():
         catalog.record_indexed(b, "m", np.ones(4, np.float32) / 2, META)
-        catalog._delete_photos([a])
+        catalog.delete_photos([a])
     later_ids = [int(i) for ids, _ in catalog.iter_vectors("m", after_seq=cp) for i in ids]
     assert later_ids == [b]
     assert catalog.tombstones_after("m", cp) == [a]
     assert catalog.counts("m") == {"photos": 1, "indexed": 1, "failed": 0, "pending": 0}
+
+
+def test_merge_folder_keeps_photos_and_vectors(catalog, tmp_path):
+    child = catalog.add_folder(tmp_path / "sub")
+    catalog.register_model("m", "src", 4)
+    with catalog.transaction():
+        a = catalog.insert_photo(tmp_path / "sub" / "a.jpg", child.id, 1, 1, "h1")
+        catalog.record_indexed(a, "m", np.ones(4, np.float32) / 2, META)
+    parent = catalog.add_folder(tmp_path)
+    cp = catalog.checkpoint("m")
+    catalog.merge_folder(child.id, parent.id)
+    assert [f.path for f in catalog.folders()] == [tmp_path]
+    assert catalog.photo_by_path(tmp_path / "sub" / "a.jpg").folder_id == parent.id
+    assert catalog.vector_ids("m") == [a] and catalog.checkpoint("m") == cp  # no vector changed
+    assert catalog.counts("m") == {"photos": 1, "indexed": 1, "failed": 0, "pending": 0}
+
+
+def test_models_sources_and_sampled_vectors(catalog, tmp_path):
+    assert catalog.model_sources() == [] and catalog.model_source("m") is None
+    catalog.register_model("m", "/bundles/m", 4)
+    catalog.register_model("n", "/bundles/n", 4)
+    catalog.register_model("m", "/moved/m", 4)  # registering again updates the source only
+    assert sorted(catalog.model_sources()) == [("m", "/moved/m"), ("n", "/bundles/n")]
+    assert catalog.model_source("m") == "/moved/m" and catalog.model_dim("m") == 4
+    assert catalog.sample_vectors("m", 5).size == 0
+    folder = catalog.add_folder(tmp_path)
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(10, 4)).astype(np.float32)
+    with catalog.transaction():
+        for i, v in enumerate(vecs):
+            pid = catalog.insert_photo(tmp_path / f"{i}.jpg", folder.id, 1, 1, f"h{i}")
+            catalog.record_indexed(pid, "m", v, META)
+    sample = catalog.sample_vectors("m", 4, seed=1)
+    assert sample.shape == (4, 4) and all(any(np.array_equal(s, v) for v in vecs) for s in sample)
+    assert np.array_equal(sample, catalog.sample_vectors("m", 4, seed=1))  # seeded
+    assert catalog.sample_vectors("m", 50).shape == (10, 4)
 
 
 def test_failed_rows_are_counted_not_pending(catalog, tmp_path):

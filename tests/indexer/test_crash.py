@@ -1,4 +1,4 @@
-"""Crash safety and environment faults (issue 6, DESIGN.md section 7).
+"""Crash safety and environment faults (issue 6).
 
 - ``photoseek index`` is SIGKILLed at random moments across a run of a few
   hundred photos; after every kill a copy of the library is opened (no prompt,
@@ -29,27 +29,22 @@ import pytest
 
 from indexer.errors import CatalogCorrupt
 from indexer.library import CATALOG_FILE, Library
-from tests.support.bundles import TINY_NAME
+from indexer.library_reader import LibraryReader
+from indexer.search import Query
+from tests.support.bundles import TOYCLIP_NAME
+from tests.support.cli import ROOT, cli_env, photoseek_cmd, run_photoseek
 from tests.support.consistency import check_library, snapshot
 from tests.support.photos import write_photo
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
+from tests.support.template import copy_template
 
 
 def photoseek(*args: str, library: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "indexer.cli", "--library", str(library), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=timeout)
+    return run_photoseek(*args, library=library, timeout=timeout)
 
 
 def start_index(folder: Path, library: Path, bundle: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "indexer.cli", "--library", str(library), "index", str(folder), "--model", str(bundle)]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    cmd = photoseek_cmd("index", str(folder), "--model", str(bundle), library=library)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=cli_env(), cwd=ROOT)
 
 
 def small_photos(folder: Path, count: int, *, broken: int = 4) -> None:
@@ -87,9 +82,10 @@ def _alive(pid: int) -> bool:
 
 
 def summary_count(stderr: str) -> int:
-    match = re.search(r"indexed (\d+) photo\(s\)", stderr)
+    """Photos a `photoseek index` run read, from its summary: embedded plus failed."""
+    match = re.search(r"indexed (\d+) photo\(s\)(?:, (\d+) failed)?", stderr)
     assert match, stderr
-    return int(match.group(1))
+    return int(match.group(1)) + int(match.group(2) or 0)
 
 
 def run_kills(tmp_path: Path, bundle: Path, *, photos: int, kills: int, seed: int, batch_size: int = 8) -> dict:
@@ -102,7 +98,7 @@ def run_kills(tmp_path: Path, bundle: Path, *, photos: int, kills: int, seed: in
     proc = photoseek("index", str(folder), "--model", str(bundle), library=reference)
     reference_s = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
-    ref = check_library(reference, TINY_NAME)
+    ref = check_library(reference, TOYCLIP_NAME)
     assert (ref.photos, ref.indexed, ref.failed) == (total, photos, 4)
 
     library = tmp_path / "killed"
@@ -154,7 +150,7 @@ def run_kills(tmp_path: Path, bundle: Path, *, photos: int, kills: int, seed: in
         proc.stderr.close()
         # Check a copy: opening repairs (catches up the HNSW, takes over the lock), and the next
         # run must cope with exactly what the kill left behind.
-        state = check_library(snapshot(library, tmp_path / "check"), TINY_NAME)
+        state = check_library(snapshot(library, tmp_path / "check"), TOYCLIP_NAME)
         figures["hnsw_on_disk"][state.hnsw_on_disk] += 1
         if killed:
             figures["kills"] += 1
@@ -179,38 +175,36 @@ def run_kills(tmp_path: Path, bundle: Path, *, photos: int, kills: int, seed: in
     proc = photoseek("index", str(folder), library=library)
     assert proc.returncode == 0, proc.stderr
     assert summary_count(proc.stderr) == pending  # nothing committed is embedded again, no failure retried
-    final = check_library(library, TINY_NAME)
+    final = check_library(library, TOYCLIP_NAME)
     figures.update(final_indexed=final.indexed, resumed_embedded=summary_count(proc.stderr), pending_before=pending)
     assert (final.photos, final.indexed, final.failed, final.pending) == (total, photos, 4, 0)
     import sqlite3
 
     conn = sqlite3.connect(f"file:{library / CATALOG_FILE}?mode=ro", uri=True)
-    writes = conn.execute("SELECT checkpoint FROM models WHERE name=?", (TINY_NAME,)).fetchone()[0]
+    writes = conn.execute("SELECT checkpoint FROM models WHERE name=?", (TOYCLIP_NAME,)).fetchone()[0]
     conn.close()
     assert writes == photos  # across all the killed runs, every photo's vector was written exactly once
     assert set(final.vectors) == set(ref.vectors)
     worst = max(float(np.abs(final.vectors[k] - ref.vectors[k]).max()) for k in ref.vectors)
     assert worst < 1e-4, f"vectors differ from the uninterrupted run's by up to {worst}"
     figures["max_vector_diff"] = worst
-    with Library.open(library, readonly=True) as a, Library.open(reference, readonly=True) as b:
-        from indexer.search import Query
-
+    with LibraryReader.open(library) as a, LibraryReader.open(reference) as b:
         qa = a.search(Query(text="a red circle", limit=10))
         qb = b.search(Query(text="a red circle", limit=10))
         assert [h.path for h in qa] == [h.path for h in qb]
     return figures
 
 
-def test_sigkill_at_random_moments_keeps_the_library_consistent(tmp_path, tiny_bundle):
-    figures = run_kills(tmp_path, tiny_bundle, photos=200, kills=20, seed=6, batch_size=4)
+def test_sigkill_at_random_moments_keeps_the_library_consistent(tmp_path, toyclip_bundle):
+    figures = run_kills(tmp_path, toyclip_bundle, photos=400, kills=20, seed=6, batch_size=4)
     print("crash figures:", figures)
     assert figures["kills"] >= 20
     assert figures["mid_embedding"] >= 10, figures  # kills landed while vectors were being committed
 
 
 @pytest.mark.slow
-def test_sigkill_thorough(tmp_path, tiny_bundle):
-    figures = run_kills(tmp_path, tiny_bundle, photos=500, kills=60, seed=61)
+def test_sigkill_thorough(tmp_path, toyclip_bundle):
+    figures = run_kills(tmp_path, toyclip_bundle, photos=500, kills=60, seed=61)
     print("crash figures:", figures)
     assert figures["kills"] >= 60 and figures["mid_embedding"] >= 20, figures
 
@@ -218,22 +212,11 @@ def test_sigkill_thorough(tmp_path, tiny_bundle):
 # -- damaged catalog ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def indexed_once(tmp_path_factory, tiny_bundle):
-    root = tmp_path_factory.mktemp("indexed-once")
-    folder = root / "photos"
-    small_photos(folder, 12, broken=0)
-    library = root / "lib"
-    proc = photoseek("index", str(folder), "--model", str(tiny_bundle), library=library)
-    assert proc.returncode == 0, proc.stderr
-    return folder, library
-
-
 @pytest.fixture()
-def indexed_library(indexed_once, tmp_path):
-    """A fresh copy of a library of 12 indexed photos (the photos are shared: do not change them)."""
-    folder, library = indexed_once
-    return folder, snapshot(library, tmp_path / "lib")
+def indexed_library(template_library, tmp_path):
+    """A private copy of the session's template library (tests/support/template.py): (photos, library)."""
+    t = copy_template(template_library, tmp_path / "t")
+    return t.photos, t.library
 
 
 def _damage(catalog: Path, how: str) -> None:
@@ -251,7 +234,7 @@ def _damage(catalog: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage-header", "zeroed-pages"])
-def test_damaged_catalog_is_reported_never_replaced(indexed_library, tiny_bundle, how):
+def test_damaged_catalog_is_reported_never_replaced(indexed_library, template_library, toyclip_bundle, how):
     folder, library = indexed_library
     catalog = library / CATALOG_FILE
     assert not (library / (CATALOG_FILE + "-wal")).exists() or (library / (CATALOG_FILE + "-wal")).stat().st_size == 0
@@ -269,14 +252,14 @@ def test_damaged_catalog_is_reported_never_replaced(indexed_library, tiny_bundle
         Library.open(library)
     if how == "truncated":
         # The recovery path the message gives works: a new library, indexed again from the folders.
-        proc = photoseek("index", str(folder), "--model", str(tiny_bundle), library=library.parent / "rebuilt")
-        assert proc.returncode == 0 and "indexed 12 photo(s)" in proc.stderr
+        proc = photoseek("index", str(folder), "--model", str(toyclip_bundle), library=library.parent / "rebuilt")
+        assert proc.returncode == 0 and f"indexed {template_library.count} photo(s)" in proc.stderr, proc.stderr
 
 
 # -- disk full ------------------------------------------------------------------------------------
 
 
-def test_disk_full_while_writing_thumbnails_in_process(tmp_path, tiny_bundle, monkeypatch):
+def test_disk_full_while_writing_thumbnails_in_process(tmp_path, toyclip_bundle, monkeypatch):
     from indexer.thumbnails import ThumbnailStore
 
     folder = tmp_path / "photos"
@@ -292,20 +275,20 @@ def test_disk_full_while_writing_thumbnails_in_process(tmp_path, tiny_bundle, mo
 
     monkeypatch.setattr(ThumbnailStore, "save", save)
     library = tmp_path / "lib"
-    with Library.open(library, model=str(tiny_bundle)) as lib:
+    with Library.open(library, model=str(toyclip_bundle)) as lib:
         lib.settings.batch_size = 8
         with pytest.raises(OSError) as info:
             for _ in lib.index([folder]):
                 pass
         assert info.value.errno == errno.ENOSPC
-    state = check_library(library, TINY_NAME)
+    state = check_library(library, TOYCLIP_NAME)
     assert 0 < state.indexed < 60 and state.failed == 0  # a full disk is not the photos' fault
     monkeypatch.setattr(ThumbnailStore, "save", real_save)
-    with Library.open(library, model=str(tiny_bundle)) as lib:
+    with Library.open(library, model=str(toyclip_bundle)) as lib:
         for _ in lib.index():
             pass
         assert lib.last_decoded == 60 - state.indexed
-    assert check_library(library, TINY_NAME).indexed == 60
+    assert check_library(library, TOYCLIP_NAME).indexed == 60
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
@@ -316,7 +299,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     return proc.returncode == 0
 
 
-def test_disk_full_on_a_real_filesystem_via_cli(tmp_path, tiny_bundle):
+def test_disk_full_on_a_real_filesystem_via_cli(tmp_path, toyclip_bundle):
     folder = tmp_path / "photos"
     small_photos(folder, 150, broken=0)
     mount = tmp_path / "small-disk"
@@ -324,19 +307,19 @@ def test_disk_full_on_a_real_filesystem_via_cli(tmp_path, tiny_bundle):
         pytest.skip("needs root to mount a small tmpfs (the in-process ENOSPC test covers the logic)")
     try:
         library = mount / "lib"
-        proc = photoseek("index", str(folder), "--model", str(tiny_bundle), library=library)
+        proc = photoseek("index", str(folder), "--model", str(toyclip_bundle), library=library)
         assert proc.returncode == 1, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("photoseek: error: the disk is full"), proc.stderr
         assert "free some space" in lines[0]
         assert "Traceback" not in proc.stderr
-        state = check_library(snapshot(library, tmp_path / "check"), TINY_NAME)
+        state = check_library(snapshot(library, tmp_path / "check"), TOYCLIP_NAME)
         assert state.indexed < 150 and state.failed == 0
         subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)  # the user frees space
         proc = photoseek("index", str(folder), library=library)
         assert proc.returncode == 0, proc.stderr
         assert summary_count(proc.stderr) == 150 - state.indexed
-        assert check_library(library, TINY_NAME).indexed == 150
+        assert check_library(library, TOYCLIP_NAME).indexed == 150
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
@@ -344,14 +327,16 @@ def test_disk_full_on_a_real_filesystem_via_cli(tmp_path, tiny_bundle):
 # -- locks ----------------------------------------------------------------------------------------
 
 
-def test_second_writer_gets_in_use_by_pid_via_cli(indexed_library):
+def test_second_writer_gets_in_use_by_pid_via_cli(indexed_library, template_library):
     folder, library = indexed_library
     with Library.open(library):
         proc = photoseek("index", str(folder), library=library)
         assert proc.returncode == 1
         assert proc.stderr.strip() == f"photoseek: error: library {library} is in use by pid {os.getpid()}"
         status = photoseek("status", "--json", library=library)  # readers still work beside the writer
-        assert status.returncode == 0 and json.loads(status.stdout)["indexed"] == 12
+        assert status.returncode == 0 and json.loads(status.stdout)["indexed"] == template_library.count
+        search = photoseek("search", "a red circle", "--json", "--limit", "3", library=library)
+        assert search.returncode == 0 and len(json.loads(search.stdout)) == 3
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(indexed_library):
@@ -369,43 +354,42 @@ def test_stale_lock_of_a_dead_process_is_taken_over(indexed_library):
 
 
 @pytest.mark.parametrize("keep", [0, 20_000])
-def test_long_lived_reader_follows_deletions_after_the_writer_prunes_its_log(tmp_path, tiny_bundle, keep, monkeypatch):
+def test_long_lived_reader_follows_deletions_after_the_writer_prunes_its_log(
+    template_library, tmp_path, keep, monkeypatch
+):
     """A reader (the app beside `photoseek watch`) loaded the HNSW file before photos were deleted;
     the writer then saved its index and pruned the removal log.  The reader must not keep the
     deleted photos (searches would silently return fewer results than exist)."""
     from indexer.catalog import Catalog
-    from indexer.search import Query
-    from tests.support.photos import write_library
 
     monkeypatch.setitem(Catalog.prune_tombstones.__kwdefaults__, "keep", keep)
-    paths = write_library(tmp_path / "p", 20)
-    with Library.open(tmp_path / "lib", model=str(tiny_bundle)) as writer:
-        for _ in writer.index([tmp_path / "p"]):
-            pass
-        with Library.open(tmp_path / "lib", readonly=True) as reader:
-            assert len(reader.search(Query(text="x", limit=100))) == 20
-            for p in paths[:5]:
+    t = copy_template(template_library, tmp_path / "t")
+    everything = set(t.paths) | set(t.copies)
+    with Library.open(t.library) as writer:
+        with LibraryReader.open(t.library) as reader:
+            assert len(reader.search(Query(text="x", limit=100))) == t.count
+            for p in t.paths[:5]:
                 p.unlink()
             for _ in writer.index():  # saves the HNSW file, prunes the log
                 pass
-            assert len(reader.search(Query(text="x", limit=15))) == 15
-            assert {h.path for h in reader.search(Query(text="x", limit=100))} == set(paths[5:])
+            assert len(reader.search(Query(text="x", limit=t.count - 5))) == t.count - 5
+            assert {h.path for h in reader.search(Query(text="x", limit=100))} == everything - set(t.paths[:5])
 
 
-def test_copies_get_their_twins_thumbnail(tmp_path, tiny_bundle):
+def test_copies_get_their_twins_thumbnail(template_library, tmp_path):
     import shutil as sh
 
-    from tests.support.photos import write_library
-
-    paths = write_library(tmp_path / "p", 4)
-    with Library.open(tmp_path / "lib", model=str(tiny_bundle)) as lib:
-        for _ in lib.index([tmp_path / "p"]):
-            pass
-        sh.copy2(paths[1], tmp_path / "p" / "copy.jpg")
+    t = copy_template(template_library, tmp_path / "t")
+    copy_path = t.photos / "copy.jpg"
+    with Library.open(t.library) as lib:
+        sh.copy2(t.paths[1], copy_path)
         for _ in lib.index():
             pass
         assert lib.last_decoded == 0  # the copy reused the stored vector...
-        copy = lib.catalog.photo_by_path(tmp_path / "p" / "copy.jpg")
-        twin = lib.catalog.photo_by_path(paths[1])
-        assert lib.thumbnail_path(copy.id).read_bytes() == lib.thumbnail_path(twin.id).read_bytes()  # ...and thumbnail
-    check_library(tmp_path / "lib", TINY_NAME)
+        copy = lib.catalog.photo_by_path(copy_path)
+        twin = lib.catalog.photo_by_path(t.paths[1])
+        thumbs = lib.reader()
+        assert thumbs.thumbnail_path(copy.id).read_bytes() == thumbs.thumbnail_path(twin.id).read_bytes()  # ...and thumbnail
+        hit = thumbs.search(Query(image=copy_path, limit=1, exclude_self=False))[0]
+        assert hit.thumbnail == thumbs.thumbnail_path(hit.photo_id) and hit.thumbnail.is_file()
+    check_library(t.library, TOYCLIP_NAME)

@@ -3,22 +3,19 @@
 Tests run as root, where permission bits stop nothing; an unwritable folder is
 made by putting it under a regular *file* (creating it fails with ENOTDIR), and
 read-only disks / full disks are simulated at the one call that probes.
+The command line's use of the check is tested in tests/cli/test_cli_paths.py.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from indexer import cli, paths
-
-ROOT = Path(__file__).resolve().parents[2]
+from indexer import paths
 
 
 def test_env_overrides_library_and_models(tmp_path, monkeypatch):
@@ -104,68 +101,3 @@ def test_writable_problems_names_the_folder_and_the_way_out(tmp_path, monkeypatc
     assert paths.writable_problems(blocker / "lib", library=False, models=False) == []
     monkeypatch.setenv("PHOTOSEEK_MODELS", str(tmp_path / "models"))
     assert paths.writable_problems(tmp_path / "lib") == []
-
-
-# -- the CLI checks before commands that write --------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("argv", "library", "models"),
-    [
-        (["index", "x"], True, False),
-        (["watch"], True, False),
-        (["rebuild"], True, False),
-        (["folders", "add", "x"], True, False),
-        (["folders", "remove", "x"], True, False),
-        (["folders", "list"], False, False),
-        (["models", "use", "m"], True, False),
-        (["models", "download", "m"], False, True),
-        (["models", "import", "d"], False, True),
-        (["models", "quantize", "m"], False, True),
-        (["models", "list"], False, False),
-        (["search", "cat"], False, False),
-        (["status"], False, False),
-        (["failures"], False, False),
-    ],
-)
-def test_which_commands_write_which_folder(argv, library, models):
-    args = cli.build_parser().parse_args(argv)
-    assert cli._folders_written(args, args.command) == (library, models)
-
-
-def _photoseek(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess:
-    env = dict(os.environ, **env_extra)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "indexer.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
-
-
-def test_cli_index_into_an_unwritable_library_says_why_and_exits_1(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    proc = _photoseek("--library", str(blocker / "lib"), "index", str(photos), env_extra={})
-    assert proc.returncode == 1
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"photoseek: error: cannot create the library folder {blocker / 'lib'}: "
-                               f"{blocker} is a file, not a folder.")
-    assert "Traceback" not in proc.stderr
-
-
-def test_cli_models_import_into_an_unwritable_models_folder(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    proc = _photoseek("models", "import", str(tmp_path), env_extra={"PHOTOSEEK_MODELS": str(blocker / "models")})
-    assert proc.returncode == 1
-    assert "cannot create the models folder" in proc.stderr and "PHOTOSEEK_MODELS" in proc.stderr
-
-
-def test_cli_read_only_commands_are_not_blocked(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    proc = _photoseek("--library", str(blocker / "lib"), "status", "--json",
-                      env_extra={"PHOTOSEEK_MODELS": str(blocker / "models")})
-    assert proc.returncode == 0, proc.stderr
-    assert "cannot create" not in proc.stderr

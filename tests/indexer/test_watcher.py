@@ -4,6 +4,7 @@ import threading
 import time
 from pathlib import Path
 
+from indexer.scanner import is_image_name
 from indexer.watcher import ChangeQueue, start_observer
 
 
@@ -23,8 +24,33 @@ def test_editor_save_dance_is_one_change():
     for p in ["/p/.photo.jpg.swp", "/p/photo.jpg~", "/p/.photo.jpg.swp", "/p/photo.jpg", "/p/photo.jpg~"]:
         queue.add(p)
     batch = queue.take(1.0)
-    assert Path("/p/photo.jpg") in batch
+    # One batch (one sync) naming each path once, in the order they first changed...
+    assert batch == [Path("/p/.photo.jpg.swp"), Path("/p/photo.jpg~"), Path("/p/photo.jpg")]
+    # ...of which exactly one is a photo the scan looks at: the swap file is hidden, the backup no image.
+    assert [p for p in batch if is_image_name(p.name) and not p.name.startswith(".")] == [Path("/p/photo.jpg")]
     assert queue.take(0.3) == []
+
+
+def test_a_real_editor_save_is_one_batch_with_one_photo(tmp_path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"old")
+    queue = ChangeQueue(debounce=0.3)
+    observer = start_observer([tmp_path], queue)
+    try:
+        time.sleep(0.2)
+        backup = tmp_path / "photo.jpg~"
+        backup.write_bytes(photo.read_bytes())  # keep a backup, write a temp file, rename it over, drop the backup
+        tmp = tmp_path / ".photo.jpg.tmp"
+        tmp.write_bytes(b"new content")
+        tmp.replace(photo)
+        backup.unlink()
+        batch = queue.take(5.0)
+        assert [p for p in batch if is_image_name(p.name) and not p.name.startswith(".")] == [photo]
+        assert len(batch) == len(set(batch)) and set(batch) <= {photo, backup, tmp}
+        assert queue.take(1.0) == []  # nothing left for a second sync
+    finally:
+        observer.stop()
+        observer.join(5)
 
 
 def test_max_wait_releases_a_never_ending_stream():

@@ -111,11 +111,11 @@ def test_version(bundle, env):
     assert proc.stdout.strip() == "photoseek 0.1.0" or proc.stdout.startswith("photoseek ")
 
 
-def test_index_search_and_gui(bundle, env, tmp_path, tiny_bundle):
+def test_index_search_and_gui(bundle, env, tmp_path, toyclip_bundle):
     photos = tmp_path / "Photos"
     write_library(photos, PHOTOS)
 
-    proc = ok(run(bundle, env, "index", str(photos), "--model", str(tiny_bundle)))
+    proc = ok(run(bundle, env, "index", str(photos), "--model", str(toyclip_bundle)))
     assert f"indexed {PHOTOS} photo(s)" in proc.stderr
 
     status = json.loads(ok(run(bundle, env, "status", "--json")).stdout)
@@ -128,9 +128,9 @@ def test_index_search_and_gui(bundle, env, tmp_path, tiny_bundle):
                              "--json", "--limit", "3")).stdout)
     assert len(hits) == 3
 
-    ok(run(bundle, env, "models", "import", str(tiny_bundle)))
+    ok(run(bundle, env, "models", "import", str(toyclip_bundle)))
     models = json.loads(ok(run(bundle, env, "models", "list", "--json")).stdout)
-    assert any(m["name"] == tiny_bundle.name and m["installed"] for m in models)
+    assert any(m["name"] == toyclip_bundle.name and m["installed"] for m in models)
 
     # the GUI: window shown, nothing on stderr that looks like a crash, still alive after a few seconds
     log = Path(env["XDG_STATE_HOME"]) / "photoseek" / "log" / "photoseek-gui.log"

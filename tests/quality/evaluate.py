@@ -23,8 +23,9 @@ writes it as JPEG files, and scores four kinds of query:
 Two rankings are reported: **exact**, from the product's Encoder vectors and
 the product's scoring functions (indexer.query_recipes), which gives every
 recipe; and **pipeline**, where the gallery is indexed through the real
-library (Library.open / add_folder / index / search) and each query goes
-through ``Library.search`` with its defaults (and ``weight=`` for the sweep).
+library (Library.open / add_folder / index) and each query goes through
+the library's reader (``Library.reader().search``) with its defaults (and
+``weight=`` for the sweep).
 Recall@K = fraction of queries with at least one relevant photo in the top K.
 """
 
@@ -36,9 +37,9 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -126,7 +127,7 @@ def build_eval_set(seed: int = 2024, groups: int = 30, fillers: int = 120,
     for shape in world.SHAPES:
         for count in world.COUNTS:
             rel = frozenset(world.scenes_matching(scenes, shape=shape, count=count))
-            for k in range(sketches_per_shape_count):
+            for _k in range(sketches_per_shape_count):
                 sk_seed = int(rng.integers(0, 2**31 - 1))
                 colour = str(rng.choice(world.COLOUR_NAMES))
                 rel_w = frozenset(world.scenes_matching(scenes, shape=shape, colour=colour))
@@ -278,7 +279,7 @@ PIPELINE_WEIGHTS = (0.3, 0.5, 0.6, 0.7, 0.9)
 
 def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path,
                       weights: Sequence[float] = PIPELINE_WEIGHTS) -> dict[str, list[dict]]:
-    """Index ``folder`` through the library and query it with ``Library.search``.
+    """Index ``folder`` through the library and query it with its reader's ``search``.
 
     Every row goes through the product's search (HNSW candidates, exact
     rescoring, the reference photo left out); ``recipe``, ``weight`` and
@@ -295,8 +296,10 @@ def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path
         for _ in lib.index():
             pass
 
+        reader = lib.reader()
+
         def run(**kw) -> list[int]:
-            hits = lib.search(Query(limit=max(KS), **kw))
+            hits = reader.search(Query(limit=max(KS), **kw))
             return [index_of[Path(h.path).name] for h in hits if Path(h.path).name in index_of]
 
         out: dict[str, list[dict]] = {}

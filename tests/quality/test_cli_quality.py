@@ -11,25 +11,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.quality import world
-
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "tests" / "fixtures" / "toyclip"
+from tests.support.bundles import TOYCLIP as BUNDLE
+from tests.support.cli import run_photoseek
 
 
 def photoseek(*args: str, library: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PHOTOSEEK_MODELS"] = str(library.parent / "models")
-    env.update(env_extra or {})
-    proc = subprocess.run([sys.executable, "-m", "indexer.cli", "--library", str(library), *args],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    env = dict(os.environ, PHOTOSEEK_MODELS=str(library.parent / "models"), **(env_extra or {}))
+    proc = run_photoseek(*args, library=library, env=env, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"photoseek {' '.join(args)} -> {proc.returncode}\n{proc.stderr}")
     return proc

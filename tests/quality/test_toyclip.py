@@ -16,10 +16,11 @@ import pytest
 
 from indexer import query_recipes as qr
 from tests.quality import evaluate, world
+from tests.support.bundles import TOYCLIP
 
 pytest.importorskip("onnxruntime")
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "toyclip"
+FIXTURE = TOYCLIP
 
 
 def _measure(bundle: Path, folder: Path, *, seed: int = 77, groups: int = 12, fillers: int = 60):

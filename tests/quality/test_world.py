@@ -71,7 +71,7 @@ def test_example_caption_reads_as_plain_english():
 
 def test_colour_is_rendered_where_the_caption_says():
     """The dominant non-background colour of a plain-background photo is the named colour."""
-    for colour, rgb in world.COLOURS.items():
+    for colour in world.COLOURS:
         scene = world.Scene(shape="square", colour=colour, count=1, size="large", position="middle",
                             setting="plain", night=False, seed=11)
         a = _pixels(world.render_photo(scene)).astype(np.float32)

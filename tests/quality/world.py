@@ -27,9 +27,9 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -109,10 +109,10 @@ class Scene:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Scene":
+    def from_json(cls, data: dict) -> Scene:
         return cls(**data)
 
-    def with_(self, **changes) -> "Scene":
+    def with_(self, **changes) -> Scene:
         """The same scene (same seed) with some attributes changed.
 
         Changing the count to/from one keeps ``position`` consistent.
@@ -307,7 +307,7 @@ def _layout(scene: Scene, side: int, rng: np.random.Generator) -> list[tuple[flo
     if scene.count == 3 and scene.size == "large":
         base = 0.155 * side
     objs: list[tuple[float, float, float, float]] = []
-    for i in range(scene.count):
+    for _i in range(scene.count):
         r = base * float(rng.uniform(0.9, 1.1))
         angle = float(rng.uniform(-0.3, 0.3))
         for _attempt in range(200):

@@ -1,13 +1,14 @@
 """Consistency checks of a library directory (crash tests, disk-full tests, the soak script).
 
 ``check_library(path, model)`` opens the library the way the app does (no repair
-prompt, a stale lock taken over), then verifies the invariants of DESIGN.md
-section 7: the catalog passes SQLite's integrity and foreign-key checks, no
-photo is indexed without a vector, no vector belongs to a missing or failed
-photo, every indexed photo has its thumbnail, the model checkpoint covers every
-change, and the HNSW index (loaded from disk and caught up, or rebuilt) holds
-exactly the catalog's vectors.  Raises ``AssertionError`` naming what is wrong;
-returns a summary for reports.
+prompt, a stale lock taken over), then verifies the invariants a library keeps
+at rest, whatever moment a crash or a full disk interrupted its writer: the
+catalog passes SQLite's integrity and foreign-key checks, no photo is indexed
+without a vector, no vector belongs to a missing or failed photo, every indexed
+photo has its thumbnail, the model checkpoint covers every change, and the HNSW
+index (loaded from disk and caught up, or rebuilt) holds exactly the catalog's
+vectors.  Raises ``AssertionError`` naming what is wrong; returns a summary for
+reports.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.library import CATALOG_FILE, Library
-from indexer.vectors import VectorIndex
+from indexer.vector_store import VectorStore
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,27 @@ def snapshot(library: Path, dest: Path) -> Path:
     return dest
 
 
+def library_files(library: Path, *, with_log: bool = True) -> dict[str, tuple[int, int]]:
+    """Every file under ``library`` that holds its data: relative path -> (size, mtime_ns).
+
+    For proving that readers change nothing.  Left out: SQLite's shared-memory index
+    ``catalog.sqlite-shm`` (every connection to a WAL database, read-only ones included, marks
+    what it reads in it; it holds no data) and an *empty* ``catalog.sqlite-wal`` (SQLite creates
+    one, empty, when a connection opens a WAL database that has none); a write to the catalog
+    shows as a WAL with content.  ``with_log=False`` also leaves out ``photoseek.log``, which
+    every `photoseek` command appends its log lines to.
+    """
+    out = {}
+    for path in library.rglob("*"):
+        if not path.is_file() or path.name == "catalog.sqlite-shm" or (path.name == "photoseek.log" and not with_log):
+            continue
+        st = path.stat()
+        if path.name == "catalog.sqlite-wal" and st.st_size == 0:
+            continue
+        out[str(path.relative_to(library))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
 def _ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path / CATALOG_FILE}?mode=ro", uri=True)
 
@@ -58,7 +80,7 @@ def check_library(path: Path, model: str, *, dim: int | None = None) -> LibraryS
         finally:
             conn.close()
         if row is not None:
-            on_disk = VectorIndex.load(path / "vectors", model, int(row[1]))
+            on_disk = VectorStore.load(path / "vectors", model, int(row[1]))
             if on_disk is not None:
                 assert on_disk.checkpoint <= row[0], (
                     f"HNSW file claims checkpoint {on_disk.checkpoint} > catalog {row[0]}"
@@ -89,27 +111,27 @@ def check_library(path: Path, model: str, *, dim: int | None = None) -> LibraryS
                 vec = np.frombuffer(blob, dtype=np.float32)
                 assert vec.shape == (model_dim,), f"photo {pid}: vector of {vec.size} floats"
                 assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-3, f"photo {pid}: vector not normalised"
-                assert lib.thumbnail_path(pid).is_file(), f"photo {pid} indexed without a thumbnail"
+                assert lib.thumbnails.path(pid).is_file(), f"photo {pid} indexed without a thumbnail"
                 vectors[bytes(p)] = vec
         photos, failed = conn.execute("SELECT COUNT(*), COALESCE(SUM(status='failed'), 0) FROM photos").fetchone()
         ids = [r[0] for r in rows]
         if row is not None:
-            index = lib.vectors(lib.encoder(_model_ref(lib, model)))
-            live = {int(i) for i in index._index.get_ids_list() if index._is_live(int(i))}
+            store = lib.store(lib.encoder(_model_ref(lib, model)))
+            live = store.labels()
             assert live == set(ids), (
                 f"HNSW holds {len(live)} vectors, catalog {len(ids)}: "
                 f"extra {sorted(live - set(ids))[:5]}, missing {sorted(set(ids) - live)[:5]}"
             )
-            assert len(index) == len(ids)
+            assert len(store) == len(ids)
             if ids:
                 stored = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
-                got = np.asarray(index._index.get_items(ids), dtype=np.float32)
+                got = np.asarray(store._index.get_items(ids), dtype=np.float32)
                 assert np.allclose(got, stored, atol=1e-5), "HNSW vectors differ from the catalog's"
         status = lib.status()
-        assert status["photos"] == photos and status["failed"] == failed
+        assert status.photos == photos and status.failed == failed
     return LibraryState(photos, len(ids), failed, photos - failed - len(ids), hnsw_state, vectors)
 
 
 def _model_ref(lib: Library, model: str) -> str:
-    row = lib.catalog.conn.execute("SELECT source FROM models WHERE name=?", (model,)).fetchone()
-    return row[0] if row and os.path.isdir(row[0]) else model
+    source = lib.catalog.model_source(model)
+    return source if source and os.path.isdir(source) else model

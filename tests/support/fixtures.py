@@ -1,9 +1,14 @@
-"""Session-scoped pytest fixtures for model bundles.
+"""Session-scoped pytest fixtures: model bundles and the template library.
 
 Import them from tests/conftest.py with ``from tests.support.fixtures import *``.
-Each bundle is exported once per test session into a shared temporary
-directory; tests must treat bundle directories as read-only (copy one first
-with ``shutil.copytree`` to break it on purpose).
+``toyclip_bundle`` is the committed toy CLIP (nothing to export); the exported
+bundles (``tiny_bundle_path`` and the ViT-B-32 ones) are for the tests of the
+exporter, the quantizer and parity, and are exported once per session, on first
+use, into a shared temporary directory.  Tests must treat bundle directories as
+read-only (copy one first with ``shutil.copytree`` to change or break it).
+
+``template_library`` is one library indexed once per session with the toy CLIP;
+tests copy it (``tests.support.template.copy_template``) instead of indexing.
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bundles import tiny_bundle, vit_b32_bundle
+from tests.support.bundles import TOYCLIP, tiny_bundle, vit_b32_bundle
+from tests.support.template import TemplateLibrary, build_template
 
 __all__ = [
+    "toyclip_bundle",
+    "toyclip_encoder",
+    "template_library",
     "model_bundles_dir",
     "tiny_bundle_path",
     "tiny_immich_bundle_path",
@@ -22,6 +31,34 @@ __all__ = [
     "vit_b32_bundle_path",
     "vit_b32_immich_bundle_path",
 ]
+
+
+@pytest.fixture(scope="session")
+def toyclip_bundle() -> Path:
+    """The committed toy CLIP (tests/fixtures/toyclip; name ``toyclip``, embedding size 64). Read-only."""
+    return TOYCLIP
+
+
+@pytest.fixture(scope="session")
+def toyclip_encoder(toyclip_bundle: Path):
+    """A shared CPU Encoder for the toy CLIP (do not close it in a test)."""
+    from indexer.models.encoder import Encoder
+
+    encoder = Encoder(toyclip_bundle, providers=["cpu"], threads=1)
+    yield encoder
+    encoder.close()
+
+
+@pytest.fixture(scope="session")
+def template_library(tmp_path_factory: pytest.TempPathFactory, toyclip_bundle: Path) -> TemplateLibrary:
+    """Generated photos indexed once per session with the toy CLIP. Do not change it: copy it."""
+    root = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as mp:  # session fixtures run before the per-test isolation
+        for var, sub in (("PHOTOSEEK_MODELS", "models"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                         ("XDG_CACHE_HOME", "cache")):
+            mp.setenv(var, str(root / "home" / sub))
+        mp.delenv("PHOTOSEEK_MODEL", raising=False)
+        return build_template(root / "t", toyclip_bundle)
 
 
 @pytest.fixture(scope="session")
