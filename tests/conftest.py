@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.support.bundles import TINY_NAME  # noqa: E402
+from tests.support.bundles import TOYCLIP, TOYCLIP_NAME  # noqa: E402
 from tests.support.fixtures import *  # noqa: E402,F401,F403 - session-exported model bundles
 
 
@@ -27,11 +27,14 @@ def isolated_environment(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def tiny_bundle(tiny_bundle_path) -> Path:
-    """The tiny random-weight CLIP (exported once per session; shared with the model tests)."""
-    return tiny_bundle_path
+def tiny_bundle() -> Path:
+    """A small model bundle for tests that need *a* model: the committed toy CLIP (no torch export).
+
+    Read-only: copy it (``shutil.copytree``) before changing anything in it.
+    """
+    return TOYCLIP
 
 
 @pytest.fixture(scope="session")
 def tiny_model_name() -> str:
-    return TINY_NAME
+    return TOYCLIP_NAME
