@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, QTimer, QtMsgType, Signal, qInstallMessageHa
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.compat import protect_bool_singletons
+from app.escaping import EscapingFormatter
+from app.plain_text import plain_message_box
 from app.resources import app_icon
 from app.theme import ThemeManager
 from indexer import paths
@@ -37,7 +39,8 @@ def setup_logging(log_dir: Path | None = None, *, verbose: bool = False) -> Path
     """A rotating log file in the log dir, plus warnings on stderr. Returns the file."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s")
+    # Escaped: file names in messages may hold control characters (terminal) or undecodable bytes (UTF-8 file).
+    fmt = EscapingFormatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s")
     log_path: Path | None = None
     try:
         log_dir = Path(log_dir) if log_dir else paths.log_dir()
@@ -97,6 +100,7 @@ class CrashHandler(QObject):
                           "have finished.\n\n" + summary)
         if self.log_path:
             box.setInformativeText(f"Details are in the log file:\n{self.log_path}")
+        plain_message_box(box)  # the summary and the log path may quote file names: never markup
         box.setDetailedText(details)
         box.finished.connect(lambda _r: setattr(self, "_showing", False))
         box.open()
@@ -120,6 +124,7 @@ def confirm_writable_folders(library_dir: Path | None = None, parent=None) -> bo
         "Photoseek keeps its catalog, thumbnails and settings in the library folder and downloaded "
         "models in the models folder. Without them it cannot index photos or install a model; it can "
         "only search a library that already exists.")
+    plain_message_box(box)  # the problems quote folder paths: never markup
     quit_button = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.addButton("Continue Anyway", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(quit_button)

@@ -29,7 +29,7 @@ CACHE_ITEMS = 1500
 def read_first(sources: Sequence[str], max_px: int = THUMB_PX) -> QImage:
     """The thumbnail from the first source that reads (a stored thumbnail, then the photo)."""
     for source in sources:
-        if source and os.path.exists(source):
+        if source and os.path.isfile(source):  # a regular file: reading a pipe or a device would never end
             image = read_thumbnail(source, max_px)
             if not image.isNull():
                 return image

@@ -4,7 +4,16 @@ The stored vectors are the source of truth; the HNSW files are derived caches
 (``vector_store.py``) that follow the catalog's change log (``catalog_vectors``).
 
 One ``Catalog`` per thread: a connection is never shared across threads.  A
-read-only one (``readonly=True``, SQLite ``mode=ro``) refuses every write.
+read-only one (``readonly=True``, SQLite ``mode=ro``) refuses every write; on a
+read-only disk, where SQLite cannot create the files a WAL reader needs, it
+opens the catalog as immutable instead (``immutable`` is then True).
+
+A catalog is created only where no file exists, complete or not at all (built
+under a temporary name, then linked into place).  Any file already there is
+checked before anything is written to it: an empty file, a file that is not
+SQLite, or another program's SQLite database is reported (``CatalogCorrupt``,
+``LibraryError``) and left exactly as it was.
+
 Every SQL statement of the project lives in this class and its parts: the
 schema in ``catalog_schema``, the vector tables in ``catalog_vectors``, the
 row types in ``catalog_rows``.  ``transaction()`` nests (savepoints inside).
@@ -13,6 +22,7 @@ row types in ``catalog_rows``.  ``transaction()`` nests (savepoints inside).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -46,26 +56,45 @@ FAILED = "failed"
 class Catalog(VectorTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
-    def __init__(self, path: Path, *, readonly: bool = False):
+    def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):
+        """Open the catalog at ``path`` (for writing unless ``readonly``).
+
+        ``create``: make a new, empty catalog when no file exists at ``path`` (never for a
+        read-only one).  Raises ``CatalogCorrupt`` for an empty, truncated or non-SQLite file
+        and ``LibraryError`` for a missing catalog or another program's database, in every
+        case before anything is written to it.
+        """
         self.path = path
         self.readonly = readonly
+        self.immutable = False  # opened as immutable: a read-only catalog on a read-only disk
+        if not os.path.lexists(path):
+            if readonly or not create:
+                raise LibraryError(f"the catalog {path} is missing (was the library folder moved or unmounted?)")
+            _create(path)
+        elif not os.access(path, os.R_OK):
+            raise LibraryError(f"cannot read the catalog {path}: permission denied")
+        conn: sqlite3.Connection | None = None
         try:
             if readonly:
-                uri = f"file:{path}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=True, isolation_level=None)
+                conn, self.immutable = _connect_readonly(path)
             else:
-                conn = sqlite3.connect(str(path), timeout=30, check_same_thread=True, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
+                conn = _connect(path, "mode=rw")  # never creates a file
+            _identify(conn, path)  # before anything is written to it
             if not readonly:
-                if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
-                    # A new catalog: 16 KiB pages hold a 2 KiB vector without an overflow page each
-                    # (5.1 -> 2.8 KB per photo, measured by tests/benchmarks/bench_memory.py).
-                    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise CatalogCorrupt(_corrupt_message(path, str(exc))) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        self._adopt(conn)
+
+    def _adopt(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._depth = 0  # open transactions: 0 none, 1 BEGIN, >1 savepoints inside it
@@ -178,6 +207,15 @@ class Catalog(VectorTables):
     def set_folder_online(self, folder_id: int, online: bool) -> None:
         with self.transaction():
             self.conn.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
+
+    def folder_devices(self, folder_id: int) -> str | None:
+        """Where the folder's photos were last found (the scanner's JSON), or None if not yet known."""
+        row = self.conn.execute("SELECT devices FROM folders WHERE id=?", (folder_id,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
+    def set_folder_devices(self, folder_id: int, devices: str | None) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE folders SET devices=? WHERE id=?", (devices, folder_id))
 
     def folder_counts(self, model: str | None) -> dict[int, dict[str, int]]:
         counts: dict[int, dict[str, int]] = {}
@@ -376,6 +414,114 @@ class Catalog(VectorTables):
             ):
                 out[r[0]] = (decode_path(r[1]), *r[2:])
         return out
+
+
+# -- opening, creating, recognising -----------------------------------------------
+
+def _connect(path: Path, flags: str) -> sqlite3.Connection:
+    uri = f"{path.absolute().as_uri()}?{flags}"  # percent-encoded: any file name, even with ? # %
+    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=True, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _connect_readonly(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection, and whether it is immutable.
+
+    A reader of a WAL database needs its ``-shm`` (and ``-wal``) files, which SQLite
+    creates when they are missing; on a read-only disk (a backup drive, a read-only
+    share) it cannot, and the catalog is then opened as immutable: no locks, no WAL,
+    read as it is on disk (nothing can change it there).
+    """
+    conn = _connect(path, "mode=ro")
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the file (and the WAL index)
+        return conn, False
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(path.parent, os.W_OK):
+            raise  # not a read-only folder: the error is the catalog's
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        logger.warning("the catalog %s is on a read-only disk with changes left in %s that cannot be read; "
+                       "searching what was saved before them", path, wal.name)
+    logger.info("the catalog %s is on a read-only disk: opened as immutable", path)
+    return _connect(path, "immutable=1"), True
+
+
+def _identify(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise unless ``conn`` is a Photoseek catalog; reads only, so a foreign file stays untouched."""
+    if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+        raise CatalogCorrupt(_corrupt_message(path, "the file is empty"))
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    if not tables:
+        raise CatalogCorrupt(_corrupt_message(path, "it holds no tables"))
+    version = None
+    if "meta" in tables:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # a "meta" table of another shape: not ours
+            row = None
+        version = row[0] if row else None
+    if not (isinstance(version, str) and version.isdigit() and int(version) >= 1):
+        shown = ", ".join(repr(name[:40]) for name in tables[:6]) + (", ..." if len(tables) > 6 else "")
+        raise LibraryError(
+            f"{path} is not a Photoseek catalog but another program's SQLite database (tables {shown}); "
+            f"Photoseek has left it untouched. Move it out of the library folder {path.parent}, or use "
+            f"another library folder (photoseek --library DIR)"
+        )
+
+
+def _create(path: Path) -> None:
+    """Create a new catalog at ``path`` (where no file exists): complete, or not at all.
+
+    It is built under a temporary name and then linked into place, so a crash never
+    leaves a half-made ``path`` (which the next open would take for a damaged catalog),
+    and a file that appeared meanwhile is never replaced.
+    """
+    tmp = path.with_name(f".{path.name}.new")
+    for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # from a creation that was interrupted
+    conn = sqlite3.connect(str(tmp), timeout=30, check_same_thread=True, isolation_level=None)
+    try:
+        # 16 KiB pages hold a 2 KiB vector without an overflow page each
+        # (5.1 -> 2.8 KB per photo, measured by tests/benchmarks/bench_memory.py).
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        new = Catalog.__new__(Catalog)
+        new.path, new.readonly, new.immutable = tmp, False, False
+        new._adopt(conn)
+        new.migrate()
+        conn.execute("PRAGMA journal_mode = WAL")  # recorded in the file's header
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"cannot create the catalog {path}: {exc}") from exc
+    finally:
+        conn.close()  # the last connection: SQLite checkpoints and removes the WAL
+    _fsync(tmp)
+    try:
+        os.link(tmp, path)  # fails if a file appeared at ``path`` meanwhile
+    except FileExistsError:
+        logger.warning("a catalog appeared at %s while one was being created; using it", path)
+    except OSError:  # a file system without hard links (FAT, some shares)
+        if not os.path.lexists(path):
+            os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+    _fsync(path.parent, directory=True)
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    except OSError:
+        if directory:
+            return  # Windows cannot open a folder; its renames are durable without it
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
 
 
 def _chunks(items: list[T], size: int) -> Iterable[list[T]]:

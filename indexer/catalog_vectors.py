@@ -5,6 +5,15 @@ logged (``embeddings.seq`` for additions, ``vector_tombstones`` for removals),
 so a vector index stamped with an older checkpoint can be caught up instead
 of rebuilt.  ``VectorTables`` is mixed into ``Catalog``, which provides the
 connection and transactions.
+
+Vectors are stored by *vector space*: the key ``models.name`` (``embeddings.model``).
+A space is the pair (``label``: the bundle's name, ``fingerprint``: the hash of its
+weights and preprocessing), so a different model under the same name never
+shares vectors with the old one: the first space of a name takes the name as
+its key, a later one ``NAME@<first 12 hex digits of its fingerprint>``
+(``vector_space``).  Spaces registered before fingerprints have none; the
+first bundle of the same name and size that makes the same vectors adopts
+them (the writer checks a few).
 """
 
 from __future__ import annotations
@@ -13,17 +22,27 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
+
+from .errors import ModelError
 
 T = TypeVar("T")
 
 KEEP_TOMBSTONES = 20_000  # removals kept in the log for readers holding an older vector index
 
 
+class VectorSpace(NamedTuple):
+    """Where a bundle's vectors are stored: its key, and how the key was found."""
+
+    key: str
+    registered: bool  # a space registered with this label and fingerprint
+    legacy: bool  # a space of this name and size registered before fingerprints (presumed the same model)
+
+
 class VectorTables:
-    """The ``models``, ``embeddings`` and ``vector_tombstones`` tables."""
+    """The ``models``, ``embeddings``, ``vector_tombstones`` and ``model_files`` tables."""
 
     conn: sqlite3.Connection
 
@@ -40,6 +59,84 @@ class VectorTables:
                 "ON CONFLICT(name) DO UPDATE SET source=excluded.source",
                 (name, source, dim, time.time()),
             )
+
+    def vector_space(self, label: str, fingerprint: str, dim: int, *, adopt: bool = True) -> VectorSpace:
+        """The key of the vectors of a bundle named ``label`` whose files have ``fingerprint`` (reads only).
+
+        Not registered yet: the key it would get -- ``label`` when no space has that key yet, or
+        when the one that has it predates fingerprints, has the same size and ``adopt`` is true;
+        otherwise ``label@<12 hex digits>``.
+        """
+        fingerprinted = self._has_fingerprints()
+        if fingerprinted:
+            row = self.conn.execute(
+                "SELECT name FROM models WHERE label=? AND fingerprint=?", (label, fingerprint)
+            ).fetchone()
+            if row is not None:
+                return VectorSpace(str(row[0]), True, False)
+        column = "fingerprint" if fingerprinted else "NULL"
+        row = self.conn.execute(f"SELECT dim, {column} FROM models WHERE name=?", (label,)).fetchone()
+        if row is None:
+            return VectorSpace(label, False, False)
+        if adopt and row[1] is None and int(row[0]) == dim:
+            return VectorSpace(label, False, True)
+        for key in (f"{label}@{fingerprint[:12]}", f"{label}@{fingerprint}"):
+            if self.conn.execute("SELECT 1 FROM models WHERE name=?", (key,)).fetchone() is None:
+                return VectorSpace(key, False, False)
+        raise ModelError(f"the library has no free key for the vectors of model {label} ({fingerprint[:12]})")
+
+    def register_vector_space(
+        self, label: str, fingerprint: str, dim: int, source: str, stamp: str, *, adopt: bool = True
+    ) -> str:
+        """Register the vector space of a bundle (see ``vector_space``; ``adopt=False`` declines a space from
+        before fingerprints) and remember that files with ``stamp`` have ``fingerprint``.  Returns its key."""
+        with self.transaction():
+            space = self.vector_space(label, fingerprint, dim, adopt=adopt)
+            if space.registered or space.legacy:
+                self.conn.execute(
+                    "UPDATE models SET source=?, label=?, fingerprint=? WHERE name=?",
+                    (source, label, fingerprint, space.key),
+                )
+            else:
+                self.conn.execute(
+                    "INSERT INTO models(name, source, dim, checkpoint, added_at, label, fingerprint) "
+                    "VALUES (?, ?, ?, 0, ?, ?, ?)",
+                    (space.key, source, dim, time.time(), label, fingerprint),
+                )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO model_files(stamp, fingerprint, checked_at) VALUES (?, ?, ?)",
+                (stamp, fingerprint, time.time()),
+            )
+        return space.key
+
+    def fingerprint_of_files(self, stamp: str) -> str | None:
+        """The fingerprint recorded for bundle files with ``stamp`` (see ``models.fingerprint.files_stamp``)."""
+        try:
+            row = self.conn.execute("SELECT fingerprint FROM model_files WHERE stamp=?", (stamp,)).fetchone()
+        except sqlite3.OperationalError:  # a catalog from before fingerprints, not yet migrated by a writer
+            return None
+        return str(row[0]) if row else None
+
+    def model_label(self, key: str) -> str | None:
+        """The name of the bundle that made the vectors stored under ``key``."""
+        if not self._has_fingerprints():
+            return key if self.model_source(key) is not None else None
+        row = self.conn.execute("SELECT COALESCE(label, name) FROM models WHERE name=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def drop_vectors(self, key: str) -> int:
+        """Forget every vector stored under ``key`` (its space is kept, so its key is never reused for
+        another).  Vector indexes of ``key`` that are behind rebuild (to nothing).  Returns how many."""
+        with self.transaction():
+            count = self.vector_count(key)
+            self.conn.execute("DELETE FROM embeddings WHERE model=?", (key,))
+            self.conn.execute("DELETE FROM vector_tombstones WHERE model=?", (key,))
+            seq = self._bump_checkpoint(key)
+            self._set_meta(f"tombstones_pruned:{key}", str(seq))
+        return count
+
+    def _has_fingerprints(self) -> bool:
+        return any(r[1] == "fingerprint" for r in self.conn.execute("PRAGMA table_info(models)"))
 
     def model_sources(self) -> list[tuple[str, str]]:
         """(name, source) of every model that ever wrote vectors here, newest first."""

@@ -25,7 +25,7 @@ class CatalogConnections:
         """The calling thread's connection."""
         catalog: Catalog | None = getattr(self._local, "catalog", None)
         if catalog is None:
-            catalog = Catalog(self.path, readonly=self.readonly)
+            catalog = Catalog(self.path, readonly=self.readonly, create=False)  # the library creates it
             self._local.catalog = catalog
             with self._lock:
                 self._all.append(catalog)

@@ -51,6 +51,10 @@ class LibraryLocked(LibraryError):
         super().__init__(f"library {path} is in use by pid {pid}")
 
 
+class LibraryReadOnly(LibraryError):
+    """The library cannot be written (a read-only disk or share, or no permission): it can only be read."""
+
+
 class CatalogCorrupt(LibraryError):
     """The SQLite catalog failed its integrity check."""
 

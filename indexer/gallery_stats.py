@@ -17,7 +17,9 @@ from PIL import Image
 
 from . import query_recipes as recipes
 from .catalog import Catalog
+from .errors import UnreadableImage
 from .models.encoder import Encoder
+from .models.preprocess import load_rgb
 from .thumbnails import ThumbnailStore
 
 logger = logging.getLogger(__name__)
@@ -88,10 +90,9 @@ class GalleryStatsCache:
         edges: list[Image.Image] = []
         for pid in chosen:
             path = self._thumbnails.path(pid)
-            try:
-                with Image.open(path) as im:
-                    edges.append(Image.fromarray(recipes.edge_map(np.asarray(im.convert("RGB")))))
-            except OSError:
+            try:  # the one guarded loader: a thumbnail swapped for a pipe or a bomb is skipped, never waited on
+                edges.append(Image.fromarray(recipes.edge_map(np.asarray(load_rgb(path)))))
+            except (OSError, UnreadableImage):
                 continue
             if len(edges) >= SKETCH_SAMPLE:
                 break

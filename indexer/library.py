@@ -23,23 +23,40 @@ what changed.
 
 from __future__ import annotations
 
+import errno
+import functools
 import logging
+import os
 import time
 from collections.abc import Generator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .cancel import CancelToken
-from .catalog import Catalog, FolderRow, encode_path
+from .catalog import Catalog, FolderRow, PhotoRow, encode_path
 from .config import Settings
 from .connections import CatalogConnections
-from .errors import LibraryError, UsageError
+from .errors import LibraryError, LibraryReadOnly, ModelError, UsageError
 from .library_reader import CATALOG_FILE, FULL_CHECK_MAX_BYTES, LibraryReader, folder_infos, library_dir, library_status
 from .lock import LibraryLock
 from .model_choice import ModelChoice
 from .models.bundle import ModelBundle
 from .models.encoder import Encoder
+from .models.preprocess import decode_image
+from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
-from .scanner import Excluder, FileEntry, ScanResult, reconcile, stat_entry, walk
+from .scanner import (
+    Excluder,
+    FileEntry,
+    FolderGuard,
+    MountTable,
+    ScanResult,
+    encode_devices,
+    reconcile,
+    stat_entry,
+    walk,
+)
 from .status import FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
@@ -47,6 +64,11 @@ from .vector_store import VectorStore, VectorStores
 logger = logging.getLogger(__name__)
 
 VECTOR_SAVE_INTERVAL_S = 60.0
+# Vectors stored before the library recorded models' fingerprints are adopted by a bundle of the same
+# name and size only if it gives the same vectors (up to float noise) for a few unchanged photos.
+LEGACY_CHECK_PHOTOS = 3
+LEGACY_CHECK_CANDIDATES = 20
+LEGACY_CHECK_MIN_COSINE = 0.98
 
 __all__ = ["CATALOG_FILE", "Library"]
 
@@ -73,21 +95,38 @@ class Library:
 
         ``path`` defaults to ``$PHOTOSEEK_LIBRARY`` or the data dir; ``model`` overrides the
         library's model for this session (a name or a bundle directory).  Raises
-        ``LibraryLocked`` while another live process has it open for writing.
+        ``LibraryLocked`` while another live process has it open for writing, and
+        ``LibraryReadOnly`` for a library that cannot be written (it can still be read).
+        A catalog is created only where there is none: an empty, damaged or foreign file
+        in its place is reported (``CatalogCorrupt``, ``LibraryError``) before anything
+        in the folder is written.
         """
         path = library_dir(path)
         if path.exists() and not path.is_dir():
             raise LibraryError(f"{path} is not a directory")
+        catalog_path = path / CATALOG_FILE
+        exists = os.path.lexists(catalog_path)
+        if exists:
+            Catalog(catalog_path, readonly=True).close()  # is it a Photoseek catalog? (reads only)
         try:
             path.mkdir(parents=True, exist_ok=True)
             probe = path / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
+            if exists and not os.access(catalog_path, os.W_OK):
+                raise PermissionError(errno.EACCES, "the catalog is read-only", str(catalog_path))
         except OSError as exc:
+            if exists and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                why = "it is on a read-only disk" if exc.errno == errno.EROFS else "permission denied"
+                raise LibraryReadOnly(
+                    f"the library {path} is read-only ({why}): it can be searched, but not indexed or changed"
+                ) from exc
             raise LibraryError(f"cannot write to the library folder {path}: {exc.strerror}") from exc
         self = cls(path, model=model)
         self._lock.acquire()
         try:
+            if not os.path.lexists(catalog_path):
+                Catalog(catalog_path, create=True).close()  # a new library: the catalog, complete or not at all
             catalog = self.catalog
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
                 catalog.check_integrity()
@@ -147,19 +186,43 @@ class Library:
     # -- folders -------------------------------------------------------------
 
     def add_folder(self, folder: Path | str) -> FolderRow:
+        """Add a photo folder (or return it if the library has it, under this or another path).
+
+        Folders are compared by where they really are, so a symlink to a folder of the library,
+        or a path that resolves inside one, never indexes the same files twice; a folder that
+        holds folders of the library takes over their photos.  The library's own folder and
+        the models folder (or a folder inside them) are refused.
+        """
         folder = Path(folder).expanduser().absolute()
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder")
+        real = folder.resolve()
+        for own, what in ((self.path, "the library's own folder"), (models_dir(), "the models folder")):
+            own_real = own.expanduser().resolve()
+            if real == own_real or own_real in real.parents:
+                raise UsageError(f"{folder} is inside {what} {own}, which holds no photos; choose another folder")
         for existing in self.catalog.folders():
             if folder == existing.path:
                 return existing
-            if existing.path in folder.parents:
+            existing_real = existing.path.resolve()
+            if real == existing_real:
+                logger.info("%s is %s under another path; not adding it twice", folder, existing.path)
+                return existing
+            if existing.path in folder.parents or existing_real in real.parents:
                 raise UsageError(f"{folder} is already watched as part of {existing.path}")
         row = self.catalog.add_folder(folder)
         for existing in self.catalog.folders():
-            if folder in existing.path.parents:
+            if existing.id != row.id and (folder in existing.path.parents or real in existing.path.resolve().parents):
                 self.catalog.merge_folder(existing.id, row.id)
         return row
+
+    def excluder(self) -> Excluder:
+        """What scans and the watcher skip: hidden folders, the user's exclusions, and always this
+        library's own folder and the models folder (wherever they are, however reached), and
+        symlinks or bind mounts inside a folder that lead into another folder of the library."""
+        return Excluder(
+            self.settings.excluded, always=(self.path, models_dir()), roots=[f.path for f in self.catalog.folders()]
+        )
 
     def remove_folder(self, folder: Path | str) -> int:
         """Forget a folder and its photos (the files are untouched). Returns photos removed."""
@@ -182,25 +245,86 @@ class Library:
         return self.models.bundle(self.catalog, ref)
 
     def encoder(self, ref: str | None = None) -> Encoder:
-        return self.models.encoder(self.catalog, ref)
+        """The encoder of ``ref`` (default: the configured model); its ``model_id`` is the key of its vectors.
+
+        A bundle whose name and size match vectors stored before the library recorded models'
+        fingerprints adopts them only if it makes the same vectors (a few photos are checked);
+        otherwise it gets a vector space of its own and re-embeds the library.
+        """
+        catalog = self.catalog
+        encoder = self.models.encoder(catalog, ref)
+        assert encoder.fingerprint is not None  # the model choice identifies every bundle
+        bundle = encoder.bundle
+        if catalog.vector_space(bundle.name, encoder.fingerprint, encoder.dim).legacy:
+            same = self._makes_stored_vectors(encoder)
+            if not same:
+                logger.warning("model %s makes other vectors than those stored under its name: "
+                               "it gets vectors of its own (the library is embedded again)", bundle.name)
+            catalog.register_vector_space(bundle.name, encoder.fingerprint, encoder.dim, str(bundle.path),
+                                          encoder.files_stamp, adopt=same)
+            encoder = self.models.encoder(catalog, ref)
+        return encoder
+
+    def _makes_stored_vectors(self, encoder: Encoder) -> bool:
+        """Whether ``encoder`` gives a few unchanged photos the vectors stored under its key (True when
+        none can be checked)."""
+        catalog = self.catalog
+        ids = catalog.vector_ids(encoder.model_id)[:LEGACY_CHECK_CANDIDATES]
+        rows = catalog.photos_by_id(ids)
+        found, stored = catalog.vectors(encoder.model_id, ids)
+        checked = 0
+        for pid, vector in zip(found.tolist(), stored):
+            row = rows.get(pid)
+            try:
+                st = os.stat(row.path) if row is not None else None
+            except OSError:
+                continue
+            if row is None or st is None or (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
+                continue
+            try:
+                pixels = decode_image(row.path, encoder.bundle.preprocess, draft=True).pixels
+            except Exception:  # noqa: BLE001 - an unreadable photo just cannot be checked
+                continue
+            fresh = encoder.encode_pixels(pixels[None], check_finite=False)[0]
+            if not float(np.dot(fresh, vector)) >= LEGACY_CHECK_MIN_COSINE:
+                return False
+            checked += 1
+            if checked >= LEGACY_CHECK_PHOTOS:
+                break
+        return True
 
     def use_model(self, ref: str) -> ModelBundle:
         """Make ``ref`` the library's model; its vectors are built by the next sync.
 
-        Until they cover the library, the previous model keeps answering searches.
+        Until they cover the library, the previous model keeps answering searches.  An
+        installed model is saved by name; any other bundle directory by its absolute path
+        (a relative ``ref`` would point elsewhere from another working directory).
         """
         bundle = self.bundle(ref)
-        self.settings.model = ref if Path(ref).expanduser().is_dir() else bundle.name
+        self.models.encoder(self.catalog, ref).verify()  # a model that cannot run, or gives NaN, is refused here
+        installed = bundle.path == (models_dir() / bundle.name).resolve()
+        self.settings.model = bundle.name if installed or not Path(ref).expanduser().is_dir() else str(bundle.path)
         self.save_settings()
         return bundle
 
     # -- vector stores ---------------------------------------------------------
 
     def store(self, encoder: Encoder) -> VectorStore:
-        """The model's vector store, registered in the catalog, loaded and caught up (or rebuilt and saved)."""
+        """The vector store of ``encoder``'s vector space, registered in the catalog (with its bundle's
+        fingerprint), loaded and caught up (or rebuilt and saved)."""
         catalog = self.catalog
+        bundle = encoder.bundle
+        stamp, print_ = (encoder.files_stamp, encoder.fingerprint) if encoder.fingerprint else \
+            self.models.identify(catalog, bundle)
+        if not catalog.vector_space(bundle.name, print_, encoder.dim).registered:
+            encoder.verify()  # a new vector space: both towers must run and give finite vectors first
+        key = catalog.register_vector_space(bundle.name, print_, encoder.dim, str(bundle.path), stamp)
+        if key != encoder.model_id:
+            raise ModelError(
+                f"model {bundle.name} makes the vectors kept under {key!r}, not {encoder.model_id!r}: "
+                "load it through the library (Library.encoder)"
+            )
         self.models.check_dim(catalog, encoder)
-        catalog.register_model(encoder.model_id, str(encoder.bundle.path), encoder.dim)
         store = self._stores.get(encoder.model_id, encoder.dim, catalog)
         store.catch_up(catalog)
         if store.unsaved:
@@ -219,6 +343,27 @@ class Library:
             return
         store.save()
         self.catalog.prune_tombstones(store.model, store.checkpoint)
+
+    def _drop_replaced_vectors(self, encoder: Encoder) -> None:
+        """Once ``encoder``'s vectors cover the library, forget those of the models its bundle directory
+        held before (replaced in place, e.g. ``models import --force``): no bundle can make them any more."""
+        catalog = self.catalog
+        source = str(encoder.bundle.path)
+        replaced = [key for key, other in catalog.model_sources()
+                    if key != encoder.model_id and other == source and catalog.vector_count(key)]
+        if not replaced or catalog.counts(encoder.model_id)["pending"]:
+            return
+        for key in replaced:
+            if self.models.bundle_for_key(catalog, key) is not None:
+                continue
+            dropped = catalog.drop_vectors(key)
+            logger.info("dropped %d vectors of %s: its bundle %s now holds another model", dropped, key, source)
+            loaded = [s for s in self._stores.loaded() if s.model == key]
+            for store in loaded:
+                store.catch_up(catalog)  # to nothing
+            if not loaded:
+                for file in VectorStore.paths(self.path / "vectors", key):
+                    file.unlink(missing_ok=True)
 
     def _catch_up_stores(self) -> None:
         """Bring every loaded vector store up to the catalog (after scans and folder removals)."""
@@ -248,59 +393,141 @@ class Library:
         yield Progress(Phase.SCANNING, message="looking for new and changed photos")
         scan = self.scan(cancel) if paths is None else self.scan_paths(list(paths))
         logger.info(
-            "scan: %d files, %d new, %d changed, %d moved, %d copied, %d deleted",
-            scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted,
+            "scan: %d files, %d new, %d changed, %d moved, %d copied, %d deleted, %d missing but kept",
+            scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted, scan.kept,
         )
         yield from self._embed_pending(encoder, store, cancel=cancel, workers=workers)
 
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""
         cancel = cancel or CancelToken()
-        excluder = Excluder(self.settings.excluded)
+        excluder = self.excluder()
+        mounts = MountTable()
         total = ScanResult()
         for folder in self.catalog.folders():
             cancel.raise_if_cancelled()
-            if not folder.path.is_dir():
-                if folder.online:
-                    logger.warning("folder %s is offline (missing or unplugged); keeping its photos", folder.path)
-                    self.catalog.set_folder_online(folder.id, False)
-                total.offline_folders.append(folder.path)
-                continue
-            if not folder.online:
-                logger.info("folder %s is back online", folder.path)
-                self.catalog.set_folder_online(folder.id, True)
-            seen = {encode_path(e.path): e for e in walk(folder, excluder)}
-            known = self.catalog.photos_in_folder(folder.id)
-            total.merge(reconcile(self.catalog, seen, known))
+            total.merge(self._scan_folder(folder, excluder, mounts))
         self._apply_scan(total)
         return total
 
+    def _scan_folder(self, folder: FolderRow, excluder: Excluder, mounts: MountTable) -> ScanResult:
+        """Reconcile one whole folder with the disk.
+
+        The folder goes offline, keeping every photo, when it is missing, when it became empty,
+        or when it is on another disk than its photos were found on with none of them there (an
+        unmounted share is an empty directory, or one on the disk below).  A photo not found is
+        dropped only when it is positively gone (``FolderGuard``).
+        """
+        if not folder.path.is_dir():
+            return self._offline(folder, "missing or unplugged")
+        known = self.catalog.photos_in_folder(folder.id)
+        size = len(known)
+        guard = FolderGuard(
+            folder.path, self.catalog.folder_devices(folder.id), excluder, mounts, folder_size=lambda: size
+        )
+        seen = {encode_path(e.path): e for e in walk(folder, excluder, guard)}
+        if known and not seen and not all(excluder.excluded_below(folder.path, r.path) for r in known.values()):
+            return self._offline(folder, "it became empty (an unmounted share?)")
+        if not guard.settle(seen, known):
+            return self._offline(folder, "it is on another disk than its photos were found on (unmounted?)")
+        if not folder.online:
+            logger.info("folder %s is back online", folder.path)
+            self.catalog.set_folder_online(folder.id, True)
+        result = reconcile(self.catalog, seen, known, guard.judge)
+        result.kept += guard.withheld
+        self._record_devices(folder, guard, whole=True)
+        return result
+
+    def _folder_size(self, folder_id: int) -> int:
+        return self.catalog.folder_counts(None).get(folder_id, {}).get("photos", 0)
+
+    def _offline(self, folder: FolderRow, why: str) -> ScanResult:
+        if folder.online:
+            logger.warning("folder %s is offline (%s); keeping its photos", folder.path, why)
+            self.catalog.set_folder_online(folder.id, False)
+        return ScanResult(offline_folders=[folder.path])
+
+    def _record_devices(self, folder: FolderRow, guard: FolderGuard, *, whole: bool) -> None:
+        """Remember where the folder's photos are (a partial scan only adds to a whole scan's record)."""
+        if guard.recorded is None and not whole:
+            return
+        records = guard.to_record(whole=whole)
+        if records != guard.recorded:
+            self.catalog.set_folder_devices(folder.id, encode_devices(records))
+
     def scan_paths(self, changed: list[Path]) -> ScanResult:
-        """Reconcile only ``changed`` paths (files or directories), e.g. from the file watcher."""
-        excluder = Excluder(self.settings.excluded)
-        folders = [f for f in self.catalog.folders() if f.online]
-        seen: dict[bytes, FileEntry] = {}
-        known = {}
+        """Reconcile only ``changed`` paths (files or directories), e.g. from the file watcher.
+
+        A path that is a folder's root (deleted, re-created, remounted), or any path of an
+        offline folder, has the whole folder reconciled, which can take it offline or bring it
+        back.  Paths in the library's own folder, the models folder or excluded folders are
+        ignored.
+        """
+        excluder = self.excluder()
+        mounts = MountTable()
+        folders = self.catalog.folders()
+        total = ScanResult()
+        whole: dict[int, FolderRow] = {}
+        parts: dict[int, list[Path]] = {}
         for path in changed:
             folder = next((f for f in folders if f.path == path or f.path in path.parents), None)
             if folder is None:
                 continue
-            if any(excluder.skip_dir(p) for p in path.parents if folder.path in p.parents):
+            if path == folder.path or not folder.online:
+                whole[folder.id] = folder
+            elif not excluder.excluded_below(folder.path, path):
+                parts.setdefault(folder.id, []).append(path)
+        seen: dict[bytes, FileEntry] = {}
+        known = {}
+        guards: dict[int, FolderGuard] = {}
+        for folder in folders:
+            if folder.id in whole or folder.id not in parts:
                 continue
-            known.update(self.catalog.photos_under(path))
-            row = self.catalog.photo_by_path(path)
-            if row is not None:
-                known[encode_path(path)] = row
-            if path.is_dir():
-                sub = FolderRow(folder.id, path, True)
-                seen.update({encode_path(e.path): e for e in walk(sub, excluder)})
-            else:
-                entry = stat_entry(path, folder.id)
-                if entry is not None and not path.name.startswith("."):
-                    seen[encode_path(path)] = entry
-        result = reconcile(self.catalog, seen, known)
-        self._apply_scan(result)
-        return result
+            guard = FolderGuard(
+                folder.path, self.catalog.folder_devices(folder.id), excluder, mounts,
+                folder_size=functools.partial(self._folder_size, folder.id),
+            )
+            f_seen: dict[bytes, FileEntry] = {}
+            f_known = {}
+            for path in parts[folder.id]:
+                f_known.update(self.catalog.photos_under(path))
+                row = self.catalog.photo_by_path(path)
+                if row is not None:
+                    f_known[encode_path(path)] = row
+                if path.is_dir():
+                    sub = FolderRow(folder.id, path, True)
+                    f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
+                else:
+                    entry = stat_entry(path, folder.id)
+                    if entry is not None:
+                        f_seen[encode_path(path)] = entry
+            if not guard.settle(f_seen, f_known, whole=False):  # the folder's root is on another disk: check it all
+                whole[folder.id] = folder
+                continue
+            guards[folder.id] = guard
+            seen.update(f_seen)
+            known.update(f_known)
+        for folder in whole.values():
+            total.merge(self._scan_folder(folder, excluder, mounts))
+
+        def keep(rows: list[PhotoRow]) -> set[int]:
+            by_folder: dict[int, list[PhotoRow]] = {}
+            for row in rows:
+                by_folder.setdefault(row.folder_id, []).append(row)
+            kept: set[int] = set()
+            for fid, some in by_folder.items():
+                if fid in guards:
+                    kept |= guards[fid].judge(some)
+            return kept
+
+        if seen or known:
+            total.merge(reconcile(self.catalog, seen, known, keep))
+        total.kept += sum(g.withheld for g in guards.values())
+        for folder in folders:
+            if folder.id in guards:
+                self._record_devices(folder, guards[folder.id], whole=False)
+        self._apply_scan(total)
+        return total
 
     def _apply_scan(self, result: ScanResult) -> None:
         if result.removed_ids or result.reused_ids:
@@ -348,5 +575,7 @@ class Library:
         finally:
             self.last_decoded = pipeline.decoded_count
             self._save_store(store)
+        if not cancel.cancelled:
+            self._drop_replaced_vectors(encoder)
         yield Progress(Phase.DONE, last.done if last else 0, last.total if last else 0,
                        last.rate if last else 0.0, 0.0, None, last.failed if last else 0)

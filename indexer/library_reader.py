@@ -8,6 +8,9 @@ same process (sharing its vector stores and model sessions: searches see
 photos as they are indexed) or in another process (with private, in-memory
 copies of the vector indexes, caught up from the catalog before each search).
 
+A library on a read-only disk (a backup drive, a read-only share) is read
+the same way: its catalog is then opened as immutable (``read_only`` is True).
+
 Thread model: one reader may be used from several threads; each thread gets
 its own read-only SQLite connection.
 """
@@ -15,6 +18,7 @@ its own read-only SQLite connection.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -60,7 +64,7 @@ class LibraryReader:
         self._models = models
         self._stores = stores
         self._owns_state = owns_state  # a private reader: its stores are its own, caught up here
-        self._stats: dict[str, GalleryStatsCache] = {}
+        self._stats: dict[tuple[str, str | None], GalleryStatsCache] = {}
         self._stats_lock = threading.Lock()
         self._settings_stamp = _stamp(path / SETTINGS_FILE)
 
@@ -69,6 +73,8 @@ class LibraryReader:
         """Open the library at ``path`` for reading (beside a writer in another process, if any).
 
         ``model`` overrides the model that answers searches (a name or a bundle directory).
+        Works on a read-only disk too.  An empty, damaged or foreign catalog is reported
+        (``CatalogCorrupt``, ``LibraryError``), never changed.
         """
         path = library_dir(path)
         if not (path / CATALOG_FILE).is_file():
@@ -77,10 +83,9 @@ class LibraryReader:
         reader = cls(path, models=ModelChoice(settings, override=model),
                      stores=VectorStores(path / "vectors", writable=False), owns_state=True)
         try:
+            catalog = reader.catalog  # refuses an empty, damaged or foreign file (reading only)
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
-                reader.catalog.check_integrity()
-            if reader.catalog.schema_version() == 0:
-                raise LibraryError(f"no Photoseek library at {path}")
+                catalog.check_integrity()
         except BaseException:
             reader.close()
             raise
@@ -106,6 +111,12 @@ class LibraryReader:
     def catalog(self) -> Catalog:
         """This thread's read-only connection to the catalog."""
         return self._connections.get()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the library cannot be written (a read-only disk or share, or no permission):
+        it can be searched, but not indexed or changed."""
+        return self.catalog.immutable or not os.access(self.path, os.W_OK)
 
     def _follow_settings(self) -> None:
         """A private reader follows the writer's settings (a model switch in another process)."""
@@ -138,10 +149,11 @@ class LibraryReader:
 
     def _gallery_stats(self, encoder: Encoder) -> GalleryStatsCache:
         with self._stats_lock:
-            stats = self._stats.get(encoder.model_id)
+            space = (encoder.model_id, encoder.fingerprint)  # a key names one vector space, but be sure
+            stats = self._stats.get(space)
             if stats is None:
                 stats = GalleryStatsCache(self._connections.get, self.thumbnails, encoder)
-                self._stats[encoder.model_id] = stats
+                self._stats[space] = stats
             return stats
 
     # -- reports -----------------------------------------------------------------
@@ -169,7 +181,7 @@ class LibraryReader:
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
     model = models.configured_name(catalog)
-    counts = catalog.counts(model)
+    counts = catalog.counts(models.configured_key(catalog))  # the vectors of its vector space, not of its name
     folders = catalog.folders()
     return LibraryStatus(
         photos=counts["photos"],

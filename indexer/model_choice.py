@@ -5,13 +5,27 @@ settings, else ``$PHOTOSEEK_MODEL``, else the model the library already has
 vectors from (while its bundle is still where it was), else the first
 installed model.
 
-*Serving* model: the configured one once it covers the library.  During a
-model switch the new model re-embeds in the background and the model with
-the most vectors keeps answering searches, so results never go blank.
+Vectors are kept by *vector space*, not by model name: a bundle's space is
+its name plus a fingerprint of its weights and preprocessing
+(``models.fingerprint``), and its key in the catalog is the name, or
+``NAME@<12 hex digits>`` for another model that came under a name already
+used (``Catalog.vector_space``).  ``Encoder.model_id`` is that key, so a
+model replaced under the same name (``models import --force``, ``--model
+/other/dir/NAME``) is a model switch: its vectors are built beside the old
+ones, and new-model queries never meet old-model photos.
 
-Bundles and ONNX Runtime sessions are cached here and shared by the writer and
-the readers of one process (sessions are safe to run from several threads).
-Nothing here writes: the writer records models in the catalog.
+*Serving* model: the configured one once it covers the library.  During a
+model switch the new model re-embeds in the background and the space with
+the most vectors keeps answering searches, so results never go blank -- as
+long as a bundle that makes that space's vectors is still at hand (a model
+replaced in place is gone: the new one answers, from what it has covered).
+
+Bundles, fingerprints and ONNX Runtime sessions are cached here and shared by
+the writer and the readers of one process (sessions are safe to run from
+several threads).  A bundle is reloaded when the metadata of one of its files
+changes (``files_stamp``); its fingerprint is computed once per set of files
+and process, unless the catalog already recorded it for those files.
+Nothing here writes: the writer records vector spaces in the catalog.
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from . import paths
 from .catalog import Catalog
@@ -26,7 +41,17 @@ from .config import Settings
 from .errors import ModelError, ModelNotFound
 from .models.bundle import ModelBundle
 from .models.encoder import Encoder
+from .models.fingerprint import files_stamp, fingerprint
 from .models.registry import installed_models, resolve_model
+
+
+class _Space(NamedTuple):
+    """A bundle with what identifies its vectors: its files' stamp, its fingerprint, its key in the catalog."""
+
+    bundle: ModelBundle
+    stamp: str
+    fingerprint: str
+    key: str
 
 
 class ModelChoice:
@@ -34,8 +59,9 @@ class ModelChoice:
         self._settings = settings
         self._override = override
         self._lock = threading.RLock()
-        self._bundles: dict[str, tuple[ModelBundle, int | None]] = {}
-        self._encoders: dict[str, Encoder] = {}
+        self._bundles: dict[str, tuple[ModelBundle, str]] = {}  # ref -> (bundle, files stamp)
+        self._fingerprints: dict[str, str] = {}  # files stamp -> fingerprint
+        self._encoders: dict[str, Encoder] = {}  # vector-space key -> encoder
 
     @property
     def overridden(self) -> bool:
@@ -72,17 +98,47 @@ class ModelChoice:
         """The bundle of ``ref`` (default: the configured model).
 
         Loading a bundle parses tokenizer.json (MBs of JSON, GIL held) and status, folders and
-        every search ask for it, so it is kept while the bundle's config.json is unchanged.
+        every search ask for it, so it is kept while none of the bundle's files changed.
         """
+        return self._load(catalog, ref)[0]
+
+    def _load(self, catalog: Catalog, ref: str | None) -> tuple[ModelBundle, str]:
+        """(bundle, files stamp) of ``ref``: from the cache while the stamp holds."""
         ref = ref or self.configured_ref(catalog)
         with self._lock:
             cached = self._bundles.get(ref)
-            if cached is not None and cached[1] == _bundle_stamp(cached[0].path):
-                return cached[0]
+        if cached is not None and cached[1] == _stamp_or_none(cached[0].path):
+            return cached
         bundle = resolve_model(ref, paths.models_dir())
+        loaded = (bundle, files_stamp(bundle.path))
         with self._lock:
-            self._bundles[ref] = (bundle, _bundle_stamp(bundle.path))
-        return bundle
+            self._bundles[ref] = loaded
+        return loaded
+
+    def identify(self, catalog: Catalog, bundle: ModelBundle, stamp: str | None = None) -> tuple[str, str]:
+        """(files stamp, fingerprint) of ``bundle``: hashed once per set of files, unless the catalog knows it."""
+        stamp = stamp or files_stamp(bundle.path)
+        with self._lock:
+            known = self._fingerprints.get(stamp)
+        if known is None:
+            known = catalog.fingerprint_of_files(stamp)
+        if known is None:
+            known = fingerprint(bundle)
+            if files_stamp(bundle.path) != stamp:
+                raise ModelError(f"the files of model {bundle.name} ({bundle.path}) changed while they were "
+                                 "read; run the command again")
+        with self._lock:
+            self._fingerprints[stamp] = known
+        return stamp, known
+
+    def _space(self, catalog: Catalog, ref: str | None = None, loaded: tuple[ModelBundle, str] | None = None) -> _Space:
+        bundle, stamp = loaded or self._load(catalog, ref)
+        stamp, print_ = self.identify(catalog, bundle, stamp)
+        return _Space(bundle, stamp, print_, catalog.vector_space(bundle.name, print_, bundle.embed_dim).key)
+
+    def vector_key(self, catalog: Catalog, bundle: ModelBundle) -> str:
+        """The key under which the library keeps (or would keep) ``bundle``'s vectors."""
+        return self._space(catalog, loaded=(bundle, files_stamp(bundle.path))).key
 
     def configured_name(self, catalog: Catalog) -> str | None:
         """The configured model's name, or None when there is none (or it cannot be read)."""
@@ -91,18 +147,33 @@ class ModelChoice:
         except ModelError:
             return None
 
+    def configured_key(self, catalog: Catalog) -> str | None:
+        """The key of the configured model's vector space, or None when there is no usable model."""
+        space = self._configured_space(catalog)
+        return space.key if space is not None else None
+
+    def _configured_space(self, catalog: Catalog) -> _Space | None:
+        try:
+            return self._space(catalog)
+        except ModelError:
+            return None
+
     def encoder(self, catalog: Catalog, ref: str | None = None) -> Encoder:
-        bundle = self.bundle(catalog, ref)
+        """The encoder of ``ref`` (default: the configured model); its ``model_id`` is its vector-space key."""
+        return self._encoder_for(self._space(catalog, ref))
+
+    def _encoder_for(self, space: _Space) -> Encoder:
         with self._lock:
-            enc = self._encoders.get(bundle.name)
-            if enc is None:
-                enc = Encoder(bundle, providers=self._settings.providers or None,
-                              threads=self._settings.threads or None)
-                self._encoders[bundle.name] = enc
+            enc = self._encoders.get(space.key)
+            if enc is None or enc.fingerprint != space.fingerprint or enc.files_stamp != space.stamp:
+                enc = Encoder(space.bundle, providers=self._settings.providers or None,
+                              threads=self._settings.threads or None,
+                              model_id=space.key, fingerprint=space.fingerprint, files_stamp=space.stamp)
+                self._encoders[space.key] = enc
             return enc
 
     def check_dim(self, catalog: Catalog, encoder: Encoder) -> None:
-        """Refuse a model whose vectors have another size than those stored under its name."""
+        """Refuse a model whose vectors have another size than those stored under its key."""
         dim = catalog.model_dim(encoder.model_id)
         if dim is not None and dim != encoder.dim:
             raise ModelError(
@@ -113,41 +184,59 @@ class ModelChoice:
     # -- the serving model -----------------------------------------------------
 
     def serving_name(self, catalog: Catalog) -> str | None:
-        """The model whose vectors answer searches (see the module docstring)."""
-        active = self.configured_name(catalog)
+        """The key of the vector space that answers searches (see the module docstring)."""
+        space = self._serving(catalog, self._configured_space(catalog))
+        if space is None or isinstance(space, _Space):
+            return space.key if space is not None else None
+        return space
+
+    def _serving(self, catalog: Catalog, active_space: _Space | None) -> _Space | str | None:
+        """The serving space (a key only when nothing at hand can serve it, for reports)."""
+        active = active_space.key if active_space is not None else None
         if active is not None and catalog.counts(active)["pending"] == 0:
-            return active
+            return active_space
         with_vectors = catalog.models_with_vectors()
         if not with_vectors:
-            return active
-        best = max(with_vectors, key=lambda name: (with_vectors[name], name == active))
-        if active is not None and with_vectors.get(active, 0) >= with_vectors[best]:
-            return active
-        return best
+            return active_space
+        ranked = sorted(with_vectors, key=lambda key: (with_vectors[key], key == active), reverse=True)
+        for key in ranked:
+            if key == active or (active is not None and with_vectors[key] <= with_vectors.get(active, 0)):
+                return active_space
+            other = self._space_for_key(catalog, key)
+            if other is not None:
+                return other
+            if active is None:
+                return key
+        return active_space
+
+    def bundle_for_key(self, catalog: Catalog, key: str) -> ModelBundle | None:
+        """A bundle at hand that makes the vectors stored under ``key`` (where it was registered from, or
+        the installed model of its name), or None when there is none any more."""
+        space = self._space_for_key(catalog, key)
+        return space.bundle if space is not None else None
+
+    def _space_for_key(self, catalog: Catalog, key: str) -> _Space | None:
+        label = catalog.model_label(key) or key
+        candidates = [catalog.model_source(key), str(paths.models_dir() / label)]
+        for ref in dict.fromkeys(c for c in candidates if c):
+            try:
+                if not Path(ref).is_dir():
+                    continue
+                space = self._space(catalog, ref)
+            except (ModelError, OSError):
+                continue
+            if space.key == key:
+                return space
+        return None
 
     def serving_encoder(self, catalog: Catalog, ref: str | None = None) -> Encoder:
         """The encoder that answers searches (``ref``, or the session override, wins)."""
         if ref is not None or self._override:
             return self.encoder(catalog, ref)
-        name = self.serving_name(catalog)
-        with self._lock:
-            loaded = self._encoders.get(name) if name else None
-        if loaded is not None:
-            return loaded
-        try:
-            active: ModelBundle | None = self.bundle(catalog)
-        except ModelError:
-            active = None
-        if name is None or (active is not None and active.name == name):
-            return self.encoder(catalog)
-        try:
-            return self.encoder(catalog, name)
-        except ModelNotFound:
-            # A model given as a bundle directory is known to the catalog by its source path.
-            source = catalog.model_source(name)
-            if source and Path(source).is_dir():
-                return self.encoder(catalog, source)
-            raise
+        serving = self._serving(catalog, self._configured_space(catalog))
+        if isinstance(serving, _Space):
+            return self._encoder_for(serving)
+        return self.encoder(catalog)  # raises the configured model's error
 
     # -- closing -----------------------------------------------------------------
 
@@ -161,8 +250,8 @@ class ModelChoice:
         self._encoders.clear()
 
 
-def _bundle_stamp(path: Path) -> int | None:
+def _stamp_or_none(path: Path) -> str | None:
     try:
-        return (Path(path) / "config.json").stat().st_mtime_ns
-    except OSError:
+        return files_stamp(path)
+    except ModelError:
         return None

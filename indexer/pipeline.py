@@ -5,6 +5,11 @@ and ONNX Runtime release the GIL), so the model is rarely idle.  With
 ``workers=0`` everything runs inline (tests, debugging).  Each batch is one
 SQLite transaction (vectors + metadata + failures); thumbnails are written
 before it, so a kill at any moment leaves at worst an orphan thumbnail.
+
+Only unit vectors of finite numbers are stored: a photo the model turns into
+NaN, infinity or an all-zero vector is recorded as failed, with the reason,
+and never reaches the catalog or the vector index (a NaN would make every
+score it takes part in NaN).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from .vector_store import VectorStore
 logger = logging.getLogger(__name__)
 
 DECODE_TIMEOUT_S = 60.0
+NON_FINITE_VECTOR = "the model gave an invalid vector for this photo (NaN or infinity)"
+ZERO_VECTOR = "the model gave an empty (all-zero) vector for this photo"
 
 
 class Phase(str, Enum):
@@ -195,7 +202,14 @@ class EmbeddingPipeline:
         vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
         if good:
             pixels = np.stack([b.image.pixels for b in good])  # type: ignore[union-attr]
-            vectors = self.encoder.encode_pixels(pixels)
+            vectors = self.encoder.encode_pixels(pixels, check_finite=False)
+            problems = vector_problems(vectors)
+            for b, problem in zip(good, problems):
+                if problem is not None:
+                    logger.warning("%s: %s", b.row.path, problem)
+                    b.image, b.error = None, problem
+            keep = [i for i, problem in enumerate(problems) if problem is None]
+            good, vectors = [good[i] for i in keep], vectors[keep]
             for b in good:
                 self.thumbnails.save(b.row.id, b.image.thumbnail)  # type: ignore[union-attr]
         failed = 0
@@ -211,6 +225,16 @@ class EmbeddingPipeline:
             checkpoint = self.catalog.checkpoint(model)
         self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors, checkpoint=checkpoint)
         return failed
+
+
+def vector_problems(vectors: np.ndarray) -> list[str | None]:
+    """Per row of L2-normalised ``vectors``: why it must not be stored, or None when it is a finite unit vector."""
+    finite = np.isfinite(vectors).all(axis=1)
+    norms = np.linalg.norm(np.where(np.isfinite(vectors), vectors, 0.0), axis=1)
+    return [
+        None if ok and abs(norm - 1.0) < 1e-3 else NON_FINITE_VECTOR if not ok else ZERO_VECTOR
+        for ok, norm in zip(finite.tolist(), norms.tolist())
+    ]
 
 
 class DecodePool:

@@ -22,6 +22,7 @@ from . import query_recipes as recipes
 from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .models.encoder import Encoder
+from .models.preprocess import load_rgb
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 EXACT_SEARCH_MAX = 20_000  # filtered sets up to this size are searched exactly from stored vectors
 COMPOSED_CANDIDATES = 200  # top-M per query vector gathered for composed queries
 NEGATIVE_WEIGHT = 0.5
+SKETCH_CANVAS_MAX = 1024  # side of the largest sketch canvas: over twice any model's input
 
 
 @dataclass
@@ -117,6 +119,7 @@ class Searcher:
         kind = query.kind
         if query.limit <= 0:
             raise UsageError("limit must be a positive number")
+        self._check_folder(query.folder)
         exclude: set[int] = set()
         image_vec = None
         if query.image is not None:
@@ -177,19 +180,54 @@ class Searcher:
         return self.encoder.encode_images([image])[0], None
 
     def _sketch_vector(self, sketch: Path | Image.Image) -> np.ndarray:
+        """The sketch's vector: loaded through the same guards as every image, then framed."""
         if isinstance(sketch, (str, Path)):
-            try:
-                with Image.open(sketch) as im:
-                    im.load()
-                    drawing = im.copy()
-            except (OSError, ValueError) as exc:
-                raise UnreadableImage(sketch, str(exc)) from exc
-        else:
-            drawing = sketch
+            sketch = Path(sketch).expanduser()
+        drawing = load_rgb(sketch)  # regular files only, bounded pixels and aspect; UnreadableImage
         vector: np.ndarray = self.encoder.encode_images([sketch_canvas(drawing)])[0]
         return vector
 
     # -- candidates ----------------------------------------------------------
+
+    def _check_folder(self, folder: Path | None) -> None:
+        """Refuse a folder filter that cannot match any photo, saying why (rather than finding nothing)."""
+        if folder is None:
+            return
+        folder = Path(folder).expanduser().absolute()
+        try:
+            is_file = folder.exists() and not folder.is_dir()
+        except (OSError, ValueError):  # a name too long, or with a NUL: no photo lives there
+            is_file = False
+        if is_file:
+            raise UsageError(f"{folder} is a file, not a folder: filter by its folder, {folder.parent}")
+        rows = self.catalog.folders()
+
+        def related(path: Path) -> list[Path]:
+            return [r.path for r in rows if r.path == path or r.path in path.parents or path in r.path.parents]
+
+        if not related(folder):
+            if not rows:
+                raise UsageError(f"{folder} is not in the library: the library has no folders yet")
+            listed = ", ".join(str(r.path) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+            try:
+                real = folder.resolve()
+            except (OSError, RuntimeError, ValueError):
+                real = folder
+            if real != folder and related(real):
+                raise UsageError(f"{folder} leads to {real}: filter by that path, which is in the library")
+            raise UsageError(f"{folder} is not in the library, so no photo can match; the library's folders: {listed}")
+        if not any(r.online for r in rows if r.path in related(folder)):
+            raise UsageError(
+                f"{folder} is offline (its library folder is missing or unplugged): its photos are left out "
+                "of searches until it is back"
+            )
+        holders = [p for p in related(folder) if p in folder.parents]
+        try:
+            gone = bool(holders) and not folder.exists() and any(p.is_dir() for p in holders)
+        except (OSError, ValueError):
+            gone = False
+        if gone:  # inside a library folder that is there: the subfolder itself is missing
+            raise UsageError(f"folder {folder} does not exist")
 
     def _allowed_ids(self, query: Query) -> set[int] | None:
         """Ids passing the filters, or None when nothing is filtered."""
@@ -208,12 +246,15 @@ class Searcher:
         if allowed is not None and len(allowed) <= EXACT_SEARCH_MAX:
             return self._exact(q, k, allowed - exclude)
         if allowed is None and not exclude:
-            ids, scores = self.vectors.search(q, k)
+            ids, _ = self.vectors.search(q, k)
         else:
             keep = (lambda label: label not in exclude) if allowed is None else (
                 lambda label: label in allowed and label not in exclude
             )
-            ids, scores = self.vectors.search(q, k, filter=keep)
+            ids, _ = self.vectors.search(q, k, filter=keep)
+        # The graph only picks the candidates: their scores are the cosines of the stored vectors, never the
+        # index's distances (a stale or damaged index must not rank or score anything).
+        ids, scores = self._rescore(q, ids)
         eligible = (len(self.vectors) if allowed is None else len(allowed)) - len(exclude)
         if len(ids) < min(k, eligible):
             # The graph could not reach enough photos (a tight filter, or k near the library size):
@@ -221,6 +262,15 @@ class Searcher:
             pool = allowed if allowed is not None else set(self.catalog.vector_ids(self.model))
             return self._exact(q, k, pool - exclude)
         return ids, scores
+
+    def _rescore(self, q: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``ids`` with the true cosine of their stored vectors, best first (ids without one are dropped)."""
+        found, vecs = self.catalog.vectors(self.model, ids.tolist())
+        if not len(found):
+            return found, np.zeros(0, dtype=np.float32)
+        scores = vecs @ q.astype(np.float32)
+        order = np.argsort(-scores, kind="stable")
+        return found[order], scores[order]
 
     def _exact(self, q: np.ndarray, k: int, ids: set[int]) -> tuple[np.ndarray, np.ndarray]:
         found, vecs = self.catalog.vectors(self.model, sorted(ids))
@@ -285,12 +335,22 @@ class Searcher:
 
 
 def sketch_canvas(drawing: Image.Image) -> Image.Image:
-    """Dark strokes on white, padded to a square (transparent areas become white)."""
+    """Dark strokes on white, padded to a square (transparent areas become white).
+
+    The square is at most ``SKETCH_CANVAS_MAX`` pixels a side (a larger drawing
+    is scaled down first), so padding an elongated drawing never makes a
+    canvas its long side squared.
+    """
     if drawing.mode in ("RGBA", "LA", "PA") or (drawing.mode == "P" and "transparency" in drawing.info):
         rgba = drawing.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         drawing = Image.alpha_composite(white, rgba)
     drawing = drawing.convert("RGB")
+    longest = max(drawing.size)
+    if longest > SKETCH_CANVAS_MAX:
+        scale = SKETCH_CANVAS_MAX / longest
+        size = (max(1, round(drawing.width * scale)), max(1, round(drawing.height * scale)))
+        drawing = drawing.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
     side = max(drawing.size)
     canvas = Image.new("RGB", (side, side), (255, 255, 255))
     canvas.paste(drawing, ((side - drawing.width) // 2, (side - drawing.height) // 2))

@@ -1,7 +1,18 @@
-"""Thumbnail store: ``<library>/thumbnails/<id % 256>/<id>.jpg``, keyed by photo id."""
+"""Thumbnail store: ``<library>/thumbnails/<id % 256>/<id>.jpg``, keyed by photo id.
+
+Thumbnails are a cache: the app shows the photo itself when a photo has none.
+So a thumbnail that cannot be written, copied or removed (a read-only disk or
+share, no permission, a file in the way) never stops indexing or scanning: it
+is skipped, and the first such failure of a store is logged as a warning (the
+rest only at debug level, so a thousand photos do not log a thousand lines).
+A full disk is the exception: it is raised, since the catalog cannot grow
+either, and indexing stops cleanly to be resumed once there is space.
+"""
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import shutil
 from collections.abc import Iterable
@@ -9,28 +20,67 @@ from pathlib import Path
 
 from PIL import Image
 
+logger = logging.getLogger(__name__)
+
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
 
 class ThumbnailStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._warned = False
 
     def path(self, photo_id: int) -> Path:
         return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}.jpg"
 
-    def save(self, photo_id: int, image: Image.Image) -> None:
+    def save(self, photo_id: int, image: Image.Image) -> bool:
+        """Write the thumbnail of ``photo_id``; False (logged) when it cannot be written."""
         path = self.path(photo_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        image.convert("RGB").save(tmp, "JPEG", quality=82, optimize=False)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            image.convert("RGB").save(tmp, "JPEG", quality=82, optimize=False)
+            os.replace(tmp, path)
+        except (OSError, ValueError) as exc:
+            self._failed("write", photo_id, exc, tmp)
+            return False
+        return True
 
-    def copy(self, from_id: int, to_id: int) -> None:
+    def copy(self, from_id: int, to_id: int) -> bool:
+        """Give ``to_id`` the thumbnail of ``from_id``; False (logged) when that fails."""
         dest = self.path(to_id)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_suffix(".tmp")
-        shutil.copyfile(self.path(from_id), tmp)
-        os.replace(tmp, dest)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.path(from_id), tmp)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            self._failed("copy", to_id, exc, tmp)
+            return False
+        return True
 
     def remove(self, photo_ids: Iterable[int]) -> None:
+        """Delete the thumbnails of ``photo_ids`` (those that cannot be deleted are left, logged)."""
         for pid in photo_ids:
-            self.path(pid).unlink(missing_ok=True)
+            try:
+                self.path(pid).unlink(missing_ok=True)
+            except OSError as exc:
+                self._failed("remove", pid, exc, None)
+
+    def _failed(self, action: str, photo_id: int, exc: Exception, tmp: Path | None) -> None:
+        if tmp is not None:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            raise exc  # the disk is full: the catalog cannot grow either, so indexing stops here
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "cannot %s thumbnails in %s (%s); going on without them (the photos themselves are shown "
+                "instead; further thumbnail errors are logged only at debug level)", action, self.directory, reason,
+            )
+        else:
+            logger.debug("cannot %s the thumbnail of photo %d: %s", action, photo_id, reason)

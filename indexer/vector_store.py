@@ -1,11 +1,19 @@
 """``VectorStore``: one model's HNSW index, a derived cache of the catalog's stored vectors.
 
 The file ``<model>.hnsw`` sits next to a stamp ``<model>.hnsw.json`` naming the
-catalog checkpoint it matches.  Both are written atomically (temp file, fsync,
-rename; stamp last).  On open, a stamp older than the catalog is caught up from
-the catalog's change log; a missing, unreadable or mismatched file is rebuilt
-from the stored vectors.  Labels are photo ids; space is inner product on
-L2-normalised vectors, so ``score = 1 - distance`` is the cosine similarity.
+catalog checkpoint it matches, and the file's size and CRC-32.  Both are written
+atomically (temp file, fsync, rename; stamp last).  On open, a stamp older than
+the catalog is caught up from the catalog's change log; a missing, unreadable,
+damaged (size or checksum differs) or mismatched file is rebuilt from the stored
+vectors, so a damaged file is never loaded: hnswlib trusts every byte it reads.
+Labels are photo ids; space is inner product on L2-normalised vectors, so
+``score = 1 - distance`` is the cosine similarity (searchers still rescore their
+final candidates from the stored vectors: the catalog is the truth).
+
+The checksum costs one extra pass over the file at each load and save: CRC-32
+runs at about 1 GB/s on one core (zlib; as fast as SHA-256 with CPU support and
+faster without it), against about 0.6 GB/s for hnswlib's own load, so a 1M-photo
+index (2.2 GB) takes about 2 s more to load than without it.
 
 Who may do what:
 
@@ -20,11 +28,13 @@ Who may do what:
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +47,7 @@ from .errors import LibraryError
 
 logger = logging.getLogger(__name__)
 
-STAMP_VERSION = 1
+STAMP_VERSION = 2  # 2: the stamp holds the file's CRC-32 (a version-1 stamp is rebuilt once)
 M = 16
 EF_CONSTRUCTION = 200
 # 512, not 96: on CLIP-like vectors, off-manifold (text) queries need it for recall@10 >= 0.98 at 1M
@@ -101,12 +111,23 @@ class VectorStore:
             if stamp.get("version") != STAMP_VERSION or stamp.get("model") != model or stamp.get("dim") != dim:
                 logger.info("vector index %s: stamp does not match, rebuilding", index_path)
                 return None
-            if index_path.stat().st_size != stamp.get("bytes"):
-                logger.warning("vector index %s: size differs from its stamp (truncated?), rebuilding", index_path)
-                return None
+            with open(index_path, "rb") as f:
+                checked = os.fstat(f.fileno())
+                if checked.st_size != stamp.get("bytes"):
+                    logger.warning("vector index %s: size differs from its stamp (truncated?), rebuilding",
+                                   index_path)
+                    return None
+                if _crc32(f) != stamp.get("crc32"):
+                    logger.warning("vector index %s is damaged (its checksum differs from its stamp), rebuilding",
+                                   index_path)
+                    return None
             store = cls(dim, model=model, directory=directory, writable=writable, capacity=16)
             index = hnswlib.Index(space="ip", dim=dim)
             index.load_index(str(index_path), max_elements=int(stamp["capacity"]), allow_replace_deleted=False)
+            if _identity(os.stat(index_path)) != _identity(checked):
+                # The writer replaced the file between the check and the load: what was loaded is unchecked.
+                logger.info("vector index %s changed while it was loaded, rebuilding", index_path)
+                return None
             index.set_ef(EF_SEARCH)
             store._index = index
             store._checkpoint = store._saved_checkpoint = int(stamp["checkpoint"])
@@ -217,6 +238,8 @@ class VectorStore:
             tmp = index_path.with_suffix(".hnsw.tmp")
             self._index.save_index(str(tmp))
             _fsync(tmp)
+            with open(tmp, "rb") as f:
+                crc = _crc32(f)
             stamp = {
                 "version": STAMP_VERSION,
                 "model": self.model,
@@ -225,6 +248,7 @@ class VectorStore:
                 "capacity": self._index.get_max_elements(),
                 "live": self._live,
                 "bytes": tmp.stat().st_size,
+                "crc32": crc,
                 "M": M,
                 "ef_construction": EF_CONSTRUCTION,
             }
@@ -273,6 +297,23 @@ class VectorStore:
             finally:
                 self._index.set_ef(EF_SEARCH)
             return labels[0].astype(np.int64), (1.0 - dists[0]).astype(np.float32)
+
+
+def _crc32(f: io.BufferedReader) -> int:
+    """The CRC-32 of the rest of an open binary file (read in large chunks: about 1 GB/s)."""
+    buffer = bytearray(4 << 20)
+    view = memoryview(buffer)
+    crc = 0
+    while True:
+        n = f.readinto(buffer)
+        if not n:
+            return crc
+        crc = zlib.crc32(view[:n], crc)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one file apart from its replacement (a rename gives a new inode and mtime)."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _fsync(path: Path) -> None:

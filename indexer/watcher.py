@@ -9,11 +9,21 @@ editor's write-temp-rename-delete dance becomes one change.  A periodic full
 reconciliation catches what watching missed (network shares, overflowing
 inotify queues).  When native watching cannot start (inotify limits), polling
 takes over and the log says so.
+
+A watch follows a directory, not a path: when a folder is deleted and
+re-created, unmounted or remounted, no event says so and the old watch sees
+nothing more.  So the watcher checks every folder's (device, inode) on each
+turn; when one changes it re-arms the watches and reconciles that folder at
+once.  Changes in the library's own folder or the models folder are ignored
+(the catalog's own writes would otherwise trigger syncs forever).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -90,7 +100,10 @@ def _drop_nested(paths: list[Path]) -> list[Path]:
 
 
 def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool = False) -> BaseObserver:
-    """Start watching ``folders``; falls back to polling when native watches are exhausted."""
+    """Start watching ``folders``; falls back to polling when native watches are exhausted.
+
+    A folder that vanished meanwhile is left out (the watcher notices it and re-arms).
+    """
     observer = PollingObserver(timeout=2.0) if polling else Observer()
     try:
         for folder in folders:
@@ -98,6 +111,9 @@ def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool =
         observer.start()
         return observer
     except OSError as exc:
+        _stop(observer)
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR) and not all(f.is_dir() for f in folders):
+            return start_observer([f for f in folders if f.is_dir()], handler, polling=polling)
         if polling:
             raise
         logger.warning(
@@ -105,11 +121,18 @@ def start_observer(folders: list[Path], handler: ChangeQueue, *, polling: bool =
             "fs.inotify.max_user_watches to watch natively.",
             exc,
         )
-        try:
-            observer.stop()
-        except Exception:  # noqa: BLE001 - it may not have started
-            pass
         return start_observer(folders, handler, polling=True)
+
+
+def _stop(observer: BaseObserver) -> None:
+    try:
+        observer.stop()
+        observer.join(5)
+    except Exception:  # noqa: BLE001 - it may not have started
+        pass
+
+
+FolderKeys = dict[Path, "tuple[int, int] | None"]
 
 
 def watch(
@@ -121,22 +144,25 @@ def watch(
     queued and synced right after it, never lost between the scan and the first event.
     """
     queue = ChangeQueue(debounce=library.settings.debounce_seconds)
-    watched = _online_folders(library)
-    observer = start_observer(watched, queue, polling=polling)
+    keys = _folder_keys(library)
+    observer = start_observer(_present(keys), queue, polling=polling)
+    excluder = library.excluder()
     last_reconcile = time.monotonic()
     reconcile_every = library.settings.reconcile_minutes * 60
     try:
         yield from library.sync(cancel=cancel)
-        yield Progress(Phase.WATCHING, message=f"watching {len(watched)} folder(s)")
+        yield Progress(Phase.WATCHING, message=f"watching {len(_present(keys))} folder(s)")
         while not cancel.cancelled:
-            batch = queue.take(poll_interval)
-            current = _online_folders(library)
-            if current != watched:  # folders added or removed meanwhile (or one came back online)
-                observer.stop()
-                observer.join(5)
-                watched = current
-                observer = start_observer(watched, queue, polling=polling)
-                batch = watched  # reconcile the new set of folders right away
+            batch = [p for p in queue.take(poll_interval) if not excluder.is_own(p)]
+            current = _folder_keys(library)
+            if current != keys:  # folders added or removed, or one deleted, re-created, unmounted, remounted
+                changed = [p for p, key in current.items() if p not in keys or keys[p] != key]
+                logger.info("folders changed (%s); watching again", ", ".join(str(p) for p in changed) or "removed")
+                _stop(observer)
+                keys = current
+                observer = start_observer(_present(keys), queue, polling=polling)
+                excluder = library.excluder()
+                batch = changed + batch  # reconcile those folders right away (it can take them offline or back)
             if batch:
                 yield from _quiet(library.sync(batch, cancel=cancel))
             if time.monotonic() - last_reconcile >= reconcile_every:
@@ -144,12 +170,24 @@ def watch(
                 yield from _quiet(library.sync(cancel=cancel))
                 last_reconcile = time.monotonic()
     finally:
-        observer.stop()
-        observer.join(5)
+        _stop(observer)
 
 
-def _online_folders(library: Library) -> list[Path]:
-    return [f.path for f in library.catalog.folders() if f.online]
+def _folder_keys(library: Library) -> FolderKeys:
+    """Every folder of the library, with the (device, inode) of its directory; None if there is none."""
+    keys: FolderKeys = {}
+    for folder in library.catalog.folders():
+        try:
+            st = os.stat(folder.path)
+        except OSError:
+            keys[folder.path] = None
+            continue
+        keys[folder.path] = (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+    return keys
+
+
+def _present(keys: FolderKeys) -> list[Path]:
+    return [p for p, key in keys.items() if key is not None]
 
 
 def _quiet(progress: Iterator[Progress]) -> Generator[Progress, None, None]:

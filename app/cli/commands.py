@@ -68,9 +68,10 @@ def cmd_index(args) -> int:
         last = progress_bar(lib.index(args.paths, cancel=cancel))
         status = lib.status()
         elapsed = time.monotonic() - started
-        done = last.done if last else 0
+        done = last.done if last else 0  # photos read this run: embedded or failed
         sys.stderr.write(
-            f"indexed {done} photo(s) in {elapsed:.1f} s ({done / elapsed if elapsed else 0:.1f}/s); "
+            f"{_indexed(done, last.failed if last else 0)} in {elapsed:.1f} s "
+            f"({done / elapsed if elapsed else 0:.1f}/s); "
             f"library: {status.photos} photos, {status.indexed} indexed, "
             f"{status.pending} pending, {status.failed} failed\n"
         )
@@ -93,12 +94,18 @@ def cmd_watch(args) -> int:
                 if p.phase.value == "watching" and p.message:
                     logger.info("%s", p.message)
                 elif p.phase.value == "done" and p.done:
-                    sys.stderr.write(f"indexed {p.done} photo(s)\n")
+                    sys.stderr.write(f"{_indexed(p.done, p.failed)}\n")
                     sys.stderr.flush()
         except KeyboardInterrupt:
             cancel.cancel()
         sys.stderr.write("stopped watching\n")
     return 0
+
+
+def _indexed(done: int, failed: int) -> str:
+    """``indexed N photo(s)``, where N counts only the photos embedded, plus ``, F failed`` when some failed."""
+    text = f"indexed {done - failed} photo(s)"
+    return f"{text}, {failed} failed (see `photoseek failures`)" if failed else text
 
 
 def _cancel_on_sigterm(cancel: CancelToken) -> None:
@@ -144,18 +151,22 @@ def cmd_search(args) -> int:
 
 
 def cmd_status(args) -> int:
+    read_only = False
     if _library_exists(args):
         with _open_reader(args) as reader:
             status = reader.status()
+            read_only = reader.read_only
     else:  # nothing indexed yet: report an empty library without creating one
         status = LibraryStatus(library=str(_library_dir(args)))
     if args.json:
         print_json(status.to_json())
     else:
         for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
-            sys.stdout.write(f"{key:>8}: {getattr(status, key)}\n")
+            sys.stdout.write(f"{key:>8}: {shown(getattr(status, key))}\n")
         for folder in status.offline_folders:
             sys.stdout.write(f" offline: {shown(folder)}\n")
+        if read_only:
+            sys.stdout.write(" library: read-only (it can be searched, but not indexed or changed)\n")
     return 0
 
 
@@ -166,7 +177,7 @@ def cmd_failures(args) -> int:
         print_json([f.to_json() for f in failures])
     else:
         for f in failures:
-            sys.stdout.write(f"{shown(f.path)}: {f.reason}\n")
+            sys.stdout.write(f"{shown(f.path)}: {shown(f.reason)}\n")
     return 0
 
 
@@ -222,10 +233,10 @@ def cmd_models(args) -> int:
             mark = "*" if row["current"] else " "
             state = "installed" if row["installed"] else "available"
             default = " (default)" if row["default"] else ""
-            sys.stdout.write(f"{mark} {row['name']:<34} {state:<9}{default}  {row['description']}\n")
+            sys.stdout.write(f"{mark} {shown(row['name']):<34} {state:<9}{default}  {shown(row['description'])}\n")
         for b in broken:
-            sys.stdout.write(f"! {b.name:<34} broken: {b.error}\n")
-        sys.stdout.write(f"models directory: {models_dir}\n")
+            sys.stdout.write(f"! {shown(b.name):<34} broken: {shown(b.error)}\n")
+        sys.stdout.write(f"models directory: {shown(models_dir)}\n")
         return 0
     if action == "download":
         from indexer.models.hub import download_model
@@ -236,18 +247,18 @@ def cmd_models(args) -> int:
         finally:
             if bar is not None:
                 bar.close()
-        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        sys.stderr.write(f"installed {shown(bundle.name)} in {shown(bundle.path)}\n")
         return 0
     if action == "import":
         bundle = registry.import_bundle(args.dir, models_dir, name=args.name, force=args.force)
-        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        sys.stderr.write(f"installed {shown(bundle.name)} in {shown(bundle.path)}\n")
         return 0
     if action == "use":
         with _open(args) as lib:
             bundle = lib.use_model(args.name)
             st = lib.status()
         sys.stderr.write(
-            f"the library now uses {bundle.name}; {st.pending} photo(s) will be embedded by the next "
+            f"the library now uses {shown(bundle.name)}; {st.pending} photo(s) will be embedded by the next "
             "`photoseek index` or `watch` (the previous model answers searches until then)\n"
         )
         return 0
@@ -255,7 +266,7 @@ def cmd_models(args) -> int:
         from indexer.models.quantize import quantize_visual
 
         bundle = quantize_visual(registry.resolve_model(args.name, models_dir), models_dir, force=args.force)
-        sys.stderr.write(f"installed {bundle.name} in {bundle.path}\n")
+        sys.stderr.write(f"installed {shown(bundle.name)} in {shown(bundle.path)}\n")
         return 0
     if action == "export":
         try:
@@ -263,7 +274,9 @@ def cmd_models(args) -> int:
         except ImportError as exc:
             raise UsageError(f"exporting needs the export extra: pip install 'photoseek[export]' ({exc})") from exc
         out = export_pretrained(args.arch, args.pretrained, args.out)
-        sys.stderr.write(f"exported {args.arch} to {out}; install it with `photoseek models import {out}`\n")
+        sys.stderr.write(
+            f"exported {shown(args.arch)} to {shown(out)}; install it with `photoseek models import {shown(out)}`\n"
+        )
         return 0
     raise UsageError(f"unknown models action {action}")
 

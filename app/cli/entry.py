@@ -10,6 +10,7 @@ import logging
 import logging.handlers
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer import paths
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
 
 from app.cli.commands import COMMANDS
 from app.cli.parser import build_parser
-from app.cli.terminal import configure_logging
+from app.cli.terminal import configure_logging, shown
 
 logger = logging.getLogger("app.cli")
 
@@ -38,8 +39,17 @@ def _folders_written(args, command: str) -> tuple[bool, bool]:
 
 
 def _check_writable(args, command: str) -> list[str]:
-    """Problems that would stop ``command`` writing its library or models folder."""
+    """Problems that would stop ``command`` writing its library or models folder.
+
+    An existing library is checked by opening it: a read-only one is reported as
+    read-only (it can still be searched), not as a folder to replace.
+    """
     library, models = _folders_written(args, command)
+    if library:
+        from indexer.library_reader import CATALOG_FILE
+
+        if (Path(args.library or paths.default_library_dir()).expanduser() / CATALOG_FILE).exists():
+            library = False
     if not (library or models):
         return []
     return paths.writable_problems(args.library, library=library, models=models)
@@ -57,17 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = _check_writable(args, command)
         if problems:
             for problem in problems:
-                sys.stderr.write(f"photoseek: error: {problem}\n")
+                sys.stderr.write(f"photoseek: error: {shown(problem)}\n")
             return 1
     try:
         return COMMANDS[command](args)
     except UsageError as exc:
-        sys.stderr.write(f"photoseek: error: {exc}\n")
+        sys.stderr.write(f"photoseek: error: {shown(exc)}\n")
         return 2
     except IndexerError as exc:
         if args.verbose:
             logger.exception("failed")
-        sys.stderr.write(f"photoseek: error: {exc}\n")
+        sys.stderr.write(f"photoseek: error: {shown(exc)}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -77,14 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             import traceback
 
-            traceback.print_exc()
+            for line in traceback.format_exc().splitlines():  # escaped: the message may hold a file name
+                sys.stderr.write(shown(line) + "\n")
         if _disk_full(exc):
             sys.stderr.write(
-                f"photoseek: error: the disk is full ({exc}); free some space and run the command again "
+                f"photoseek: error: the disk is full ({shown(exc)}); free some space and run the command again "
                 "(everything indexed so far is kept)\n"
             )
             return 1
-        sys.stderr.write(f"photoseek: error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(f"photoseek: error: {type(exc).__name__}: {shown(exc)}\n")
         return 1
 
 

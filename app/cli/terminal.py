@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.escaping import EscapingFormatter, shown
+
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
     from indexer.pipeline import Progress
 
 
 logger = logging.getLogger("app.cli")
+
+__all__ = ["EscapingFormatter", "configure_logging", "download_bar", "print_json", "progress_bar", "shown"]
 
 
 def configure_logging(verbose: bool, library: Path | None) -> None:
@@ -23,7 +27,7 @@ def configure_logging(verbose: bool, library: Path | None) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    console.setFormatter(EscapingFormatter("%(levelname)s: %(message)s"))
     # Decoder warnings (Pillow's "Corrupt EXIF data", one per odd file) go to the log file, not the terminal.
     logging.captureWarnings(True)
     if not verbose:
@@ -33,12 +37,13 @@ def configure_logging(verbose: bool, library: Path | None) -> None:
         try:
             fh = logging.handlers.RotatingFileHandler(
                 library / "photoseek.log", maxBytes=2 << 20, backupCount=3, encoding="utf-8",
+                delay=True,  # created at the first record: a library refused on opening is left untouched
                 errors="backslashreplace",  # file names that are not valid UTF-8
             )
         except OSError:
             return
         fh.setLevel(logging.INFO)
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        fh.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)
 
 
@@ -70,7 +75,7 @@ def download_bar(name: str):
         return None, None
     from tqdm import tqdm
 
-    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=name, file=sys.stderr)
+    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=shown(name), file=sys.stderr)
 
     def update(done: int, total: int) -> None:
         bar.total = total
@@ -82,9 +87,3 @@ def download_bar(name: str):
 
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=True, indent=None) + "\n")
-
-
-def shown(path: Path | str) -> str:
-    """A path for a terminal: undecodable bytes shown as escapes, newlines made visible."""
-    text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
-    return text.replace("\n", "\\n")

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app import theme
+from app.plain_text import plain
 from app.resources import icon
 from app.widgets.icon_button import icon_button
 
@@ -21,6 +22,7 @@ class Banner(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.icon = QLabel()
         self.text = QLabel()
+        plain(self.text)  # messages quote file names: never markup
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = icon_button("close", "Dismiss", size=14)

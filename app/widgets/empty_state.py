@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app import theme
+from app.plain_text import plain
 from app.resources import icon
 
 
@@ -29,6 +30,7 @@ class EmptyState(QWidget):
         self.body.setObjectName("EmptyState")
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.setWordWrap(True)
+        plain(self.title, self.body)
         self.body.setFixedWidth(480)
         self.button = QPushButton()
         self.button.setObjectName("PrimaryButton")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plain_text import tooltip
 from app.query_types import Filters
 from app.resources import icon
 from app.widgets.icon_button import icon_button
@@ -83,7 +84,7 @@ class FilterBar(QWidget):
         for info in folders:
             p = info.path
             self.folder.addItem(icon("folder"), p.name or str(p), str(p))
-            self.folder.setItemData(self.folder.count() - 1, str(p), Qt.ItemDataRole.ToolTipRole)
+            self.folder.setItemData(self.folder.count() - 1, tooltip(str(p)), Qt.ItemDataRole.ToolTipRole)
         i = self.folder.findData(current) if current else 0
         self.folder.setCurrentIndex(max(0, i))
         self.folder.blockSignals(False)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.desktop import dropped_folders
+from app.plain_text import plain_message_box
 from app.resources import icon
 from app.widgets.folder_list import pictures_folder
 from app.widgets.index_status import format_count
@@ -102,10 +103,13 @@ class FoldersDialog(QDialog):
             return
         if confirm:
             names = "\n".join(str(p) for p in paths)
-            answer = QMessageBox.question(
-                self, "Remove folders",
-                f"Stop searching these folders?\n\n{names}\n\nThe photos themselves are not touched.")
-            if answer != QMessageBox.StandardButton.Yes:
+            box = plain_message_box(QMessageBox(
+                QMessageBox.Icon.Question, "Remove folders",
+                f"Stop searching these folders?\n\n{names}\n\nThe photos themselves are not touched.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self))
+            box.exec()
+            clicked = box.clickedButton()
+            if clicked is None or box.standardButton(clicked) != QMessageBox.StandardButton.Yes:
                 return
         for p in paths:
             self.removeRequested.emit(p)

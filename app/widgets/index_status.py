@@ -7,6 +7,7 @@ import os
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from app.plain_text import plain, tooltip
 from app.resources import icon
 from app.widgets.icon_button import icon_button
 from indexer.pipeline import Progress
@@ -45,6 +46,7 @@ class IndexStatus(QWidget):
         self.activity.setAccessibleName("Indexing progress")
         self.current = QLabel()
         self.current.setMaximumWidth(260)
+        plain(self.summary, self.activity, self.current)  # file and model names: never markup
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(180)
@@ -119,7 +121,7 @@ class IndexStatus(QWidget):
         if cur and not paused:
             name = os.path.basename(str(cur))
             self.current.setText(self.current.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 250))
-            self.current.setToolTip(str(cur))
+            self.current.setToolTip(tooltip(str(cur)))
 
     def set_paused(self, paused: bool) -> None:
         self.pause_button.blockSignals(True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plain_text import plain, tooltip
 from indexer.models.bundle import ModelBundle
 from indexer.models.registry import DEFAULT_MODEL, KNOWN_MODELS
 
@@ -66,7 +67,7 @@ class ModelGetter(QWidget):
         self.model_combo = QComboBox()
         for name in KNOWN_MODELS:
             self.model_combo.addItem(name, name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, describe_known(name),
+            self.model_combo.setItemData(self.model_combo.count() - 1, tooltip(describe_known(name)),
                                          Qt.ItemDataRole.ToolTipRole)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.model_combo.setVisible(choose_model)
@@ -96,6 +97,7 @@ class ModelGetter(QWidget):
         self.error_label.setObjectName("ErrorText")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plain(self.description, self.progress_label, self.error_label)  # model names, errors: never markup
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.model_combo, 1)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.models.results_model import ResultsModel
+from app.plain_text import plain
 from app.thumbnails import ThumbnailLoader, read_first
 
 PREVIEW_MAX_PX = 2048
@@ -62,6 +63,7 @@ class PreviewDialog(QDialog):
         self.caption.setMinimumWidth(1)       # long paths are clipped, not a reason to widen
         self.position = QLabel()
         self.position.setObjectName("PreviewCaption")
+        plain(self.caption, self.position)  # file names: never markup
         bottom = QHBoxLayout()
         bottom.addWidget(self.caption, 1)
         bottom.addWidget(self.position)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import theme
+from app.plain_text import plain, tooltip
 from app.query_types import ImageRef
 from app.resources import icon
 from app.widgets.icon_button import icon_button
@@ -166,6 +167,7 @@ class ReferenceChip(QFrame):
         self.name_label.setObjectName("ChipName")
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.name_label.setMinimumWidth(40)
+        plain(self.name_label)  # file names: never markup
         self.open_button = self._button("folder", "Choose a photo…")
         self.open_button.clicked.connect(self.open_dialog)
         self.paste_button = self._button("paste", "Paste an image (Ctrl+V)")
@@ -247,7 +249,7 @@ class ReferenceChip(QFrame):
         self.preview.image = ref.preview if ref else None
         self.preview.has_ref = ref is not None
         self.name_label.setText(ref.label if ref else "No photo chosen")
-        self.name_label.setToolTip(str(ref.path) if ref and ref.path else "")
+        self.name_label.setToolTip(tooltip(str(ref.path)) if ref and ref.path else "")
         self.clear_button.setEnabled(ref is not None)
         self._set_prop("hasImage", ref is not None)
         self.preview.update()

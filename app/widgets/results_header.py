@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
+from app.plain_text import plain
 from app.resources import icon
 from app.widgets.results_grid import MAX_CELL, MIN_CELL
 
@@ -16,6 +17,7 @@ class ResultsHeader(QWidget):
         super().__init__(parent)
         self.label = QLabel()
         self.label.setObjectName("ResultsHeader")
+        plain(self.label)
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setObjectName("PlainSlider")
         self.size_slider.setRange(MIN_CELL, MAX_CELL)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.resources import icon
 from app.widgets.folder_list import FolderList
 from app.widgets.model_getter import ModelGetter
+from indexer.config import MAX_THREADS
 from indexer.models.bundle import ModelBundle
 
 
@@ -94,7 +95,7 @@ class SettingsDialog(QDialog):
         i = self.provider.findData(wanted)
         self.provider.setCurrentIndex(max(0, i))
         self.threads = QSpinBox()
-        self.threads.setRange(0, max(64, os.cpu_count() or 1))
+        self.threads.setRange(0, min(MAX_THREADS, max(64, os.cpu_count() or 1)))  # what settings.toml allows
         self.threads.setSpecialValueText("Automatic")
         self.threads.setValue(int(current.threads or 0))
         perf_tab = QWidget()

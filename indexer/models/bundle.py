@@ -14,12 +14,23 @@ declared inputs and outputs are read from the ONNX files themselves
 (``onnx_graph``), so a bundle with a missing file, a wrong input shape or
 towers whose embedding sizes differ fails here, with one ``ModelError`` that
 names the problem, instead of deep inside ONNX Runtime later.
+
+A bundle is untrusted data, so loading it also guarantees that using it stays
+bounded and inside its directory: every file it is read from is a regular
+file reached without a symbolic link; every external-data file an ONNX graph
+names is such a file inside the bundle; each JSON file has a size limit and
+any nesting depth fails cleanly; every size that decides an allocation
+(context length, embedding size, image size, a graph's fixed batch) has an
+upper bound; the tokenizer options are checked; and the directory's name (the
+model's name) holds no control characters.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +39,14 @@ import numpy as np
 
 from indexer.errors import ModelError
 from indexer.models.onnx_graph import Dim, OnnxFormatError, TensorSpec, read_signature
+from indexer.models.safe_paths import (
+    entry_problem,
+    open_regular,
+    regular_file_problem,
+    relative_path_problem,
+    unprintable,
+)
+from indexer.models.tokenizer import CLEANERS, MAX_CONTEXT_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +59,17 @@ TOKENIZER_CONFIG_FILE = "textual/tokenizer_config.json"
 REQUIRED_FILES = (CONFIG_FILE, VISUAL_MODEL, PREPROCESS_FILE, TEXTUAL_MODEL, TOKENIZER_FILE)
 
 DEFAULT_CONTEXT_LENGTH = 77
+# Upper bounds on what a bundle may ask for (each decides an allocation per query,
+# per image or per vector); published CLIP models stay far below them.
+MAX_EMBED_DIM = 4096
+MAX_IMAGE_SIZE = 1024  # pixels per side of the visual tower's input
+MAX_STATIC_BATCH = 64  # a graph's fixed batch size (a short batch is padded up to it)
+MAX_JSON_BYTES = 16 << 20  # config.json, preprocess_cfg.json, tokenizer_config.json
+MAX_TOKENIZER_BYTES = 256 << 20  # tokenizer.json (a 256k-token vocabulary is about 35 MB)
+MAX_TOWER_ENTRIES = 10_000  # files and folders under visual/ and textual/
+TOWER_DIRS = ("visual", "textual")
+OTHER_RUNTIMES = (".armnn", ".rknn")  # files for other runtimes that Immich ships beside the towers; never read
+MIN_STD = 1e-3  # smallest preprocess std (CLIP models use about 0.26; one fed 0..255 pixel values, 1/255)
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 INTERPOLATIONS = ("bicubic", "bilinear", "nearest", "lanczos")
@@ -59,8 +89,12 @@ class PreprocessConfig:
     fill_color: int = 0
 
     def __post_init__(self) -> None:
-        if len(self.size) != 2 or min(self.size) < 1:
-            raise ModelError(f"preprocess size must be two positive integers, not {self.size!r}")
+        if len(self.size) != 2 or min(self.size) < 1 or max(self.size) > MAX_IMAGE_SIZE:
+            raise ModelError(
+                f"preprocess size must be two positive integers up to {MAX_IMAGE_SIZE}, not {self.size!r}"
+            )
+        if not 0 <= self.fill_color <= 255:
+            raise ModelError(f"preprocess fill_color must be a pixel value from 0 to 255, not {self.fill_color!r}")
         if self.mode != "RGB":
             raise ModelError(f"preprocess mode {self.mode!r} is not supported (only 'RGB')")
         if self.interpolation not in INTERPOLATIONS:
@@ -73,6 +107,13 @@ class PreprocessConfig:
             )
         if len(self.mean) != 3 or len(self.std) != 3 or any(s <= 0 for s in self.std):
             raise ModelError("preprocess mean and std must have three values each, std > 0")
+        # Pixels become (x - mean) / std in float32: a NaN, an infinity or a std that float32 rounds to
+        # (almost) zero would make every pixel, and so every vector, NaN or infinite.
+        if not all(math.isfinite(v) for v in (*self.mean, *self.std)) or min(self.std) < MIN_STD:
+            raise ModelError(
+                f"preprocess mean and std must be finite numbers and std at least {MIN_STD} "
+                f"(mean {list(self.mean)}, std {list(self.std)})"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
@@ -106,7 +147,7 @@ class PreprocessConfig:
                 resize_mode=str(data.get("resize_mode") or "shortest"),
                 fill_color=int(fill or 0),
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # int(inf) raises OverflowError
             raise ModelError(f"preprocess config is malformed: {exc}") from exc
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,7 +201,8 @@ class TowerSpec:
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """A validated bundle directory.  ``name`` identifies the vectors it makes."""
+    """A validated bundle directory.  ``name`` is its directory's name; what identifies the vectors it
+    makes is the fingerprint of its files (``indexer.models.fingerprint``), not the name."""
 
     path: Path
     name: str
@@ -185,27 +227,48 @@ class ModelBundle:
         root = Path(path).expanduser()
         if not root.is_dir():
             raise ModelError(f"model bundle {root} does not exist or is not a directory")
-        missing = [rel for rel in REQUIRED_FILES if not (root / rel).is_file()]
+        root = root.resolve()  # the directory itself may be a link: the user chose it
+        char = unprintable(root.name)
+        if char is not None:
+            raise ModelError(
+                f"the model directory name {root.name!r} holds the control character {char}; rename the directory"
+            )
+        problems = {rel: regular_file_problem(root, rel) for rel in REQUIRED_FILES}
+        missing = [rel for rel, problem in problems.items() if problem == "is missing"]
         if missing:
             raise ModelError(f"model bundle {root} is incomplete: missing {', '.join(missing)}")
-        root = root.resolve()
+        for rel, problem in problems.items():
+            if problem is not None:
+                raise _not_regular(root, rel, problem)
+        _check_tower_trees(root)
 
         config = _read_json(root, CONFIG_FILE)
         preprocess = PreprocessConfig.from_dict(_read_json(root, PREPROCESS_FILE))
         tokenizer_config: dict[str, Any] = {}
-        if (root / TOKENIZER_CONFIG_FILE).is_file():
+        if os.path.lexists(root / TOKENIZER_CONFIG_FILE):
+            problem = regular_file_problem(root, TOKENIZER_CONFIG_FILE)
+            if problem is not None:
+                raise _not_regular(root, TOKENIZER_CONFIG_FILE, problem)
             tokenizer_config = _read_json(root, TOKENIZER_CONFIG_FILE)
-        tokenizer = _read_json(root, TOKENIZER_FILE)
+        tokenizer = _read_json(root, TOKENIZER_FILE, limit=MAX_TOKENIZER_BYTES)
         if not isinstance(tokenizer.get("model"), dict):
             raise ModelError(f"model bundle {root}: {TOKENIZER_FILE} has no tokenizer model")
 
         embed_dim = config.get("embed_dim")
+        if embed_dim is not None and not _size_ok(embed_dim, 1, MAX_EMBED_DIM):
+            raise ModelError(
+                f"model bundle {root}: embed_dim {embed_dim!r} in {CONFIG_FILE} is not a size from 1 to {MAX_EMBED_DIM}"
+            )
         text_cfg = config.get("text_cfg") or {}
         if not isinstance(text_cfg, dict):
             raise ModelError(f"model bundle {root}: text_cfg in {CONFIG_FILE} must be an object")
         context_length = text_cfg.get("context_length", DEFAULT_CONTEXT_LENGTH)
-        if not isinstance(context_length, int) or context_length < 2:
-            raise ModelError(f"model bundle {root}: context_length {context_length!r} is not valid")
+        if not _size_ok(context_length, 2, MAX_CONTEXT_LENGTH):
+            raise ModelError(
+                f"model bundle {root}: context_length {context_length!r} in {CONFIG_FILE} is not valid "
+                f"(a whole number of tokens from 2 to {MAX_CONTEXT_LENGTH})"
+            )
+        _check_tokenizer_kwargs(root, text_cfg.get("tokenizer_kwargs"))
 
         visual = _tower(root, VISUAL_MODEL, "image")
         textual = _tower(root, TEXTUAL_MODEL, "text")
@@ -217,6 +280,11 @@ class ModelBundle:
             "visual output": visual.output_dim,
             "textual output": textual.output_dim,
         }
+        for label, value in dims.items():
+            if value is not None and not _size_ok(value, 1, MAX_EMBED_DIM):
+                raise ModelError(
+                    f"model bundle {root}: the {label} size {value} is not a size from 1 to {MAX_EMBED_DIM}"
+                )
         known = {k: v for k, v in dims.items() if v is not None}
         if len(set(known.values())) > 1:
             listed = ", ".join(f"{k} {v}" for k, v in known.items())
@@ -249,13 +317,75 @@ class ModelBundle:
         return bundle
 
 
-def _read_json(root: Path, rel: str) -> dict[str, Any]:
+def _size_ok(value: Any, low: int, high: int) -> bool:
+    """Whether ``value`` is a whole number (not a bool, not a float) from ``low`` to ``high``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_tower_trees(root: Path) -> None:
+    """Everything under ``visual/`` and ``textual/`` is a plain file or folder (weights are hashed and read from there).
+
+    Other runtimes' files (``*.armnn``, ``*.rknn``) are never read and are not looked at.
+    """
+    seen = 0
+    pending = list(TOWER_DIRS)
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            with os.scandir(root / rel_dir) as it:
+                entries = list(it)
+        except OSError as exc:
+            raise ModelError(f"model bundle {root}: cannot list {rel_dir}: {exc.strerror or exc}") from exc
+        for entry in entries:
+            if entry.name.endswith(OTHER_RUNTIMES):
+                continue
+            seen += 1
+            if seen > MAX_TOWER_ENTRIES:
+                raise ModelError(f"model bundle {root}: the tower folders hold more than {MAX_TOWER_ENTRIES} files")
+            rel = f"{rel_dir}/{entry.name}"
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                raise ModelError(f"model bundle {root}: cannot read {rel}: {exc.strerror or exc}") from exc
+            problem = entry_problem(st)
+            if problem is not None:
+                raise _not_regular(root, rel, problem)
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(rel)
+
+
+def _not_regular(root: Path, rel: str, problem: str) -> ModelError:
+    hint = "; a bundle must hold its own files (replace links with copies of the files they point to)"
+    return ModelError(f"model bundle {root}: {rel} {problem}{hint if 'link' in problem else ''}")
+
+
+def _check_tokenizer_kwargs(root: Path, kwargs: Any) -> None:
+    """open_clip's ``text_cfg.tokenizer_kwargs``: only ``clean`` is used, and it must name a known cleaner."""
+    if kwargs is None:
+        return
+    where = f"model bundle {root}: text_cfg.tokenizer_kwargs in {CONFIG_FILE}"
+    if not isinstance(kwargs, dict):
+        raise ModelError(f"{where} must be an object, not {type(kwargs).__name__}")
+    clean = kwargs.get("clean")
+    if clean is not None and (not isinstance(clean, str) or clean not in CLEANERS):
+        raise ModelError(f"{where}: clean {clean!r} is not one of {', '.join(CLEANERS)}")
+
+
+def _read_json(root: Path, rel: str, *, limit: int | None = None) -> dict[str, Any]:
+    limit = MAX_JSON_BYTES if limit is None else limit
     try:
-        data = json.loads((root / rel).read_text(encoding="utf-8"))
+        with open_regular(root / rel) as fh:
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+            raise ModelError(f"model bundle {root}: {rel} is larger than {size}; it cannot be a valid file")
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelError(f"model bundle {root}: cannot read {rel}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ModelError(f"model bundle {root}: {rel} is not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ModelError(f"model bundle {root}: {rel} is nested too deeply to be a valid file") from None
     if not isinstance(data, dict):
         raise ModelError(f"model bundle {root}: {rel} must hold a JSON object")
     return data
@@ -269,6 +399,7 @@ def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
         raise ModelError(f"model bundle {root}: {rel} is not a valid ONNX model ({exc})") from exc
     except OSError as exc:
         raise ModelError(f"model bundle {root}: cannot read {rel}: {exc}") from exc
+    _check_external_data(root, rel, signature.external_data)
     if not signature.inputs:
         raise ModelError(f"model bundle {root}: {rel} declares no inputs")
     if not signature.outputs:
@@ -288,6 +419,12 @@ def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
             f"model bundle {root}: {rel} output {out.name!r} has shape {list(out.shape)}; expected [batch, dim]"
         )
     out_dim = out.shape[1] if out.shape is not None and isinstance(out.shape[1], int) else None
+    batch = spec.shape[0] if spec.shape else None
+    if isinstance(batch, int) and batch > MAX_STATIC_BATCH:
+        raise ModelError(
+            f"model bundle {root}: {rel} input {spec.name!r} has a fixed batch of {batch}; "
+            f"at most {MAX_STATIC_BATCH} is supported"
+        )
     return TowerSpec(
         model_path=path,
         input_name=spec.name,
@@ -296,6 +433,30 @@ def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
         output_name=out.name,
         output_dim=out_dim,
     )
+
+
+def _check_external_data(root: Path, rel: str, locations: tuple[str, ...]) -> None:
+    """Every external-data file the graph ``rel`` names must be a regular file inside the bundle.
+
+    ONNX Runtime reads a location relative to the graph's directory; a
+    location that is absolute, climbs out with ``..``, uses a drive or a
+    backslash, passes through a link or is not a plain file could make it
+    read any file the user can read (an SSH key, ``/dev/zero``).
+    """
+    folder = rel.rpartition("/")[0]
+    for location in dict.fromkeys(locations):
+        problem = relative_path_problem(location)
+        if problem is None:
+            problem = regular_file_problem(root, f"{folder}/{location}" if folder else location)
+        if problem is None:
+            target = (root / folder / location).resolve()
+            if root != target and root not in target.parents:
+                problem = "is outside the bundle"
+        if problem is not None:
+            raise ModelError(
+                f"model bundle {root}: {rel} names the external data file {location!r}, which {problem}; "
+                "a graph's weights must be plain files inside its bundle"
+            )
 
 
 def _check_visual(root: Path, tower: TowerSpec, preprocess: PreprocessConfig) -> None:

@@ -8,6 +8,20 @@ take one item at a time) are fed item by item; text graphs with a dynamic
 length receive only as many tokens as the longest text in the batch, which
 gives the same vectors as a full 77-token run (causal mask, end-token pooling)
 at a fraction of the cost.
+
+A vector is only worth anything when it is finite: each tower is run once on
+a plain input (a grey image, a short text) when its session loads, and a
+tower that answers NaN or infinity is refused there with a ``ModelError``;
+query vectors (texts, images) that come out non-finite raise one too, and
+``encode_pixels(..., check_finite=False)`` lets the indexing pipeline find the
+photos the model fails on and record them as failed instead.
+
+``model_id`` names the *vector space*: the key under which the library stores
+this bundle's vectors (by default the bundle's name; the library gives a
+replaced model of the same name a key of its own).  The encoder remembers the
+``files_stamp`` of the bundle's files it was made for and refuses to load a
+session from files that changed since, so it never makes one model's vectors
+under another's key.
 """
 
 from __future__ import annotations
@@ -22,6 +36,7 @@ import numpy as np
 
 from indexer.errors import ModelError
 from indexer.models.bundle import ModelBundle, TowerSpec
+from indexer.models.fingerprint import files_stamp as bundle_files_stamp
 from indexer.models.preprocess import ImageSource, decode_image
 from indexer.models.tokenizer import ClipTokenizer
 
@@ -82,10 +97,15 @@ class Encoder:
         *,
         providers: list[str] | None = None,
         threads: int | None = None,
+        model_id: str | None = None,
+        fingerprint: str | None = None,
+        files_stamp: str | None = None,
     ):
         self.bundle = bundle if isinstance(bundle, ModelBundle) else ModelBundle.load(bundle)
         self.dim = self.bundle.embed_dim
-        self.model_id = self.bundle.name
+        self.model_id = model_id or self.bundle.name  # the key of this bundle's vector space in a library
+        self.fingerprint = fingerprint  # of the bundle's weights and preprocessing, when the caller knows it
+        self.files_stamp = files_stamp or bundle_files_stamp(self.bundle.path)
         self.providers = resolve_providers(providers)
         if threads is not None and threads < 0:
             raise ModelError(f"thread count must be 0 (automatic) or more, not {threads}")
@@ -96,8 +116,13 @@ class Encoder:
 
     # --- public API -------------------------------------------------------------
 
-    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, 3, H, W) preprocessed pixels -> (n, d) float32, L2-normalised."""
+    def encode_pixels(self, pixels: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
+        """(n, 3, H, W) preprocessed pixels -> (n, d) float32, L2-normalised.
+
+        A row the model makes NaN or infinite raises ``ModelError``; with ``check_finite=False``
+        it is returned as is, for the caller to set aside (the indexing pipeline records it as
+        a failed photo).
+        """
         tower = self.bundle.visual
         pixels = np.asarray(pixels)
         h, w = self.bundle.preprocess.size
@@ -106,7 +131,7 @@ class Encoder:
         if len(pixels) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         session = self._session("visual")
-        return self._run(session, tower, pixels.astype(tower.input_dtype, copy=False))
+        return self._run(session, tower, pixels.astype(tower.input_dtype, copy=False), check_finite=check_finite)
 
     def encode_images(self, images: Sequence[ImageSource], *, draft: bool = True) -> np.ndarray:
         """Decode and embed images (paths, bytes or PIL images) -> (n, d) float32.
@@ -145,6 +170,12 @@ class Encoder:
                 )
             return self._tokenizer
 
+    def verify(self) -> None:
+        """Load both towers now (each is run once on a plain input): a ``ModelError`` if either cannot
+        load or gives non-finite vectors."""
+        self._session("visual")
+        self._session("textual")
+
     def close(self) -> None:
         """Release the sessions (they are recreated if the encoder is used again)."""
         with self._lock:
@@ -162,11 +193,51 @@ class Encoder:
     def _session(self, which: str) -> onnxruntime.InferenceSession:
         with self._lock:
             session = self._sessions.get(which)
+        if session is not None:
+            return session
+        probe = self._probe_input(which)  # outside the lock: the text probe needs the tokenizer
+        with self._lock:
+            session = self._sessions.get(which)
             if session is None:
                 tower: TowerSpec = getattr(self.bundle, which)
+                if bundle_files_stamp(self.bundle.path) != self.files_stamp:
+                    raise ModelError(
+                        f"the files of model {self.bundle.name} ({self.bundle.path}) changed after it was "
+                        "loaded; run the command again to load the new files"
+                    )
                 session = self._create_session(tower)
+                self._check_finite_output(session, tower, probe, which)
                 self._sessions[which] = session
             return session
+
+    def _probe_input(self, which: str) -> np.ndarray:
+        """A plain input for a tower: a uniform mid-grey image, or the tokens of a short text."""
+        tower: TowerSpec = getattr(self.bundle, which)
+        batch = tower.static_batch or 1
+        if which == "visual":
+            cfg = self.bundle.preprocess
+            h, w = cfg.size
+            grey = (0.5 - np.asarray(cfg.mean, dtype=np.float32)) / np.asarray(cfg.std, dtype=np.float32)
+            pixels = np.broadcast_to(grey.reshape(1, 3, 1, 1), (batch, 3, h, w))
+            return np.ascontiguousarray(pixels, dtype=tower.input_dtype)
+        tokens = self.tokenizer(["a photo"] * batch)
+        ids = tokens.trimmed() if self.bundle.trims_text else tokens.ids
+        return np.ascontiguousarray(ids, dtype=tower.input_dtype)
+
+    def _check_finite_output(
+        self, session: onnxruntime.InferenceSession, tower: TowerSpec, probe: np.ndarray, which: str
+    ) -> None:
+        """Refuse a tower whose output for a plain input is NaN or infinite: every vector would be."""
+        try:
+            out = np.asarray(self._run_once(session, tower, probe), dtype=np.float32)
+        except Exception as exc:  # ORT raises its own exception types
+            raise ModelError(f"{tower.model_path} failed to run: {_first_line(exc)}") from exc
+        if not np.isfinite(out).all():
+            what = "a plain grey image" if which == "visual" else "a short text"
+            raise ModelError(
+                f"model {self.bundle.name} is unusable: {tower.model_path} gives non-finite values "
+                f"(NaN or infinity) for {what}; use another model or import a repaired copy of it"
+            )
 
     def _create_session(self, tower: TowerSpec) -> onnxruntime.InferenceSession:
         import onnxruntime as ort
@@ -192,7 +263,9 @@ class Encoder:
         )
         return session
 
-    def _run(self, session: onnxruntime.InferenceSession, tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
+    def _run(
+        self, session: onnxruntime.InferenceSession, tower: TowerSpec, batch: np.ndarray, *, check_finite: bool = True
+    ) -> np.ndarray:
         step = tower.static_batch
         try:
             if step is None:
@@ -216,7 +289,15 @@ class Encoder:
             raise ModelError(
                 f"{tower.model_path} returned shape {out.shape}; expected ({len(batch)}, {self.dim})"
             )
-        return l2_normalize(out)
+        unit = l2_normalize(out)
+        if check_finite:
+            bad = int((~np.isfinite(unit).all(axis=1)).sum())
+            if bad:
+                raise ModelError(
+                    f"model {self.bundle.name} gave non-finite values (NaN or infinity) for {bad} of "
+                    f"{len(batch)} input(s); the model is unusable for them"
+                )
+        return unit
 
     @staticmethod
     def _run_once(session: onnxruntime.InferenceSession, tower: TowerSpec, batch: np.ndarray) -> np.ndarray:
@@ -225,9 +306,11 @@ class Encoder:
 
 
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:
-    """Row-wise unit vectors (a zero row stays zero)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    """Row-wise unit vectors (a zero row stays zero; a row with NaN or infinity becomes NaN, silently:
+    callers check ``np.isfinite``)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
     return unit
 
 

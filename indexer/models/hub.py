@@ -15,6 +15,12 @@ slash) into ``models_dir/<name>``:
 3. the finished bundle must load with ``ModelBundle.load``; only then is it
    renamed to ``models_dir/<name>``.
 
+File names come from the hub, so they are checked before anything is
+written: a name the bundle would use that is absolute, climbs out with
+``..``, holds a backslash, ``:``, a control character or a drive, or is a
+Windows device name refuses the whole repository; every target path is then
+resolved and must stay inside the staging folder.
+
 Interrupted transfers resume: a dropped connection is retried from the byte
 where it stopped (HTTP ``Range``), and a download that was cancelled or
 killed keeps its partial files, so running it again continues where it
@@ -32,8 +38,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
+import stat
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,6 +57,7 @@ from indexer.models.registry import (
     install_dir,
     validate_model_name,
 )
+from indexer.models.safe_paths import relative_path_problem, unprintable
 from indexer.models.transfer import METADATA_TIMEOUT, RemoteFile, fetch, verify
 
 if TYPE_CHECKING:
@@ -67,6 +77,8 @@ _OTHER_RUNTIMES = (".armnn", ".rknn")
 PROGRESS_INTERVAL = 0.1
 
 OFFLINE_MESSAGE = "cannot reach the model hub (offline?)"
+#: one part of a hub repository id (the owner or the repository name)
+_HUB_ID_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 
 
 def hub_endpoint() -> str:
@@ -87,15 +99,31 @@ def _offline_by_env() -> bool:
 
 
 def repo_for(name: str) -> tuple[str, str]:
-    """``(repo_id, local name)`` for a model name or an ``owner/repo`` id."""
+    """``(repo_id, local name)`` for a model name or an ``owner/repo`` id.
+
+    Both parts of the id must look like the hub's (letters, digits, ``-``,
+    ``_``, ``.``), so a name can neither change the URL it is fetched from
+    nor carry control characters to a terminal.
+    """
     name = name.strip()
+    char = unprintable(name)
+    if char is not None:
+        raise ModelError(f"{name!r} cannot be a model name: it holds the control character {char}")
     if "/" in name:
         owner, _, repo = name.partition("/")
         if not owner or not repo or "/" in repo:
             raise ModelError(f"{name!r} is not a model name or an owner/repo id")
-        return name, validate_model_name(repo)
-    known = KNOWN_MODELS.get(name)
-    return (known.repo_id if known else f"{IMMICH_ORG}/{name}"), validate_model_name(name)
+        repo_id, local, parts = name, validate_model_name(repo), (owner, repo)
+    else:
+        known = KNOWN_MODELS.get(name)
+        repo_id = known.repo_id if known else f"{IMMICH_ORG}/{name}"
+        local, parts = validate_model_name(name), (name, name)
+    if not all(_HUB_ID_PART.fullmatch(part) for part in parts):
+        raise ModelError(
+            f"{name!r} is not a model name or an owner/repo id on the hub "
+            "(letters, digits, '-', '_' and '.' only)"
+        )
+    return repo_id, local
 
 
 def wanted_file(path: str) -> bool:
@@ -174,10 +202,34 @@ def _plan(repo_id: str, files: list[RemoteFile]) -> list[RemoteFile]:
         raise DownloadError(
             f"the repository {repo_id} does not hold a CLIP model bundle (missing {', '.join(missing)})"
         )
+    seen: dict[str, str] = {}
     for f in chosen:
-        if ".." in f.path.split("/") or f.path.startswith("/"):
-            raise DownloadError(f"the repository {repo_id} lists an unsafe file name {f.path!r}")
+        problem = relative_path_problem(f.path)
+        if problem is not None:
+            raise DownloadError(
+                f"the repository {repo_id} lists an unsafe file name {f.path!r} (it {problem}); nothing was downloaded"
+            )
+        other = seen.setdefault(unicodedata.normalize("NFC", f.path).casefold(), f.path)
+        if other != f.path:  # one file on a case-insensitive or normalising disk (Windows, macOS)
+            raise DownloadError(
+                f"the repository {repo_id} lists both {other!r} and {f.path!r}; nothing was downloaded"
+            )
     return sorted(chosen, key=lambda f: f.path)
+
+
+def _check_targets(plan: list[RemoteFile], models_dir: Path, staging: Path) -> None:
+    """Resolve every path the download will write and check it stays inside ``staging``, before any write."""
+    real_staging = staging.resolve()
+    if staging.is_symlink() or real_staging.parent != models_dir.resolve():
+        raise DownloadError(f"the download folder {staging} is a link out of the models folder; remove it")
+    for base in (real_staging / "bundle", real_staging / "partial"):
+        for f in plan:
+            target = base.joinpath(*f.path.split("/")).resolve()
+            if real_staging not in target.parents:
+                raise DownloadError(
+                    f"the download of {f.path!r} would be written outside {staging} (to {target}); "
+                    "nothing was written"
+                )
 
 
 def _file_url(endpoint: str, repo_id: str, commit: str, path: str) -> str:
@@ -240,18 +292,34 @@ def partial_downloads(models_dir: Path) -> list[PartialDownload]:
         return []
     out = []
     for path in sorted(models_dir.glob(".download-*")):
-        if not path.is_dir():
+        if path.is_symlink() or not path.is_dir():
             continue
         state = _read_state(path) or {}
-        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.parent != path)
-        out.append(PartialDownload(path.name[len(".download-") :], path, state.get("repo_id"), size))
+        out.append(PartialDownload(path.name[len(".download-") :], path, state.get("repo_id"), _bytes_under(path)))
     return out
+
+
+def _bytes_under(staging: Path) -> int:
+    """The bytes of the regular files below ``staging``'s subfolders (links are not followed)."""
+    total = 0
+    for dirpath, _dirnames, filenames in os.walk(staging):  # os.walk does not enter linked folders
+        if Path(dirpath) == staging:
+            continue
+        for fn in filenames:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(dirpath, fn))
+                if stat.S_ISREG(st.st_mode):
+                    total += st.st_size
+    return total
 
 
 def discard_partial_download(name: str, models_dir: Path) -> bool:
     """Delete the partial files of an interrupted download of ``name``; False if there were none."""
     _, local_name = repo_for(name)
     path = Path(models_dir) / f".download-{local_name}"
+    if path.is_symlink():  # not ours: remove the link, never what it points to
+        path.unlink()
+        return True
     if not path.is_dir():
         return False
     with _staging_lock(path, f"a download of {local_name} is running; cancel it first"):
@@ -315,9 +383,12 @@ def download_model(
 
     models_dir.mkdir(parents=True, exist_ok=True)
     staging = models_dir / f".download-{local_name}"
+    if staging.is_symlink():  # checked before the lock file is written into it
+        raise DownloadError(f"the download folder {staging} is a link out of the models folder; remove it")
     staging.mkdir(exist_ok=True)
 
     with _staging_lock(staging, f"another download of {local_name} is already running"):
+        _check_targets(plan, models_dir, staging)
         bundle = _download_locked(repo_id, local_name, commit, plan, endpoint, staging, dest, progress, cancel)
     shutil.rmtree(staging, ignore_errors=True)
     return bundle

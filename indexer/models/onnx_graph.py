@@ -15,6 +15,24 @@ Only the few fields needed are decoded:
 - ValueInfoProto.name = 1, type = 2
 - TypeProto.tensor_type = 1;  Tensor.elem_type = 1, shape = 2
 - TensorShapeProto.dim = 1;  Dimension.dim_value = 1, dim_param = 2
+
+The same pass lists every external-data ``location`` the model names (files
+ONNX Runtime would read next to the graph), wherever a tensor can sit: graph
+initializers and sparse initializers, tensor attributes of nodes (``Constant``),
+subgraphs of control-flow nodes, functions and training graphs:
+
+- ModelProto.graph = 7, training_info = 20, functions = 25
+- TrainingInfoProto.initialization = 1, algorithm = 2
+- FunctionProto.node = 7
+- GraphProto.node = 1, initializer = 5, sparse_initializer = 15
+- NodeProto.attribute = 5
+- AttributeProto.t = 5, g = 6, tensors = 10, graphs = 11, sparse_tensor = 22, sparse_tensors = 23
+- SparseTensorProto.values = 1, indices = 2
+- TensorProto.external_data = 13;  StringStringEntryProto.key = 1, value = 2
+
+Nested messages are walked with an explicit stack, so no nesting depth can
+exhaust Python's recursion limit, and a node is decoded only when its bytes
+hold the word ``location`` at all.
 """
 
 from __future__ import annotations
@@ -74,6 +92,8 @@ class TensorSpec:
 class GraphSignature:
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
+    #: every external-data location the model names (a tensor may name several; all are kept)
+    external_data: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -176,8 +196,60 @@ def _initializer_name(r: _Reader) -> str | None:
     return None
 
 
+# Which fields of which message hold (kind of message) that can carry a tensor.
+_MODEL, _TRAINING, _FUNCTION, _GRAPH, _NODE, _ATTRIBUTE, _SPARSE, _TENSOR = range(8)
+_CHILDREN: dict[int, dict[int, int]] = {
+    _MODEL: {7: _GRAPH, 20: _TRAINING, 25: _FUNCTION},
+    _TRAINING: {1: _GRAPH, 2: _GRAPH},
+    _FUNCTION: {7: _NODE},
+    _GRAPH: {1: _NODE, 5: _TENSOR, 15: _SPARSE},
+    _NODE: {5: _ATTRIBUTE},
+    _ATTRIBUTE: {5: _TENSOR, 6: _GRAPH, 10: _TENSOR, 11: _GRAPH, 22: _SPARSE, 23: _SPARSE},
+    _SPARSE: {1: _TENSOR, 2: _TENSOR},
+}
+_LOCATION = b"location"
+
+
+def _tensor_locations(r: _Reader, out: list[str]) -> None:
+    for field, wire, value, end in r.fields():
+        if field != 13 or wire != 2:  # TensorProto.external_data
+            continue
+        key: str | None = None
+        location: str | None = None
+        for ef, ew, ev, ee in r.sub(value, end).fields():
+            if ew != 2:
+                continue
+            if ef == 1:
+                key = bytes(r.buf[ev:ee]).decode("utf-8", errors="surrogateescape")
+            elif ef == 2:
+                location = bytes(r.buf[ev:ee]).decode("utf-8", errors="surrogateescape")
+        if key == "location":
+            out.append(location or "")
+
+
+def _external_locations(buf: mmap.mmap, start: int, end: int, kind: int) -> list[str]:
+    """The external-data locations named anywhere inside the message at ``buf[start:end]``."""
+    out: list[str] = []
+    stack = [(kind, start, end)]
+    while stack:
+        kind, start, end = stack.pop()
+        r = _Reader(buf, start, end)
+        if kind == _TENSOR:
+            _tensor_locations(r, out)
+            continue
+        children = _CHILDREN[kind]
+        for field, wire, value, field_end in r.fields():
+            child = children.get(field)
+            if child is None or wire != 2:
+                continue
+            if child in (_NODE, _FUNCTION) and buf.find(_LOCATION, value, field_end) < 0:
+                continue  # nothing in this node can name a file (cheap: no decoding)
+            stack.append((child, value, field_end))
+    return out
+
+
 def read_signature(path: Path) -> GraphSignature:
-    """Return the graph's real inputs (initializers excluded) and outputs.
+    """Return the graph's real inputs (initializers excluded), outputs and external-data locations.
 
     Raises ``OnnxFormatError`` when the file is not a well-formed ONNX model
     and ``OSError`` when it cannot be read.
@@ -194,6 +266,7 @@ def read_signature(path: Path) -> GraphSignature:
                     graph = (value, end)
             if graph is None:
                 raise OnnxFormatError("no graph in the model")
+            external = _external_locations(buf, 0, size, _MODEL)
             inputs: list[TensorSpec] = []
             outputs: list[TensorSpec] = []
             initializers: set[str] = set()
@@ -209,4 +282,4 @@ def read_signature(path: Path) -> GraphSignature:
                     if name:
                         initializers.add(name)
     real_inputs = tuple(spec for spec in inputs if spec.name not in initializers)
-    return GraphSignature(inputs=real_inputs, outputs=tuple(outputs))
+    return GraphSignature(inputs=real_inputs, outputs=tuple(outputs), external_data=tuple(external))

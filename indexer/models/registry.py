@@ -9,6 +9,13 @@ Installing is always atomic: a bundle is assembled in a temporary directory
 inside the models directory, validated with ``ModelBundle.load`` and only
 then renamed to its final name, so a crash or a cancel never leaves a
 half-copied model where ``installed_models`` would find it.
+
+An imported bundle holds only regular files and directories: a symbolic link,
+pipe, device or socket anywhere in it is refused before anything is read (a
+link to ``/dev/zero`` would fill the disk, one to a private key would be
+copied in as a plain file), and each file is opened without following links.
+One unusable directory never stops a listing: ``scan_models`` reports it with
+its reason.
 """
 
 from __future__ import annotations
@@ -17,12 +24,14 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import ModelError, ModelNotFound
-from indexer.models.bundle import ModelBundle
+from indexer.models.bundle import OTHER_RUNTIMES, ModelBundle
+from indexer.models.safe_paths import entry_problem, name_problem, open_regular, unprintable
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +141,10 @@ def scan_models(models_dir: Path) -> list[ModelEntry]:
             continue
         try:
             bundle = ModelBundle.load(path)
-        except ModelError as e:
-            logger.info("model %s in %s is unusable: %s", path.name, path, e)
-            entries.append(ModelEntry(path.name, path, None, str(e)))
+        except Exception as e:  # one bad directory must not hide the others
+            reason = str(e) if isinstance(e, ModelError) else f"cannot be read ({type(e).__name__}: {e})"
+            logger.info("model %s in %s is unusable: %s", path.name, path, reason)
+            entries.append(ModelEntry(path.name, path, None, reason))
         else:
             entries.append(ModelEntry(path.name, path, bundle, None))
     return entries
@@ -172,6 +182,9 @@ def resolve_model(name_or_path: str | Path, models_dir: Path) -> ModelBundle:
     models_dir = Path(models_dir)
 
     if not _looks_like_path(text):
+        char = unprintable(text)
+        if char is not None:
+            raise ModelNotFound(f"{text!r} cannot be a model name: it holds the control character {char}")
         installed_dir = models_dir / text
         if installed_dir.is_dir():
             try:
@@ -203,19 +216,22 @@ def resolve_model(name_or_path: str | Path, models_dir: Path) -> ModelBundle:
 
 
 def validate_model_name(name: str) -> str:
-    """``name`` if it can be a directory name in the models directory, else ``ModelError``."""
-    bad = (
-        not name
-        or name in (".", "..")
-        or name.startswith(".")
-        or "/" in name
-        or "\\" in name
-        or os.sep in name
-        or "\0" in name
-        or name != name.strip()
-    )
-    if bad:
-        raise ModelError(f"{name!r} cannot be a model name (no slashes, no leading dot, no surrounding spaces)")
+    """``name`` if it can be a directory name in the models directory on every platform, else ``ModelError``.
+
+    Refused: empty names, a leading dot (Photoseek's work areas), surrounding
+    spaces, slashes and backslashes, control and format characters (they
+    would reach terminals), and what Windows reads as a drive, stream or
+    device (``:``, ``<>"|?*``, ``CON``, ``NUL``, ``COM1``, a trailing dot).
+    """
+    problem = name_problem(name)
+    if problem is None and name.startswith("."):
+        problem = "starts with a dot"
+    if problem is None and name != name.strip():
+        problem = "has surrounding spaces"
+    if problem is not None:
+        raise ModelError(
+            f"{name!r} cannot be a model name: it {problem} (use letters, digits, '-', '_' and '.')"
+        )
     return name
 
 
@@ -250,40 +266,88 @@ def install_dir(tmp: Path, dest: Path, *, replace: bool = False) -> None:
 
 def _ignored(name: str) -> bool:
     # Other runtimes' files in Immich caches, and huggingface_hub's local-dir metadata.
-    return name.endswith((".armnn", ".rknn")) or name == ".cache"
+    return name.endswith(OTHER_RUNTIMES) or name == ".cache"
 
 
-def _tree_digest(root: Path) -> dict[str, tuple[int, str]]:
-    digest: dict[str, tuple[int, str]] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
-        for fn in sorted(filenames):
-            if _ignored(fn):
+def bundle_files(root: Path) -> dict[str, int]:
+    """``{file: size}`` of the bundle directory ``root``: relative, ``/``-separated, sorted.
+
+    Nothing is followed: a symbolic link (or junction), pipe, device or socket
+    anywhere in the tree raises ``ModelError`` naming it.  Files for other
+    runtimes and huggingface_hub's ``.cache`` are left out (never copied).
+    """
+    root = Path(root)
+    files: dict[str, int] = {}
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = sorted(os.scandir(root / rel_dir if rel_dir else root), key=lambda e: e.name)
+        except OSError as exc:
+            raise ModelError(f"cannot read the model bundle {root}: {exc}") from exc
+        for entry in entries:
+            if _ignored(entry.name):
                 continue
-            p = Path(dirpath) / fn
-            h = hashlib.sha256()
-            with open(p, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            digest[p.relative_to(root).as_posix()] = (p.stat().st_size, h.hexdigest())
-    return digest
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                raise ModelError(f"cannot read {rel} in the model bundle {root}: {exc}") from exc
+            problem = entry_problem(st)
+            if problem is not None:
+                raise ModelError(
+                    f"the model bundle {root} holds {rel}, which {problem}; a bundle may hold only plain "
+                    "files and folders (replace links with copies of the files they point to)"
+                )
+            if stat.S_ISDIR(st.st_mode):
+                pending.append(rel)
+            else:
+                files[rel] = st.st_size
+    return dict(sorted(files.items()))
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open_regular(path) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _same_files(a: Path, b: Path) -> bool:
-    def sizes(root: Path) -> dict[str, int]:
-        out = {}
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not _ignored(d)]
-            for fn in filenames:
-                if not _ignored(fn):
-                    p = Path(dirpath) / fn
-                    out[p.relative_to(root).as_posix()] = p.stat().st_size
-        return out
-
-    # Cheap check first: different file lists or sizes need no hashing.
-    if sizes(a) != sizes(b):
+    """Whether the bundles ``a`` and ``b`` hold the same files with the same bytes (False if either is unsafe)."""
+    try:
+        files_a = bundle_files(a)
+        files_b = bundle_files(b)
+        # Cheap check first: different file lists or sizes need no hashing.
+        if files_a != files_b:
+            return False
+        return all(_digest(a / rel) == _digest(b / rel) for rel in files_a)
+    except (ModelError, OSError):
         return False
-    return _tree_digest(a) == _tree_digest(b)
+
+
+def _copy_regular(src: str, dst: str) -> str:
+    """``shutil.copytree``'s copy function: the file is opened without following a link, and must be regular."""
+    with open_regular(Path(src)) as fin, open(dst, "xb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        st = os.fstat(fin.fileno())
+    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return dst
+
+
+def _skip_or_refuse(directory: str, names: list[str]) -> list[str]:
+    """``shutil.copytree``'s ignore hook: skip other runtimes' files; a link or special file stops the copy.
+
+    ``bundle_files`` has already refused them; this repeats the check as each
+    folder is copied, so one swapped in meanwhile is not followed either.
+    """
+    for name in names:
+        if not _ignored(name):
+            problem = entry_problem(os.lstat(os.path.join(directory, name)))
+            if problem is not None:
+                raise OSError(f"{os.path.join(directory, name)} {problem}")
+    return [n for n in names if _ignored(n)]
 
 
 def import_bundle(src: Path, models_dir: Path, *, name: str | None = None, force: bool = False) -> ModelBundle:
@@ -297,8 +361,10 @@ def import_bundle(src: Path, models_dir: Path, *, name: str | None = None, force
     src = Path(src).expanduser()
     if not src.is_dir():
         raise ModelNotFound(f"no model bundle directory at {src}")
+    src = src.resolve()  # the directory itself may be a link: the user chose it
+    bundle_files(src)  # before reading anything: no links, pipes or devices inside
     bundle = ModelBundle.load(src)
-    name = validate_model_name(name or src.resolve().name)
+    name = validate_model_name(name or src.name)
     models_dir = Path(models_dir)
     dest = models_dir / name
 
@@ -319,7 +385,7 @@ def import_bundle(src: Path, models_dir: Path, *, name: str | None = None, force
     try:
         target = tmp / "bundle"
         try:
-            shutil.copytree(src, target, ignore=lambda d, names: [n for n in names if _ignored(n)])
+            shutil.copytree(src, target, ignore=_skip_or_refuse, copy_function=_copy_regular)
             ModelBundle.load(target)  # the copy must load, not just the source
             install_dir(target, dest, replace=force)
         except OSError as e:

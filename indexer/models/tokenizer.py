@@ -33,6 +33,8 @@ from indexer.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
+#: the longest token sequence a tokenizer pads to (each query allocates context length x 8 bytes per text)
+MAX_CONTEXT_LENGTH = 1024
 START_TOKENS = ("<start_of_text>", "<|startoftext|>", "<s>", "[CLS]")
 END_TOKENS = ("<end_of_text>", "<|endoftext|>", "</s>", "[SEP]")
 
@@ -114,10 +116,17 @@ def _surrogate_pair(match: re.Match[str]) -> str:
     return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
 
 
+# ftfy repeats its fixes until nothing changes; each round undoes one level of
+# nesting ("&amp;amp;" -> "&amp;" -> "&"), so a crafted text of n levels costs
+# n rounds over the whole text.  Typed text settles in two or three rounds.
+_MAX_FIX_ROUNDS = 16
+
+
 def _fix_text(text: str) -> str:
-    """ftfy.fix_text without mojibake repair: repeated until nothing changes."""
+    """ftfy.fix_text without mojibake repair: repeated until nothing changes
+    (at most ``_MAX_FIX_ROUNDS`` times, so nested escapes cost linear time)."""
     unescape = "<" not in text
-    while True:
+    for _ in range(_MAX_FIX_ROUNDS):
         before = text
         if unescape:
             text = _HTML_ENTITY_RE.sub(_unescape_entity, text)
@@ -133,7 +142,8 @@ def _fix_text(text: str) -> str:
         text = text.translate(_CONTROL_CHARS)
         text = unicodedata.normalize("NFC", text)
         if text == before:
-            return text
+            break
+    return text
 
 
 def clean_text(text: str) -> str:
@@ -160,6 +170,18 @@ def clean_canonicalize(text: str) -> str:
 
 
 CLEANERS = {"lower": clean_text, "whitespace": clean_whitespace, "canonicalize": clean_canonicalize}
+
+# Raw characters of one text that are cleaned and tokenized.  A model reads
+# at most ``context_length`` tokens and typed text averages under 8 characters
+# a token, so 64 a token (at most 8192) keeps every token a real query can
+# use, while the cleaning and the BPE of a pasted megabyte stay cheap.
+CHARS_PER_TOKEN = 64
+MAX_TEXT_CHARS = 8192
+
+
+def text_budget(context_length: int) -> int:
+    """How many characters of a text can matter to a model with this context length."""
+    return max(1, min(MAX_TEXT_CHARS, CHARS_PER_TOKEN * context_length))
 
 
 # --- the tokenizer ------------------------------------------------------------------
@@ -199,8 +221,12 @@ class ClipTokenizer:
                  tokenizer_config: dict[str, Any] | None = None, *, clean: str | None = None):
         from tokenizers import Tokenizer  # the runtime dependency; imported with the model
 
+        if not isinstance(context_length, int) or isinstance(context_length, bool):
+            raise ModelError(f"context length {context_length!r} is not a whole number")
         if context_length < 2:
             raise ModelError(f"context length {context_length} is too short for start and end tokens")
+        if context_length > MAX_CONTEXT_LENGTH:
+            raise ModelError(f"context length {context_length} is longer than the {MAX_CONTEXT_LENGTH} supported")
         try:
             self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         except Exception as exc:  # tokenizers raises plain Exception subclasses
@@ -211,7 +237,7 @@ class ClipTokenizer:
         self.end_id = self._special_id(config.get("eos_token"), END_TOKENS)
         self.clip_style = self.start_id is not None and self.end_id is not None
         self.clean = clean or ("lower" if self.clip_style else "whitespace")
-        if self.clean not in CLEANERS:
+        if not isinstance(self.clean, str) or self.clean not in CLEANERS:
             raise ModelError(f"unknown text cleaning {self.clean!r} (expected one of {', '.join(CLEANERS)})")
         self._clean = CLEANERS[self.clean]
         pad_id = self._special_id(config.get("pad_token"), () if self.clip_style else ("<pad>", "[PAD]"))
@@ -233,7 +259,7 @@ class ClipTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """Token ids of the cleaned text, without start/end tokens (CLIP vocabularies)."""
-        cleaned = self._clean(text)
+        cleaned = self._clean(text[: text_budget(self.context_length)])
         if not cleaned:
             return []
         return list(self._tokenizer.encode(cleaned, add_special_tokens=False).ids)
@@ -244,7 +270,8 @@ class ClipTokenizer:
         n, ctx = len(texts), self.context_length
         ids = np.full((n, ctx), self.pad_id, dtype=np.int64)
         lengths = np.zeros(n, dtype=np.int64)
-        cleaned = [self._clean(t) for t in texts]
+        budget = text_budget(ctx)  # only the start of a text can reach the model: clean no more
+        cleaned = [self._clean(t[:budget]) for t in texts]
         if not n:
             return TokenBatch(ids=ids, lengths=lengths)
         encoded = self._tokenizer.encode_batch(cleaned, add_special_tokens=not self.clip_style)

@@ -7,7 +7,8 @@ whole and the partial file is rewritten).  A dropped connection or a
 transient server error (408, 429, 5xx) is retried from the byte where it
 stopped, with a growing pause; the retry budget is per stall, so a slow but
 moving transfer is never given up.  Other HTTP errors (404, 401, ...) are
-raised at once.  ``verify`` then checks the finished file against the hub's
+raised at once.  No more bytes are written than the hub's metadata says the
+file has: a server that sends more cannot fill the disk.  ``verify`` then checks the finished file against the hub's
 size and SHA-256 (LFS files) or git blob id (small files).
 
 huggingface_hub 2.x itself deletes partial files when a download fails, so
@@ -144,14 +145,20 @@ def fetch(url: str, part: Path, f: RemoteFile, progress: TransferProgress, heade
                         have = 0
                     else:
                         logger.info("resuming %s at byte %d", f.path, have)
+                room = None if f.size is None else f.size - have
                 with open(part, mode) as out:
                     for chunk in response.iter_bytes():  # as it arrives: a drop keeps what came
                         if not chunk:
                             continue
+                        if room is not None:
+                            chunk = chunk[:room]
+                            room -= len(chunk)
                         out.write(chunk)
                         got_bytes = True
                         progress.add(len(chunk))
                         progress.check()
+                        if room == 0:
+                            break  # all the file's bytes are here; anything more is not part of it
                     out.flush()
                     os.fsync(out.fileno())
             if f.size is None or part.stat().st_size >= f.size:
