@@ -24,39 +24,28 @@ what changed.
 from __future__ import annotations
 
 import errno
-import functools
 import logging
 import os
 import time
 from collections.abc import Generator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from .cancel import CancelToken
-from .catalog import Catalog, FolderRow, PhotoRow, encode_path
+from .catalog import Catalog, FolderRow
 from .config import Settings
 from .connections import CatalogConnections
 from .errors import LibraryError, LibraryReadOnly, ModelError, UsageError
+from .folder_scan import FolderScan
+from .folder_walk import Excluder
 from .library_reader import CATALOG_FILE, FULL_CHECK_MAX_BYTES, LibraryReader, folder_infos, library_dir, library_status
 from .lock import LibraryLock
 from .model_choice import ModelChoice
+from .model_replacement import drop_replaced_vectors, makes_stored_vectors
 from .models.bundle import ModelBundle
 from .models.encoder import Encoder
-from .models.preprocess import decode_image
 from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
-from .scanner import (
-    Excluder,
-    FileEntry,
-    FolderGuard,
-    MountTable,
-    ScanResult,
-    encode_devices,
-    reconcile,
-    stat_entry,
-    walk,
-)
+from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
@@ -64,11 +53,6 @@ from .vector_store import VectorStore, VectorStores
 logger = logging.getLogger(__name__)
 
 VECTOR_SAVE_INTERVAL_S = 60.0
-# Vectors stored before the library recorded models' fingerprints are adopted by a bundle of the same
-# name and size only if it gives the same vectors (up to float noise) for a few unchanged photos.
-LEGACY_CHECK_PHOTOS = 3
-LEGACY_CHECK_CANDIDATES = 20
-LEGACY_CHECK_MIN_COSINE = 0.98
 
 __all__ = ["CATALOG_FILE", "Library"]
 
@@ -256,7 +240,7 @@ class Library:
         assert encoder.fingerprint is not None  # the model choice identifies every bundle
         bundle = encoder.bundle
         if catalog.vector_space(bundle.name, encoder.fingerprint, encoder.dim).legacy:
-            same = self._makes_stored_vectors(encoder)
+            same = makes_stored_vectors(catalog, encoder)
             if not same:
                 logger.warning("model %s makes other vectors than those stored under its name: "
                                "it gets vectors of its own (the library is embedded again)", bundle.name)
@@ -264,34 +248,6 @@ class Library:
                                           encoder.files_stamp, adopt=same)
             encoder = self.models.encoder(catalog, ref)
         return encoder
-
-    def _makes_stored_vectors(self, encoder: Encoder) -> bool:
-        """Whether ``encoder`` gives a few unchanged photos the vectors stored under its key (True when
-        none can be checked)."""
-        catalog = self.catalog
-        ids = catalog.vector_ids(encoder.model_id)[:LEGACY_CHECK_CANDIDATES]
-        rows = catalog.photos_by_id(ids)
-        found, stored = catalog.vectors(encoder.model_id, ids)
-        checked = 0
-        for pid, vector in zip(found.tolist(), stored):
-            row = rows.get(pid)
-            try:
-                st = os.stat(row.path) if row is not None else None
-            except OSError:
-                continue
-            if row is None or st is None or (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
-                continue
-            try:
-                pixels = decode_image(row.path, encoder.bundle.preprocess, draft=True).pixels
-            except Exception:  # noqa: BLE001 - an unreadable photo just cannot be checked
-                continue
-            fresh = encoder.encode_pixels(pixels[None], check_finite=False)[0]
-            if not float(np.dot(fresh, vector)) >= LEGACY_CHECK_MIN_COSINE:
-                return False
-            checked += 1
-            if checked >= LEGACY_CHECK_PHOTOS:
-                break
-        return True
 
     def use_model(self, ref: str) -> ModelBundle:
         """Make ``ref`` the library's model; its vectors are built by the next sync.
@@ -344,27 +300,6 @@ class Library:
         store.save()
         self.catalog.prune_tombstones(store.model, store.checkpoint)
 
-    def _drop_replaced_vectors(self, encoder: Encoder) -> None:
-        """Once ``encoder``'s vectors cover the library, forget those of the models its bundle directory
-        held before (replaced in place, e.g. ``models import --force``): no bundle can make them any more."""
-        catalog = self.catalog
-        source = str(encoder.bundle.path)
-        replaced = [key for key, other in catalog.model_sources()
-                    if key != encoder.model_id and other == source and catalog.vector_count(key)]
-        if not replaced or catalog.counts(encoder.model_id)["pending"]:
-            return
-        for key in replaced:
-            if self.models.bundle_for_key(catalog, key) is not None:
-                continue
-            dropped = catalog.drop_vectors(key)
-            logger.info("dropped %d vectors of %s: its bundle %s now holds another model", dropped, key, source)
-            loaded = [s for s in self._stores.loaded() if s.model == key]
-            for store in loaded:
-                store.catch_up(catalog)  # to nothing
-            if not loaded:
-                for file in VectorStore.paths(self.path / "vectors", key):
-                    file.unlink(missing_ok=True)
-
     def _catch_up_stores(self) -> None:
         """Bring every loaded vector store up to the catalog (after scans and folder removals)."""
         for store in self._stores.loaded():
@@ -401,59 +336,9 @@ class Library:
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""
         cancel = cancel or CancelToken()
-        excluder = self.excluder()
-        mounts = MountTable()
-        total = ScanResult()
-        for folder in self.catalog.folders():
-            cancel.raise_if_cancelled()
-            total.merge(self._scan_folder(folder, excluder, mounts))
+        total = FolderScan(self.catalog, self.excluder()).whole_library(cancel)
         self._apply_scan(total)
         return total
-
-    def _scan_folder(self, folder: FolderRow, excluder: Excluder, mounts: MountTable) -> ScanResult:
-        """Reconcile one whole folder with the disk.
-
-        The folder goes offline, keeping every photo, when it is missing, when it became empty,
-        or when it is on another disk than its photos were found on with none of them there (an
-        unmounted share is an empty directory, or one on the disk below).  A photo not found is
-        dropped only when it is positively gone (``FolderGuard``).
-        """
-        if not folder.path.is_dir():
-            return self._offline(folder, "missing or unplugged")
-        known = self.catalog.photos_in_folder(folder.id)
-        size = len(known)
-        guard = FolderGuard(
-            folder.path, self.catalog.folder_devices(folder.id), excluder, mounts, folder_size=lambda: size
-        )
-        seen = {encode_path(e.path): e for e in walk(folder, excluder, guard)}
-        if known and not seen and not all(excluder.excluded_below(folder.path, r.path) for r in known.values()):
-            return self._offline(folder, "it became empty (an unmounted share?)")
-        if not guard.settle(seen, known):
-            return self._offline(folder, "it is on another disk than its photos were found on (unmounted?)")
-        if not folder.online:
-            logger.info("folder %s is back online", folder.path)
-            self.catalog.set_folder_online(folder.id, True)
-        result = reconcile(self.catalog, seen, known, guard.judge)
-        result.kept += guard.withheld
-        self._record_devices(folder, guard, whole=True)
-        return result
-
-    def _folder_size(self, folder_id: int) -> int:
-        return self.catalog.folder_counts(None).get(folder_id, {}).get("photos", 0)
-
-    def _offline(self, folder: FolderRow, why: str) -> ScanResult:
-        if folder.online:
-            logger.warning("folder %s is offline (%s); keeping its photos", folder.path, why)
-            self.catalog.set_folder_online(folder.id, False)
-        return ScanResult(offline_folders=[folder.path])
-
-    def _record_devices(self, folder: FolderRow, guard: FolderGuard, *, whole: bool) -> None:
-        """Remember where the folder's photos are (a partial scan only adds to a whole scan's record)."""
-        if guard.recorded is None and not whole:
-            return
-        records = guard.to_record(whole=whole)
-        if records != guard.recorded:
-            self.catalog.set_folder_devices(folder.id, encode_devices(records))
 
     def scan_paths(self, changed: list[Path]) -> ScanResult:
         """Reconcile only ``changed`` paths (files or directories), e.g. from the file watcher.
@@ -463,69 +348,7 @@ class Library:
         back.  Paths in the library's own folder, the models folder or excluded folders are
         ignored.
         """
-        excluder = self.excluder()
-        mounts = MountTable()
-        folders = self.catalog.folders()
-        total = ScanResult()
-        whole: dict[int, FolderRow] = {}
-        parts: dict[int, list[Path]] = {}
-        for path in changed:
-            folder = next((f for f in folders if f.path == path or f.path in path.parents), None)
-            if folder is None:
-                continue
-            if path == folder.path or not folder.online:
-                whole[folder.id] = folder
-            elif not excluder.excluded_below(folder.path, path):
-                parts.setdefault(folder.id, []).append(path)
-        seen: dict[bytes, FileEntry] = {}
-        known = {}
-        guards: dict[int, FolderGuard] = {}
-        for folder in folders:
-            if folder.id in whole or folder.id not in parts:
-                continue
-            guard = FolderGuard(
-                folder.path, self.catalog.folder_devices(folder.id), excluder, mounts,
-                folder_size=functools.partial(self._folder_size, folder.id),
-            )
-            f_seen: dict[bytes, FileEntry] = {}
-            f_known = {}
-            for path in parts[folder.id]:
-                f_known.update(self.catalog.photos_under(path))
-                row = self.catalog.photo_by_path(path)
-                if row is not None:
-                    f_known[encode_path(path)] = row
-                if path.is_dir():
-                    sub = FolderRow(folder.id, path, True)
-                    f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
-                else:
-                    entry = stat_entry(path, folder.id)
-                    if entry is not None:
-                        f_seen[encode_path(path)] = entry
-            if not guard.settle(f_seen, f_known, whole=False):  # the folder's root is on another disk: check it all
-                whole[folder.id] = folder
-                continue
-            guards[folder.id] = guard
-            seen.update(f_seen)
-            known.update(f_known)
-        for folder in whole.values():
-            total.merge(self._scan_folder(folder, excluder, mounts))
-
-        def keep(rows: list[PhotoRow]) -> set[int]:
-            by_folder: dict[int, list[PhotoRow]] = {}
-            for row in rows:
-                by_folder.setdefault(row.folder_id, []).append(row)
-            kept: set[int] = set()
-            for fid, some in by_folder.items():
-                if fid in guards:
-                    kept |= guards[fid].judge(some)
-            return kept
-
-        if seen or known:
-            total.merge(reconcile(self.catalog, seen, known, keep))
-        total.kept += sum(g.withheld for g in guards.values())
-        for folder in folders:
-            if folder.id in guards:
-                self._record_devices(folder, guards[folder.id], whole=False)
+        total = FolderScan(self.catalog, self.excluder()).changed_paths(changed)
         self._apply_scan(total)
         return total
 
@@ -576,6 +399,6 @@ class Library:
             self.last_decoded = pipeline.decoded_count
             self._save_store(store)
         if not cancel.cancelled:
-            self._drop_replaced_vectors(encoder)
+            drop_replaced_vectors(self.catalog, self.models, self._stores, self.path / "vectors", encoder)
         yield Progress(Phase.DONE, last.done if last else 0, last.total if last else 0,
                        last.rate if last else 0.0, 0.0, None, last.failed if last else 0)

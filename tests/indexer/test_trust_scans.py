@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-import indexer.scanner as scanner
 from indexer.cancel import CancelToken
 from indexer.errors import UsageError
 from indexer.library import Library
@@ -293,7 +292,7 @@ def test_unreadable_subfolder_keeps_its_photos(tmp_path, lib, monkeypatch):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path, *a, **kw)
 
-    monkeypatch.setattr(scanner.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     result = lib.scan()
     assert (count(lib), result.deleted, result.kept) == (10, 0, 6)
     monkeypatch.undo()
