@@ -16,7 +16,8 @@ SQLite, or another program's SQLite database is reported (``CatalogCorrupt``,
 
 Every SQL statement of the project lives in this class and its parts: the
 schema in ``catalog_schema``, the vector tables in ``catalog_vectors``, the
-row types in ``catalog_rows``.  ``transaction()`` nests (savepoints inside).
+row types in ``catalog_rows``, the opening, recognising and creating of the
+file in ``catalog_file``.  ``transaction()`` nests (savepoints inside).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import Any, TypeVar
 import numpy as np
 import sqlite_utils
 
+from .catalog_file import connect, connect_readonly, corrupt_message, identify
+from .catalog_file import create as create_file
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
 from .catalog_vectors import VectorTables
@@ -45,8 +48,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-PAGE_SIZE = 16384
 
 
 OK = "ok"
@@ -70,16 +71,16 @@ class Catalog(VectorTables):
         if not os.path.lexists(path):
             if readonly or not create:
                 raise LibraryError(f"the catalog {path} is missing (was the library folder moved or unmounted?)")
-            _create(path)
+            create_file(path, _initialise)  # ``create`` here is the argument
         elif not os.access(path, os.R_OK):
             raise LibraryError(f"cannot read the catalog {path}: permission denied")
         conn: sqlite3.Connection | None = None
         try:
             if readonly:
-                conn, self.immutable = _connect_readonly(path)
+                conn, self.immutable = connect_readonly(path)
             else:
-                conn = _connect(path, "mode=rw")  # never creates a file
-            _identify(conn, path)  # before anything is written to it
+                conn = connect(path, "mode=rw")  # never creates a file
+            identify(conn, path)  # before anything is written to it
             if not readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -87,7 +88,7 @@ class Catalog(VectorTables):
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
-            raise CatalogCorrupt(_corrupt_message(path, str(exc))) from exc
+            raise CatalogCorrupt(corrupt_message(path, str(exc))) from exc
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -109,10 +110,10 @@ class Catalog(VectorTables):
         try:
             rows = self.conn.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CatalogCorrupt(_corrupt_message(self.path, str(exc))) from exc
+            raise CatalogCorrupt(corrupt_message(self.path, str(exc))) from exc
         problems = [r[0] for r in rows if r[0] != "ok"]
         if problems:
-            raise CatalogCorrupt(_corrupt_message(self.path, problems[0]))
+            raise CatalogCorrupt(corrupt_message(self.path, problems[0]))
 
     def migrate(self) -> None:
         version = self.schema_version()
@@ -133,7 +134,7 @@ class Catalog(VectorTables):
                 return 0
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise CatalogCorrupt(_corrupt_message(self.path, str(exc))) from exc
+            raise CatalogCorrupt(corrupt_message(self.path, str(exc))) from exc
         return int(row[0]) if row else 0
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -416,121 +417,14 @@ class Catalog(VectorTables):
         return out
 
 
-# -- opening, creating, recognising -----------------------------------------------
-
-def _connect(path: Path, flags: str) -> sqlite3.Connection:
-    uri = f"{path.absolute().as_uri()}?{flags}"  # percent-encoded: any file name, even with ? # %
-    conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=True, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    return conn
-
-
-def _connect_readonly(path: Path) -> tuple[sqlite3.Connection, bool]:
-    """A read-only connection, and whether it is immutable.
-
-    A reader of a WAL database needs its ``-shm`` (and ``-wal``) files, which SQLite
-    creates when they are missing; on a read-only disk (a backup drive, a read-only
-    share) it cannot, and the catalog is then opened as immutable: no locks, no WAL,
-    read as it is on disk (nothing can change it there).
-    """
-    conn = _connect(path, "mode=ro")
-    try:
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the file (and the WAL index)
-        return conn, False
-    except sqlite3.OperationalError:
-        conn.close()
-        if os.access(path.parent, os.W_OK):
-            raise  # not a read-only folder: the error is the catalog's
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        logger.warning("the catalog %s is on a read-only disk with changes left in %s that cannot be read; "
-                       "searching what was saved before them", path, wal.name)
-    logger.info("the catalog %s is on a read-only disk: opened as immutable", path)
-    return _connect(path, "immutable=1"), True
-
-
-def _identify(conn: sqlite3.Connection, path: Path) -> None:
-    """Raise unless ``conn`` is a Photoseek catalog; reads only, so a foreign file stays untouched."""
-    if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
-        raise CatalogCorrupt(_corrupt_message(path, "the file is empty"))
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-    if not tables:
-        raise CatalogCorrupt(_corrupt_message(path, "it holds no tables"))
-    version = None
-    if "meta" in tables:
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.OperationalError:  # a "meta" table of another shape: not ours
-            row = None
-        version = row[0] if row else None
-    if not (isinstance(version, str) and version.isdigit() and int(version) >= 1):
-        shown = ", ".join(repr(name[:40]) for name in tables[:6]) + (", ..." if len(tables) > 6 else "")
-        raise LibraryError(
-            f"{path} is not a Photoseek catalog but another program's SQLite database (tables {shown}); "
-            f"Photoseek has left it untouched. Move it out of the library folder {path.parent}, or use "
-            f"another library folder (photoseek --library DIR)"
-        )
-
-
-def _create(path: Path) -> None:
-    """Create a new catalog at ``path`` (where no file exists): complete, or not at all.
-
-    It is built under a temporary name and then linked into place, so a crash never
-    leaves a half-made ``path`` (which the next open would take for a damaged catalog),
-    and a file that appeared meanwhile is never replaced.
-    """
-    tmp = path.with_name(f".{path.name}.new")
-    for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
-        leftover.unlink(missing_ok=True)  # from a creation that was interrupted
-    conn = sqlite3.connect(str(tmp), timeout=30, check_same_thread=True, isolation_level=None)
-    try:
-        # 16 KiB pages hold a 2 KiB vector without an overflow page each
-        # (5.1 -> 2.8 KB per photo, measured by tests/benchmarks/bench_memory.py).
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        new = Catalog.__new__(Catalog)
-        new.path, new.readonly, new.immutable = tmp, False, False
-        new._adopt(conn)
-        new.migrate()
-        conn.execute("PRAGMA journal_mode = WAL")  # recorded in the file's header
-    except sqlite3.DatabaseError as exc:
-        raise LibraryError(f"cannot create the catalog {path}: {exc}") from exc
-    finally:
-        conn.close()  # the last connection: SQLite checkpoints and removes the WAL
-    _fsync(tmp)
-    try:
-        os.link(tmp, path)  # fails if a file appeared at ``path`` meanwhile
-    except FileExistsError:
-        logger.warning("a catalog appeared at %s while one was being created; using it", path)
-    except OSError:  # a file system without hard links (FAT, some shares)
-        if not os.path.lexists(path):
-            os.replace(tmp, path)
-    tmp.unlink(missing_ok=True)
-    _fsync(path.parent, directory=True)
-
-
-def _fsync(path: Path, *, directory: bool = False) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
-    except OSError:
-        if directory:
-            return  # Windows cannot open a folder; its renames are durable without it
-        raise
-    try:
-        os.fsync(fd)
-    except OSError:
-        if not directory:
-            raise
-    finally:
-        os.close(fd)
+def _initialise(conn: sqlite3.Connection, path: Path) -> None:
+    """Write the schema into a new, empty database (``create_file`` then links it into place)."""
+    new = Catalog.__new__(Catalog)
+    new.path, new.readonly, new.immutable = path, False, False
+    new._adopt(conn)
+    new.migrate()
 
 
 def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _corrupt_message(path: Path, detail: str) -> str:
-    return (
-        f"the catalog {path} is damaged ({detail}). Your photos are untouched. To recover, move the "
-        f"library folder aside and index your folders again (photoseek --library NEW index FOLDER...)"
-    )

@@ -27,7 +27,6 @@ model's name) holds no control characters.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -38,15 +37,18 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import ModelError
-from indexer.models.onnx_graph import Dim, OnnxFormatError, TensorSpec, read_signature
-from indexer.models.safe_paths import (
-    entry_problem,
-    open_regular,
-    regular_file_problem,
-    relative_path_problem,
-    unprintable,
+from indexer.models.bundle_checks import OTHER_RUNTIMES as OTHER_RUNTIMES  # re-exported: registry uses it
+from indexer.models.bundle_checks import (
+    check_external_data,
+    check_tokenizer_kwargs,
+    check_tower_trees,
+    not_regular,
+    read_json,
+    size_ok,
 )
-from indexer.models.tokenizer import CLEANERS, MAX_CONTEXT_LENGTH
+from indexer.models.onnx_graph import Dim, OnnxFormatError, TensorSpec, read_signature
+from indexer.models.safe_paths import regular_file_problem, unprintable
+from indexer.models.tokenizer import MAX_CONTEXT_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +68,6 @@ MAX_IMAGE_SIZE = 1024  # pixels per side of the visual tower's input
 MAX_STATIC_BATCH = 64  # a graph's fixed batch size (a short batch is padded up to it)
 MAX_JSON_BYTES = 16 << 20  # config.json, preprocess_cfg.json, tokenizer_config.json
 MAX_TOKENIZER_BYTES = 256 << 20  # tokenizer.json (a 256k-token vocabulary is about 35 MB)
-MAX_TOWER_ENTRIES = 10_000  # files and folders under visual/ and textual/
-TOWER_DIRS = ("visual", "textual")
-OTHER_RUNTIMES = (".armnn", ".rknn")  # files for other runtimes that Immich ships beside the towers; never read
 MIN_STD = 1e-3  # smallest preprocess std (CLIP models use about 0.26; one fed 0..255 pixel values, 1/255)
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -239,23 +238,23 @@ class ModelBundle:
             raise ModelError(f"model bundle {root} is incomplete: missing {', '.join(missing)}")
         for rel, problem in problems.items():
             if problem is not None:
-                raise _not_regular(root, rel, problem)
-        _check_tower_trees(root)
+                raise not_regular(root, rel, problem)
+        check_tower_trees(root)
 
-        config = _read_json(root, CONFIG_FILE)
-        preprocess = PreprocessConfig.from_dict(_read_json(root, PREPROCESS_FILE))
+        config = read_json(root, CONFIG_FILE, limit=MAX_JSON_BYTES)
+        preprocess = PreprocessConfig.from_dict(read_json(root, PREPROCESS_FILE, limit=MAX_JSON_BYTES))
         tokenizer_config: dict[str, Any] = {}
         if os.path.lexists(root / TOKENIZER_CONFIG_FILE):
             problem = regular_file_problem(root, TOKENIZER_CONFIG_FILE)
             if problem is not None:
-                raise _not_regular(root, TOKENIZER_CONFIG_FILE, problem)
-            tokenizer_config = _read_json(root, TOKENIZER_CONFIG_FILE)
-        tokenizer = _read_json(root, TOKENIZER_FILE, limit=MAX_TOKENIZER_BYTES)
+                raise not_regular(root, TOKENIZER_CONFIG_FILE, problem)
+            tokenizer_config = read_json(root, TOKENIZER_CONFIG_FILE, limit=MAX_JSON_BYTES)
+        tokenizer = read_json(root, TOKENIZER_FILE, limit=MAX_TOKENIZER_BYTES)
         if not isinstance(tokenizer.get("model"), dict):
             raise ModelError(f"model bundle {root}: {TOKENIZER_FILE} has no tokenizer model")
 
         embed_dim = config.get("embed_dim")
-        if embed_dim is not None and not _size_ok(embed_dim, 1, MAX_EMBED_DIM):
+        if embed_dim is not None and not size_ok(embed_dim, 1, MAX_EMBED_DIM):
             raise ModelError(
                 f"model bundle {root}: embed_dim {embed_dim!r} in {CONFIG_FILE} is not a size from 1 to {MAX_EMBED_DIM}"
             )
@@ -263,12 +262,12 @@ class ModelBundle:
         if not isinstance(text_cfg, dict):
             raise ModelError(f"model bundle {root}: text_cfg in {CONFIG_FILE} must be an object")
         context_length = text_cfg.get("context_length", DEFAULT_CONTEXT_LENGTH)
-        if not _size_ok(context_length, 2, MAX_CONTEXT_LENGTH):
+        if not size_ok(context_length, 2, MAX_CONTEXT_LENGTH):
             raise ModelError(
                 f"model bundle {root}: context_length {context_length!r} in {CONFIG_FILE} is not valid "
                 f"(a whole number of tokens from 2 to {MAX_CONTEXT_LENGTH})"
             )
-        _check_tokenizer_kwargs(root, text_cfg.get("tokenizer_kwargs"))
+        check_tokenizer_kwargs(root, CONFIG_FILE, text_cfg.get("tokenizer_kwargs"))
 
         visual = _tower(root, VISUAL_MODEL, "image")
         textual = _tower(root, TEXTUAL_MODEL, "text")
@@ -281,7 +280,7 @@ class ModelBundle:
             "textual output": textual.output_dim,
         }
         for label, value in dims.items():
-            if value is not None and not _size_ok(value, 1, MAX_EMBED_DIM):
+            if value is not None and not size_ok(value, 1, MAX_EMBED_DIM):
                 raise ModelError(
                     f"model bundle {root}: the {label} size {value} is not a size from 1 to {MAX_EMBED_DIM}"
                 )
@@ -317,80 +316,6 @@ class ModelBundle:
         return bundle
 
 
-def _size_ok(value: Any, low: int, high: int) -> bool:
-    """Whether ``value`` is a whole number (not a bool, not a float) from ``low`` to ``high``."""
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _check_tower_trees(root: Path) -> None:
-    """Everything under ``visual/`` and ``textual/`` is a plain file or folder (weights are hashed and read from there).
-
-    Other runtimes' files (``*.armnn``, ``*.rknn``) are never read and are not looked at.
-    """
-    seen = 0
-    pending = list(TOWER_DIRS)
-    while pending:
-        rel_dir = pending.pop()
-        try:
-            with os.scandir(root / rel_dir) as it:
-                entries = list(it)
-        except OSError as exc:
-            raise ModelError(f"model bundle {root}: cannot list {rel_dir}: {exc.strerror or exc}") from exc
-        for entry in entries:
-            if entry.name.endswith(OTHER_RUNTIMES):
-                continue
-            seen += 1
-            if seen > MAX_TOWER_ENTRIES:
-                raise ModelError(f"model bundle {root}: the tower folders hold more than {MAX_TOWER_ENTRIES} files")
-            rel = f"{rel_dir}/{entry.name}"
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                raise ModelError(f"model bundle {root}: cannot read {rel}: {exc.strerror or exc}") from exc
-            problem = entry_problem(st)
-            if problem is not None:
-                raise _not_regular(root, rel, problem)
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(rel)
-
-
-def _not_regular(root: Path, rel: str, problem: str) -> ModelError:
-    hint = "; a bundle must hold its own files (replace links with copies of the files they point to)"
-    return ModelError(f"model bundle {root}: {rel} {problem}{hint if 'link' in problem else ''}")
-
-
-def _check_tokenizer_kwargs(root: Path, kwargs: Any) -> None:
-    """open_clip's ``text_cfg.tokenizer_kwargs``: only ``clean`` is used, and it must name a known cleaner."""
-    if kwargs is None:
-        return
-    where = f"model bundle {root}: text_cfg.tokenizer_kwargs in {CONFIG_FILE}"
-    if not isinstance(kwargs, dict):
-        raise ModelError(f"{where} must be an object, not {type(kwargs).__name__}")
-    clean = kwargs.get("clean")
-    if clean is not None and (not isinstance(clean, str) or clean not in CLEANERS):
-        raise ModelError(f"{where}: clean {clean!r} is not one of {', '.join(CLEANERS)}")
-
-
-def _read_json(root: Path, rel: str, *, limit: int | None = None) -> dict[str, Any]:
-    limit = MAX_JSON_BYTES if limit is None else limit
-    try:
-        with open_regular(root / rel) as fh:
-            raw = fh.read(limit + 1)
-        if len(raw) > limit:
-            size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
-            raise ModelError(f"model bundle {root}: {rel} is larger than {size}; it cannot be a valid file")
-        data = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"model bundle {root}: cannot read {rel}: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"model bundle {root}: {rel} is not valid JSON ({exc})") from exc
-    except RecursionError:
-        raise ModelError(f"model bundle {root}: {rel} is nested too deeply to be a valid file") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"model bundle {root}: {rel} must hold a JSON object")
-    return data
-
-
 def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
     path = root / rel
     try:
@@ -399,7 +324,7 @@ def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
         raise ModelError(f"model bundle {root}: {rel} is not a valid ONNX model ({exc})") from exc
     except OSError as exc:
         raise ModelError(f"model bundle {root}: cannot read {rel}: {exc}") from exc
-    _check_external_data(root, rel, signature.external_data)
+    check_external_data(root, rel, signature.external_data)
     if not signature.inputs:
         raise ModelError(f"model bundle {root}: {rel} declares no inputs")
     if not signature.outputs:
@@ -433,30 +358,6 @@ def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:
         output_name=out.name,
         output_dim=out_dim,
     )
-
-
-def _check_external_data(root: Path, rel: str, locations: tuple[str, ...]) -> None:
-    """Every external-data file the graph ``rel`` names must be a regular file inside the bundle.
-
-    ONNX Runtime reads a location relative to the graph's directory; a
-    location that is absolute, climbs out with ``..``, uses a drive or a
-    backslash, passes through a link or is not a plain file could make it
-    read any file the user can read (an SSH key, ``/dev/zero``).
-    """
-    folder = rel.rpartition("/")[0]
-    for location in dict.fromkeys(locations):
-        problem = relative_path_problem(location)
-        if problem is None:
-            problem = regular_file_problem(root, f"{folder}/{location}" if folder else location)
-        if problem is None:
-            target = (root / folder / location).resolve()
-            if root != target and root not in target.parents:
-                problem = "is outside the bundle"
-        if problem is not None:
-            raise ModelError(
-                f"model bundle {root}: {rel} names the external data file {location!r}, which {problem}; "
-                "a graph's weights must be plain files inside its bundle"
-            )
 
 
 def _check_visual(root: Path, tower: TowerSpec, preprocess: PreprocessConfig) -> None:

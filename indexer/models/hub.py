@@ -25,8 +25,9 @@ Interrupted transfers resume: a dropped connection is retried from the byte
 where it stopped (HTTP ``Range``), and a download that was cancelled or
 killed keeps its partial files, so running it again continues where it
 stopped (as long as the repository has not changed meanwhile): the staging
-folder records which commit its partial files belong to, and
-``partial_downloads`` / ``discard_partial_download`` list and delete them.
+folder (:mod:`indexer.models.staging`) records which commit its partial files
+belong to, and ``partial_downloads`` / ``discard_partial_download`` list and
+delete them.
 
 ``HF_ENDPOINT`` (read at call time) points at a mirror or a test server;
 ``HF_HUB_OFFLINE=1`` refuses to download.
@@ -34,19 +35,17 @@ folder records which commit its partial files belong to, and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import re
 import shutil
-import stat
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from indexer.errors import Cancelled, DownloadError, ModelError
@@ -58,6 +57,9 @@ from indexer.models.registry import (
     validate_model_name,
 )
 from indexer.models.safe_paths import relative_path_problem, unprintable
+from indexer.models.staging import PartialDownload as PartialDownload
+from indexer.models.staging import check_targets, discard_staging, read_state, staging_lock, write_state
+from indexer.models.staging import partial_downloads as partial_downloads
 from indexer.models.transfer import METADATA_TIMEOUT, RemoteFile, fetch, verify
 
 if TYPE_CHECKING:
@@ -69,7 +71,6 @@ ProgressCallback = Callable[[int, int], None]
 
 DEFAULT_REVISION = "main"
 SOURCE_FILE = "download.json"  # written into the installed bundle: where it came from
-_STATE_FILE = "state.json"  # in the staging dir: which commit the partial files belong to
 _REQUIRED = ("config.json", "visual/model.onnx", "textual/model.onnx")
 _TOWERS = ("visual", "textual")
 _OTHER_RUNTIMES = (".armnn", ".rknn")
@@ -217,21 +218,6 @@ def _plan(repo_id: str, files: list[RemoteFile]) -> list[RemoteFile]:
     return sorted(chosen, key=lambda f: f.path)
 
 
-def _check_targets(plan: list[RemoteFile], models_dir: Path, staging: Path) -> None:
-    """Resolve every path the download will write and check it stays inside ``staging``, before any write."""
-    real_staging = staging.resolve()
-    if staging.is_symlink() or real_staging.parent != models_dir.resolve():
-        raise DownloadError(f"the download folder {staging} is a link out of the models folder; remove it")
-    for base in (real_staging / "bundle", real_staging / "partial"):
-        for f in plan:
-            target = base.joinpath(*f.path.split("/")).resolve()
-            if real_staging not in target.parents:
-                raise DownloadError(
-                    f"the download of {f.path!r} would be written outside {staging} (to {target}); "
-                    "nothing was written"
-                )
-
-
 def _file_url(endpoint: str, repo_id: str, commit: str, path: str) -> str:
     return f"{endpoint}/{repo_id}/resolve/{quote(commit, safe='')}/{quote(path)}"
 
@@ -267,82 +253,10 @@ class _Progress:
             self.callback(self.done, max(self.total, self.done))
 
 
-def _read_state(staging: Path) -> dict[str, Any] | None:
-    try:
-        state: dict[str, Any] = json.loads((staging / _STATE_FILE).read_text(encoding="utf-8"))
-        return state
-    except (OSError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class PartialDownload:
-    """An interrupted download waiting in the models directory; ``download_model`` resumes it."""
-
-    name: str
-    path: Path  # the staging directory
-    repo_id: str | None
-    bytes_on_disk: int
-
-
-def partial_downloads(models_dir: Path) -> list[PartialDownload]:
-    """Interrupted downloads in ``models_dir`` (run the download again to resume, or discard them)."""
-    models_dir = Path(models_dir)
-    if not models_dir.is_dir():
-        return []
-    out = []
-    for path in sorted(models_dir.glob(".download-*")):
-        if path.is_symlink() or not path.is_dir():
-            continue
-        state = _read_state(path) or {}
-        out.append(PartialDownload(path.name[len(".download-") :], path, state.get("repo_id"), _bytes_under(path)))
-    return out
-
-
-def _bytes_under(staging: Path) -> int:
-    """The bytes of the regular files below ``staging``'s subfolders (links are not followed)."""
-    total = 0
-    for dirpath, _dirnames, filenames in os.walk(staging):  # os.walk does not enter linked folders
-        if Path(dirpath) == staging:
-            continue
-        for fn in filenames:
-            with contextlib.suppress(OSError):
-                st = os.lstat(os.path.join(dirpath, fn))
-                if stat.S_ISREG(st.st_mode):
-                    total += st.st_size
-    return total
-
-
 def discard_partial_download(name: str, models_dir: Path) -> bool:
     """Delete the partial files of an interrupted download of ``name``; False if there were none."""
     _, local_name = repo_for(name)
-    path = Path(models_dir) / f".download-{local_name}"
-    if path.is_symlink():  # not ours: remove the link, never what it points to
-        path.unlink()
-        return True
-    if not path.is_dir():
-        return False
-    with _staging_lock(path, f"a download of {local_name} is running; cancel it first"):
-        shutil.rmtree(path / "bundle", ignore_errors=True)
-        shutil.rmtree(path / "partial", ignore_errors=True)
-    shutil.rmtree(path, ignore_errors=True)
-    return True
-
-
-@contextlib.contextmanager
-def _staging_lock(staging: Path, busy_message: str) -> Iterator[None]:
-    """Hold the staging folder's lock (one download or discard at a time), or fail at once."""
-    import filelock  # a dependency of huggingface_hub; imported only when downloading
-
-    lock = filelock.FileLock(str(staging / ".lock"), timeout=0)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise DownloadError(busy_message) from None
-    try:
-        yield
-    finally:
-        lock.release()
+    return discard_staging(Path(models_dir) / f".download-{local_name}", local_name)
 
 
 def download_model(
@@ -387,8 +301,8 @@ def download_model(
         raise DownloadError(f"the download folder {staging} is a link out of the models folder; remove it")
     staging.mkdir(exist_ok=True)
 
-    with _staging_lock(staging, f"another download of {local_name} is already running"):
-        _check_targets(plan, models_dir, staging)
+    with staging_lock(staging, f"another download of {local_name} is already running"):
+        check_targets(plan, models_dir, staging)
         bundle = _download_locked(repo_id, local_name, commit, plan, endpoint, staging, dest, progress, cancel)
     shutil.rmtree(staging, ignore_errors=True)
     return bundle
@@ -411,7 +325,7 @@ def _download_locked(
     # Public name (in huggingface_hub.utils.__all__), but that __all__ is computed, so mypy sees no re-export.
     from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
 
-    state = _read_state(staging)
+    state = read_state(staging)
     files_dir = staging / "bundle"
     parts_dir = staging / "partial"
     if state is None or state.get("repo_id") != repo_id or state.get("commit") != commit:
@@ -419,9 +333,7 @@ def _download_locked(
             logger.info("repository %s changed since the interrupted download; starting again", repo_id)
         for d in (files_dir, parts_dir):
             shutil.rmtree(d, ignore_errors=True)
-        (staging / _STATE_FILE).write_text(
-            json.dumps({"repo_id": repo_id, "commit": commit}), encoding="utf-8"
-        )
+        write_state(staging, repo_id, commit)
 
     def on_disk(f: RemoteFile) -> int:
         for p in (files_dir / f.path, parts_dir / f.path):
