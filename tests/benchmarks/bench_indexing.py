@@ -79,7 +79,11 @@ def e2e_run(encoder: Encoder, bundle: Path, photos_dir: Path, lib_dir: Path, set
     try:
         lib.settings.batch_size = settings.batch_size
         lib.settings.decode_workers = settings.decode_workers
-        lib.models._encoders[encoder.model_id] = encoder  # the warm encoder (the library would load its own)
+        # The warm encoder, given this library's identity of the model (vector-space key and fingerprint):
+        # otherwise the library would load a cold one of its own.
+        own = lib.encoder()
+        encoder.model_id, encoder.fingerprint, encoder.files_stamp = own.model_id, own.fingerprint, own.files_stamp
+        lib.models._encoders[encoder.model_id] = encoder
         if profile:
             profile.enable()
         started, c0 = time.perf_counter(), time.process_time()
