@@ -1,4 +1,4 @@
-"""Soak test (issue 6): a watched folder churns for N minutes while searches run; the index must match.
+"""Soak test: a watched folder churns for N minutes while searches run; the index must match.
 
     python scripts/soak.py [--minutes 10] [--model BUNDLE_DIR] [--workdir DIR] [--seed 0]
 

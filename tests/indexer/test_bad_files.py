@@ -1,4 +1,4 @@
-"""Hostile folders (issue 6): every bad file is indexed correctly or recorded as failed with a reason.
+"""Hostile folders: every bad file is indexed correctly or recorded as failed with a reason.
 
 The corpus (tests/support/bad_files.py) is indexed through the real command
 line; ``status --json`` and ``failures --json`` are checked exactly, the set of

@@ -1,4 +1,4 @@
-"""Crash safety and environment faults (issue 6).
+"""Crash safety and environment faults.
 
 - ``photoseek index`` is SIGKILLed at random moments across a run of a few
   hundred photos; after every kill a copy of the library is opened (no prompt,

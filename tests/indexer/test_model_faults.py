@@ -1,4 +1,4 @@
-"""Model faults (issue 6): switching model never mixes vectors; a damaged model fails clearly.
+"""Model faults: switching model never mixes vectors; a damaged model fails clearly.
 
 Both test models are the committed toy CLIP: as committed, and with other
 weights (tests/support/bundles.py ``toyclip_variant``), so both have the same

@@ -1,4 +1,4 @@
-"""Trust (issue 11): a model's vectors are identified by its files, and no vector is ever non-finite.
+"""Trust: a model's vectors are identified by its files, and no vector is ever non-finite.
 
 Item 2: a different model under the same name -- ``models import NEW --force`` or
 ``--model /other/dir/NAME`` -- is a different vector space (its own key, re-embedded

@@ -1,4 +1,4 @@
-"""What a disk holds cannot spoof, wipe or block Photoseek (issue 11, items 3, 4, 10 and 11).
+"""What a disk holds cannot spoof, wipe or block Photoseek.
 
 * A damaged vector file is never loaded (its stamp holds a checksum), and a
   search's scores are always the cosines of the stored vectors, whatever the

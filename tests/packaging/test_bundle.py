@@ -1,4 +1,4 @@
-"""The Linux one-folder bundle builds and works headless (issue 7).
+"""The Linux one-folder bundle builds and works headless.
 
 Slow (a PyInstaller build takes minutes on two cores), so not in the default run:
 

@@ -1,5 +1,5 @@
 """The desktop app's start-up check: a library or models folder it cannot write is
-explained in a dialog before the main window (issue 7).  Offscreen Qt."""
+explained in a dialog before the main window.  Offscreen Qt."""
 
 from __future__ import annotations
 

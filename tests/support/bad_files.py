@@ -1,4 +1,4 @@
-"""A corpus of hostile files and folders (issue 6), each with the outcome it must get.
+"""A corpus of hostile files and folders, each with the outcome it must get.
 
 ``write_corpus(folder, outside)`` fills ``folder`` with every bad-file case and
 returns a list of ``Case``: what each file is, and whether indexing must
