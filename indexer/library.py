@@ -341,13 +341,8 @@ class Library:
         return total
 
     def scan_paths(self, changed: list[Path]) -> ScanResult:
-        """Reconcile only ``changed`` paths (files or directories), e.g. from the file watcher.
-
-        A path that is a folder's root (deleted, re-created, remounted), or any path of an
-        offline folder, has the whole folder reconciled, which can take it offline or bring it
-        back.  Paths in the library's own folder, the models folder or excluded folders are
-        ignored.
-        """
+        """Reconcile only ``changed`` paths (files or directories), e.g. from the file watcher
+        (which paths widen to a whole folder: ``FolderScan.changed_paths``)."""
         total = FolderScan(self.catalog, self.excluder()).changed_paths(changed)
         self._apply_scan(total)
         return total
