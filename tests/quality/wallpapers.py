@@ -87,7 +87,8 @@ def artworks(root: Path) -> list[Artwork]:
 
 def split(items: list[Artwork], held_out: float = 0.3) -> tuple[list[Artwork], list[Artwork]]:
     """(tuning, held_out): each artwork's side is fixed by a hash of its name."""
-    tune, hold = [], []
+    tune: list[Artwork] = []
+    hold: list[Artwork] = []
     for a in items:
         h = int(hashlib.sha256(a.name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (hold if h < held_out else tune).append(a)
