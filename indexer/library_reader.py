@@ -17,6 +17,7 @@ its own read-only SQLite connection.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -29,6 +30,8 @@ from .config import Settings
 from .connections import CatalogConnections
 from .errors import LibraryError
 from .gallery_stats import GalleryStatsCache
+from .media.frame_search import FrameIndex
+from .media.pairing import companion_files
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .search import Hit, Query, Searcher
@@ -67,6 +70,7 @@ class LibraryReader:
         self._stats: dict[tuple[str, str | None], GalleryStatsCache] = {}
         self._stats_lock = threading.Lock()
         self._settings_stamp = _stamp(path / SETTINGS_FILE)
+        self._frame_index = FrameIndex()
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, model: str | None = None) -> LibraryReader:
@@ -134,7 +138,10 @@ class LibraryReader:
         catalog = self.catalog
         encoder = self.encoder(model)
         store = self._store(catalog, encoder)
-        return Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails).search(query)
+        key = encoder.model_id
+        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.stored_frames(key, encoder.dim))
+        hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
+        return [_with_companions(hit, catalog) for hit in hits]
 
     def encoder(self, model: str | None = None) -> Encoder:
         """The encoder that answers searches (loads the model on first use)."""
@@ -190,6 +197,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         failed=counts["failed"],
         folders=len(folders),
         model=model,
+        videos=catalog.count_videos(),
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
     )
@@ -202,6 +210,15 @@ def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
         c = counts.get(row.id, {"photos": 0, "indexed": 0, "failed": 0})
         out.append(FolderInfo(row.path, row.online, c["photos"], c["indexed"], c["failed"]))
     return out
+
+
+def _with_companions(hit: Hit, catalog: Catalog) -> Hit:
+    """``hit`` with the files that go with its photo (a RAW, a Live Photo's movie) that are not photos of
+    their own."""
+    found = companion_files(hit.path)
+    own = [path for path, _role in found if catalog.photo_by_path(path) is not None]
+    companions = tuple(c for c in found if c[0] not in own)
+    return dataclasses.replace(hit, companions=companions) if companions else hit
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

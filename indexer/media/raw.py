@@ -30,7 +30,14 @@ from PIL import Image
 
 from indexer.errors import UnreadableImage
 from indexer.models.bundle import PreprocessConfig
-from indexer.models.image_input import DEFAULT_MAX_PIXELS, ORIENTATION_SWAPS_AXES, check_size, open_image, read_exif, read_image
+from indexer.models.image_input import (
+    DEFAULT_MAX_PIXELS,
+    ORIENTATION_SWAPS_AXES,
+    check_size,
+    open_image,
+    read_exif,
+    read_image,
+)
 from indexer.models.preprocess import DEFAULT_THUMB_SIZE, DecodedImage, model_input, to_rgb
 
 logger = logging.getLogger(__name__)
@@ -65,7 +72,9 @@ def decode_raw(path: Path, cfg: PreprocessConfig, *, thumb_size: int = DEFAULT_T
         raise UnreadableImage(label, f"cannot decode RAW file ({_text(exc)})") from exc
     except MemoryError as exc:
         raise UnreadableImage(label, "not enough memory to decode this RAW file") from exc
-    width, height = (sizes.height, sizes.width) if orientation in ORIENTATION_SWAPS_AXES else (sizes.width, sizes.height)
+    width, height = sizes.width, sizes.height
+    if orientation in ORIENTATION_SWAPS_AXES:
+        width, height = height, width
     exif = _file_exif(path) or decoded.exif
     return DecodedImage(decoded.pixels, decoded.thumbnail, width, height, exif)
 
@@ -109,7 +118,9 @@ def _needed_side(cfg: PreprocessConfig, thumb_size: int) -> int:
     return max(max(cfg.size), thumb_size)
 
 
-def _from_preview(raw: Any, label: str, cfg: PreprocessConfig, thumb_size: int, orientation: int) -> DecodedImage | None:
+def _from_preview(
+    raw: Any, label: str, cfg: PreprocessConfig, thumb_size: int, orientation: int
+) -> DecodedImage | None:
     """The decoded embedded preview, or None when there is none big enough or it cannot be decoded."""
     import rawpy
 
@@ -159,7 +170,9 @@ def _demosaic(raw: Any, cfg: PreprocessConfig, thumb_size: int) -> DecodedImage:
     return _decoded_from_rgb(image, cfg, thumb_size, None)
 
 
-def _decoded_from_rgb(rgb: Image.Image, cfg: PreprocessConfig, thumb_size: int, exif: Image.Exif | None) -> DecodedImage:
+def _decoded_from_rgb(
+    rgb: Image.Image, cfg: PreprocessConfig, thumb_size: int, exif: Image.Exif | None
+) -> DecodedImage:
     thumbnail = rgb.copy()
     thumbnail.thumbnail((thumb_size, thumb_size), Image.Resampling.BICUBIC)
     return DecodedImage(model_input(rgb, cfg), thumbnail, rgb.width, rgb.height, exif)

@@ -124,7 +124,8 @@ def _check_file(path: Path, label: str) -> None:
 def _video_stream(container: Any, label: str) -> Any:
     names = set(str(container.format.name).split(","))
     if not names & CONTAINERS:
-        raise UnreadableImage(label, f"not a video: its content is {container.format.long_name or container.format.name}")
+        content = container.format.long_name or container.format.name
+        raise UnreadableImage(label, f"not a video: its content is {content}")
     streams = container.streams
     if len(streams) > MAX_STREAMS:
         raise UnreadableImage(label, f"video has {len(streams)} streams; at most {MAX_STREAMS} are read")
@@ -249,7 +250,7 @@ class _Sampler:
         need = max(2 * max(self.cfg.size), self.thumb_size)
         scale = min(1.0, need / max(1, min(w, h)))
         out_w, out_h = max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2)
-        image = frame.reformat(width=out_w, height=out_h, format="rgb24").to_image()
+        image: Image.Image = frame.reformat(width=out_w, height=out_h, format="rgb24").to_image()
         rotation = int(getattr(frame, "rotation", 0) or 0) % 360
         if rotation:
             image = image.rotate(rotation, expand=True)
