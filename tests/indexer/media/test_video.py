@@ -1,0 +1,94 @@
+"""Videos through FFmpeg: which frames are kept, at which times, and hostile files failing alone."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from indexer.errors import UnreadableImage
+from indexer.media import video
+from indexer.media.video import MAX_FRAMES, decode_video, frame_count, sample_times
+from indexer.models.bundle import ModelBundle
+from tests.quality import world
+from tests.support.media import huge_stream_video, many_streams_video, truncated_copy, world_video, write_video
+
+pytest.importorskip("av")
+
+
+@pytest.fixture(scope="module")
+def cfg(toyclip_bundle):
+    return ModelBundle.load(toyclip_bundle).preprocess
+
+
+def test_longer_videos_get_more_frames_up_to_a_cap():
+    counts = [frame_count(s) for s in (0.5, 3, 10, 60, 600, 36_000)]
+    assert counts == sorted(counts) and counts[0] >= 1 and counts[-1] == MAX_FRAMES
+    assert frame_count(None) == MAX_FRAMES
+    times = sample_times(10.0, 4)
+    assert times == [1.25, 3.75, 6.25, 8.75]
+
+
+def test_frames_are_kept_inside_each_scene_and_repeats_are_skipped(tmp_path, cfg):
+    scenes = world.sample_scenes(5, 4)
+    segments = world_video(tmp_path / "v.mp4", scenes, seconds=5.0, fps=4, gop=4)
+    decoded = decode_video(tmp_path / "v.mp4", cfg)
+    assert decoded.duration == pytest.approx(20.0, abs=0.3)
+    assert (decoded.width, decoded.height) == (128, 128)
+    times = [f.time for f in decoded.frames]
+    assert times == sorted(times)
+    covered = {next(i for i, s in enumerate(segments) if s.start <= t < s.end) for t in times}
+    assert covered == set(range(len(scenes)))  # every scene seen
+    assert len(times) == len(scenes)  # frame_count(20) = 9 sampled; the still repeats are skipped
+    assert all(f.pixels.shape == (3, *cfg.size) and max(f.thumbnail.size) <= 256 for f in decoded.frames)
+
+
+def test_a_still_video_keeps_one_frame(tmp_path, cfg):
+    write_video(tmp_path / "still.mp4", [Image.new("RGB", (64, 48), (90, 120, 200))] * 60, fps=6)
+    assert len(decode_video(tmp_path / "still.mp4", cfg).frames) == 1
+
+
+def test_the_decode_budget_keeps_the_frames_found_so_far(tmp_path, cfg, monkeypatch):
+    world_video(tmp_path / "v.mp4", world.sample_scenes(6, 3), seconds=4.0, fps=4, gop=4)
+    monkeypatch.setattr(video, "MAX_DECODED_FRAMES", 1)
+    assert len(decode_video(tmp_path / "v.mp4", cfg).frames) == 1
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    good = folder / "good.mp4"
+    world_video(good, world.sample_scenes(7, 2), seconds=3.0)
+    world_video(folder / "good.mkv", world.sample_scenes(7, 2), seconds=3.0)
+    (folder / "empty.mp4").write_bytes(b"")
+    truncated_copy(good, folder / "truncated.mp4", keep=0.6)  # its index (moov) is at the end: lost
+    truncated_copy(folder / "good.mkv", folder / "truncated.mkv", keep=0.6)
+    truncated_copy(good, folder / "headless.mov", keep=0.01)
+    many_streams_video(folder / "streams.mkv")
+    huge_stream_video(folder / "16k.avi")
+    world.render_photo(world.sample_scenes(8, 1)[0]).save(folder / "photo.mp4", "JPEG")
+    (folder / "noise.webm").write_bytes(bytes(range(256)) * 64)
+    return folder
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("empty.mp4", "empty file (0 bytes)"),
+    ("streams.mkv", "video has 1000 streams; at most 64 are read"),
+    ("16k.avi", "video frames are 15360x8640 pixels, too large to decode safely (limit 40 megapixels)"),
+    ("photo.mp4", "not a video: its content is piped jpeg sequence"),
+    ("headless.mov", None),
+    ("truncated.mp4", None),
+    ("noise.webm", None),
+])
+def test_hostile_videos_fail_with_a_clear_reason(hostile, cfg, name, reason):
+    with pytest.raises(UnreadableImage) as err:
+        decode_video(hostile / name, cfg)
+    if reason is not None:
+        assert err.value.reason == reason
+    else:
+        assert err.value.reason.startswith(("not a video", "video is truncated", "no frame"))
+
+
+def test_a_truncated_video_keeps_the_frames_it_still_has(hostile, cfg):
+    decoded = decode_video(hostile / "truncated.mkv", cfg)
+    assert 1 <= len(decoded.frames)
+    assert all(f.time < 6.0 for f in decoded.frames)
