@@ -36,7 +36,7 @@ from .media.decode import decode_media
 from .media.frames import FrameVectors, encode_decoded
 from .metadata import photo_meta
 from .models.encoder import Encoder
-from .models.preprocess import DecodedImage
+from .models.preprocess import DecodedImage, decode_image
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
 
@@ -102,7 +102,7 @@ class EmbeddingPipeline:
         self.workers = workers
         self.decode_timeout = decode_timeout
         cfg = encoder.bundle.preprocess
-        self._decode = decode or (lambda path: decode_media(path, cfg))
+        self._decode = decode or (lambda path: decode_media(path, cfg, photo=decode_image))
         self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
 
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
