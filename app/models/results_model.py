@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QImage
 
+from app.durations import format_duration
 from app.thumbnails import ThumbnailLoader
 from indexer.search import Hit
 
@@ -56,6 +57,9 @@ class ResultsModel(QAbstractListModel):
     TakenRole = Qt.ItemDataRole.UserRole + 7
     HitRole = Qt.ItemDataRole.UserRole + 8
     FailedRole = Qt.ItemDataRole.UserRole + 9
+    KindRole = Qt.ItemDataRole.UserRole + 20  # "photo", "raw" or "video"
+    VideoTimeRole = Qt.ItemDataRole.UserRole + 21  # a video: seconds to its best frame, or None
+    DurationRole = Qt.ItemDataRole.UserRole + 22  # a video: its length in seconds, or None
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -73,6 +77,7 @@ class ResultsModel(QAbstractListModel):
             (self.PathRole, b"path"), (self.ScoreRole, b"score"), (self.RankRole, b"rank"),
             (self.PhotoIdRole, b"photoId"), (self.ThumbnailRole, b"thumbnail"), (self.SizeRole, b"size"),
             (self.TakenRole, b"taken"), (self.HitRole, b"hit"), (self.FailedRole, b"failed"),
+            (self.KindRole, b"kind"), (self.VideoTimeRole, b"videoTime"), (self.DurationRole, b"duration"),
         )})
         return names
 
@@ -130,6 +135,12 @@ class ResultsModel(QAbstractListModel):
             return _as_datetime(hit.taken_at)
         if role == self.HitRole:
             return hit
+        if role == self.KindRole:
+            return hit.kind
+        if role == self.VideoTimeRole:
+            return hit.time
+        if role == self.DurationRole:
+            return hit.duration
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(index.row(), hit, path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -146,6 +157,10 @@ class ResultsModel(QAbstractListModel):
         taken = _as_datetime(hit.taken_at)
         if taken:
             extra.append(taken.strftime("%d %b %Y"))
+        if hit.kind == "video" and hit.time is not None:
+            extra.append(f"video, best match at {format_duration(hit.time)} of {format_duration(hit.duration) or '?'}")
+        elif hit.companions:
+            extra.append("with " + ", ".join(_esc(os.path.basename(str(p))) for p, _role in hit.companions))
         if extra:
             lines.append(" · ".join(extra))
         lines.append(f"<span style='color:gray'>{_esc(os.path.dirname(path))}</span>")
