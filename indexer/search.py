@@ -166,7 +166,7 @@ class Searcher:
             ids, scores, scorer = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
         moments: dict[int, Moment] = {}
         if self.frames is not None and len(self.frames):
-            video_ids, video_scores, moments = best_frames(self.frames, scorer, allowed, exclude)
+            video_ids, video_scores, moments = best_frames(self.frames, scorer, allowed, exclude, query.limit)
             ids, scores = merge_videos(ids, scores, video_ids, video_scores, query.limit)
         return self._hits(ids, scores, moments)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class StoredFrames:
-    """Every stored frame of one model's indexed videos, one row per frame."""
+    """Every stored frame of one model's indexed videos, one row per frame, grouped by video."""
 
     photo_ids: np.ndarray  # int64 (n,)
     frames: np.ndarray  # int32 (n,): the frame's number within its video
@@ -58,21 +58,33 @@ class FrameIndex:
 
 
 def best_frames(frames: StoredFrames, scorer: FrameScorer, allowed: Collection[int] | None,
-                exclude: Collection[int]) -> tuple[np.ndarray, np.ndarray, dict[int, Moment]]:
-    """Per video among the eligible ones: its id, its best frame's score, and that frame."""
+                exclude: Collection[int], limit: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, Moment]]:
+    """Per video among the eligible ones (the ``limit`` best, when given): its id, its best frame's
+    score, and that frame.
+
+    ``frames`` are grouped by video (as ``stored_frames`` reads them): one pass, no sort.
+    """
     if not len(frames):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), {}
     scores = np.asarray(scorer(frames.vectors), dtype=np.float32)
-    order = np.lexsort((-scores, frames.photo_ids))  # by video, best frame first
-    ids = frames.photo_ids[order]
-    first = np.ones(len(ids), dtype=bool)
-    first[1:] = ids[1:] != ids[:-1]
-    best = order[first]
-    keep = [i for i in best.tolist()
-            if (allowed is None or int(frames.photo_ids[i]) in allowed) and int(frames.photo_ids[i]) not in exclude]
-    chosen = np.array(keep, dtype=np.int64)
-    moments = {int(frames.photo_ids[i]): Moment(int(frames.frames[i]), float(frames.times[i])) for i in keep}
-    return frames.photo_ids[chosen], scores[chosen], moments
+    ids = frames.photo_ids
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    top = np.maximum.reduceat(scores, starts)
+    lengths = np.diff(np.append(starts, len(ids)))
+    at_top = np.flatnonzero(scores == np.repeat(top, lengths))
+    group = np.searchsorted(starts, at_top, side="right") - 1
+    _, first = np.unique(group, return_index=True)
+    best = at_top[first]
+    eligible = np.ones(len(best), dtype=bool)
+    if allowed is not None:
+        eligible &= np.isin(ids[best], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+    if exclude:
+        eligible &= ~np.isin(ids[best], np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+    best = best[eligible]
+    if limit is not None and len(best) > limit:
+        best = best[np.argpartition(-scores[best], limit - 1)[:limit]]
+    moments = {int(ids[i]): Moment(int(frames.frames[i]), float(frames.times[i])) for i in best.tolist()}
+    return ids[best], scores[best], moments
 
 
 def merge_videos(ids: np.ndarray, scores: np.ndarray, video_ids: np.ndarray, video_scores: np.ndarray,

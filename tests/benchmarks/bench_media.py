@@ -11,8 +11,11 @@ frame is the same as per photo), with ViT-B-32's preprocessing (224 px).
 - frames kept per video length: sampled (``frame_count``) and kept (after
   near-identical frames are skipped) for generated videos of 5 s to 10 min,
   one scene change every 5 s.
+- frame scoring per search: ``best_frames`` over the stored frames of 100 to
+  10,000 videos (24 frames of 512 floats each), what each search adds.
 
-Run: ``python -m tests.benchmarks.bench_media`` (``--quick`` for a smoke run).
+Run: ``python -m tests.benchmarks.bench_media`` (``--quick`` for a smoke run,
+``--sections raw,video,lengths,scoring`` for some of them).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from indexer.media.frame_search import StoredFrames, best_frames
 from indexer.media.raw import decode_raw, raw_preview_used
 from indexer.media.video import decode_video, frame_count
 from indexer.models.bundle import PreprocessConfig
@@ -107,22 +111,47 @@ def frames_per_length(folder: Path, lengths: list[float]) -> list[tuple]:
     return rows
 
 
+def frame_scoring(video_counts: list[int], rounds: int) -> list[tuple]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for videos in video_counts:
+        n = videos * 24
+        vectors = rng.normal(size=(n, 512)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        frames = StoredFrames(np.repeat(np.arange(videos, dtype=np.int64), 24),
+                              np.tile(np.arange(24, dtype=np.int32), videos), np.tile(np.arange(24.0), videos), vectors)
+        q = vectors[0]
+        took = _timed(lambda f=frames, q=q: best_frames(f, lambda m: m @ q, None, set()), max(rounds, 20))
+        rows.append((videos, n, f"{took * 1000:.2f}"))
+    return rows
+
+
 def main() -> None:
-    args = parser(__doc__).parse_args()
+    p = parser(__doc__)
+    p.add_argument("--sections", default="raw,video,lengths,scoring")
+    args = p.parse_args()
+    sections = set(args.sections.split(","))
     quick = args.quick
     rounds = 1 if quick else 3
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
         folder = Path(tmp)
-        print(f"RAW decode, ms per file (median of {rounds}; {load()})")
-        size = (1200, 800) if quick else (6000, 4000)
-        print(table(raws(folder, size, rounds), ("path", "sensor", "ms")), flush=True)
-        seconds = 5.0 if quick else 60.0
-        print(f"\n1080p H.264 video, 30 fps, decode_video (median of {rounds}; {load()})")
-        print(table(videos_1080p(folder, seconds, rounds),
-                    ("keyframes", "length", "frames kept", "ms per video", "ms per minute")), flush=True)
-        lengths = [5, 30] if quick else [5, 15, 30, 60, 120, 300, 600]
-        print(f"\nFrames per video length (one scene every 5 s; {load()})")
-        print(table(frames_per_length(folder, lengths), ("length", "scenes", "sampled", "kept")))
+        if "raw" in sections:
+            print(f"RAW decode, ms per file (median of {rounds}; {load()})")
+            size = (1200, 800) if quick else (6000, 4000)
+            print(table(raws(folder, size, rounds), ("path", "sensor", "ms")), flush=True)
+        if "video" in sections:
+            seconds = 5.0 if quick else 60.0
+            print(f"\n1080p H.264 video, 30 fps, decode_video (median of {rounds}; {load()})")
+            print(table(videos_1080p(folder, seconds, rounds),
+                        ("keyframes", "length", "frames kept", "ms per video", "ms per minute")), flush=True)
+        if "lengths" in sections:
+            lengths = [5, 30] if quick else [5, 15, 30, 60, 120, 300, 600]
+            print(f"\nFrames per video length (one scene every 5 s; {load()})")
+            print(table(frames_per_length(folder, lengths), ("length", "scenes", "sampled", "kept")), flush=True)
+        if "scoring" in sections:
+            print(f"\nBest-frame scoring per search (median; {load()})")
+            print(table(frame_scoring([100, 1000] if quick else [100, 1000, 10000], rounds),
+                        ("videos", "frames", "ms")))
 
 
 if __name__ == "__main__":

@@ -48,3 +48,9 @@ def test_the_frame_index_reloads_when_the_checkpoint_moves():
     index.frames("m", 1, load)
     index.frames("m", 2, load)
     assert len(loads) == 2
+
+
+def test_only_the_best_videos_are_kept_when_a_limit_is_given():
+    q = np.array([0.0, 0.2, 0.0, 1.0], dtype=np.float32)
+    ids, scores, moments = best_frames(_frames(), lambda m: m @ q, None, set(), limit=1)
+    assert ids.tolist() == [20] and set(moments) == {20} and scores.tolist() == [1.0]
