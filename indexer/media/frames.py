@@ -46,7 +46,10 @@ def encode_decoded(encoder: PixelEncoder, images: list[DecodedImage]) -> tuple[n
     pixels: list[np.ndarray] = []
     spans: list[tuple[int, int]] = []
     for image in images:
-        parts = [f.pixels for f in image.frames] if isinstance(image, DecodedVideo) else [image.pixels]
+        if isinstance(image, DecodedVideo):
+            parts = [image.frame_pixels(i) for i in range(len(image.frames))]
+        else:
+            parts = [image.pixels]
         spans.append((len(pixels), len(parts)))
         pixels.extend(parts)
     encoded = [encoder.encode_pixels(np.stack(pixels[i:i + ENCODE_CHUNK]), check_finite=False)

@@ -54,7 +54,7 @@ CONTAINERS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "w
 @dataclass
 class VideoFrame:
     time: float  # seconds from the start of the video
-    pixels: np.ndarray  # model input, float32 (3, H, W)
+    packed: np.ndarray  # the model input as the 8-bit values it was made of, uint8 (3, H, W): a quarter the size
     thumbnail: Image.Image
 
 
@@ -64,6 +64,26 @@ class DecodedVideo(DecodedImage):
 
     frames: list[VideoFrame]
     duration: float | None  # seconds; None when the file does not say and it was not read to the end
+    preprocess: PreprocessConfig
+
+    def frame_pixels(self, index: int) -> np.ndarray:
+        """The model input of frame ``index``, float32 (3, H, W)."""
+        return unpack_pixels(self.frames[index].packed, self.preprocess)
+
+
+def pack_pixels(pixels: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """``model_input``'s output back to the 8-bit values it normalised (exactly: they were whole numbers)."""
+    mean = np.asarray(cfg.mean, dtype=np.float32)[:, None, None]
+    std = np.asarray(cfg.std, dtype=np.float32)[:, None, None]
+    packed: np.ndarray = np.clip(np.rint((pixels * std + mean) * 255.0), 0, 255).astype(np.uint8)
+    return packed
+
+
+def unpack_pixels(packed: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """The model input from ``pack_pixels``' values, computed as ``model_input`` computes it (bit for bit)."""
+    array = np.ascontiguousarray(packed.transpose(1, 2, 0)).astype(np.float32) / np.float32(255.0)
+    array = (array - np.asarray(cfg.mean, dtype=np.float32)) / np.asarray(cfg.std, dtype=np.float32)
+    return np.ascontiguousarray(array.transpose(2, 0, 1), dtype=np.float32)
 
 
 def frame_count(duration: float | None) -> int:
@@ -105,7 +125,8 @@ def decode_video(path: Path, cfg: PreprocessConfig, *, thumb_size: int = DEFAULT
     if not frames:
         raise UnreadableImage(label, "no frame of the video could be decoded (truncated or corrupt?)")
     first = frames[0]
-    return DecodedVideo(first.pixels, first.thumbnail, width, height, None, frames=frames, duration=duration)
+    return DecodedVideo(unpack_pixels(first.packed, cfg), first.thumbnail, width, height, None, frames=frames,
+                        duration=duration, preprocess=cfg)
 
 
 def _check_file(path: Path, label: str) -> None:
@@ -242,7 +263,7 @@ class _Sampler:
         self._last_signature = signature
         thumbnail = rgb.copy()
         thumbnail.thumbnail((self.thumb_size, self.thumb_size), Image.Resampling.BICUBIC)
-        self.kept.append(VideoFrame(when, model_input(rgb, self.cfg), thumbnail))
+        self.kept.append(VideoFrame(when, pack_pixels(model_input(rgb, self.cfg), self.cfg), thumbnail))
 
     def _small_rgb(self, frame: Any) -> Image.Image:
         """The frame in RGB, scaled by FFmpeg to twice what the model and the thumbnail need, turned upright."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -39,7 +40,21 @@ def test_frames_are_kept_inside_each_scene_and_repeats_are_skipped(tmp_path, cfg
     covered = {next(i for i, s in enumerate(segments) if s.start <= t < s.end) for t in times}
     assert covered == set(range(len(scenes)))  # every scene seen
     assert len(times) == len(scenes)  # frame_count(20) = 9 sampled; the still repeats are skipped
-    assert all(f.pixels.shape == (3, *cfg.size) and max(f.thumbnail.size) <= 256 for f in decoded.frames)
+    assert all(f.packed.shape == (3, *cfg.size) and max(f.thumbnail.size) <= 256 for f in decoded.frames)
+
+
+def test_frames_are_held_in_8_bits_and_give_back_the_model_input_exactly(cfg):
+    from PIL import Image as PILImage
+
+    from indexer.media.video import pack_pixels, unpack_pixels
+    from indexer.models.preprocess import model_input
+    from tests.support.images import photo
+
+    for picture in (photo(300, 200, seed=3), PILImage.new("RGB", (90, 160), (255, 0, 7))):
+        pixels = model_input(picture, cfg)
+        packed = pack_pixels(pixels, cfg)
+        assert packed.dtype == "uint8" and packed.nbytes * 4 == pixels.nbytes
+        assert np.array_equal(unpack_pixels(packed, cfg), pixels)
 
 
 def test_a_still_video_keeps_one_frame(tmp_path, cfg):
