@@ -282,6 +282,9 @@ class ResultsGrid(QListView):
             act.triggered.connect(run)
             return act
         add("open", "Open", lambda: self.openRequested.emit(path), "Return")
+        for other, role in getattr(index.data(ResultsModel.HitRole), "companions", ()):  # a RAW, a Live Photo's movie
+            label = f"Open the RAW file ({other.name})" if role == "raw" else f"Play the motion ({other.name})"
+            add("open", label, lambda p=other: self.openRequested.emit(p))
         add("image", "Preview", lambda: self.previewRequested.emit(index.row()), "Space")
         add("reveal", "Reveal in folder", lambda: self.revealRequested.emit(path))
         add("copy", "Copy path", lambda: self.copyPathsRequested.emit(self.selected_paths() or [path]), "Ctrl+C")

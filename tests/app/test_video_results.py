@@ -88,3 +88,17 @@ def test_a_player_that_takes_a_start_time_is_chosen():
     command = player_command(Path("/v/a b.mp4"), 12.345, which=found.get, exists=lambda _p: False)
     assert command == ["/usr/bin/vlc", "--start-time=12.35", "/v/a b.mp4"]
     assert player_command(Path("/v/a.mp4"), 3, which=lambda _p: None, exists=lambda _p: False) is None
+
+
+def test_the_menu_offers_a_photos_other_files(qtbot, tmp_path):
+    model = ResultsModel()
+    model.set_hits(_hits(tmp_path))
+    grid = ResultsGrid()
+    qtbot.addWidget(grid)
+    grid.setModel(model)
+    menu = grid.build_context_menu(model.index(1))
+    action = next(a for a in menu.actions() if a.text() == "Open the RAW file (IMG_1.CR2)")
+    with qtbot.waitSignal(grid.openRequested) as opened:
+        action.trigger()
+    assert opened.args == [tmp_path / "IMG_1.CR2"]
+    assert not any("RAW" in a.text() for a in grid.build_context_menu(model.index(0)).actions())

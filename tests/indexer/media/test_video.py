@@ -11,7 +11,14 @@ from indexer.media import video
 from indexer.media.video import MAX_FRAMES, decode_video, frame_count, sample_times
 from indexer.models.bundle import ModelBundle
 from tests.quality import world
-from tests.support.media import huge_stream_video, many_streams_video, truncated_copy, world_video, write_video
+from tests.support.media import (
+    huge_stream_video,
+    many_streams_video,
+    truncated_copy,
+    turned_quarter,
+    world_video,
+    write_video,
+)
 
 pytest.importorskip("av")
 
@@ -60,6 +67,16 @@ def test_frames_are_held_in_8_bits_and_give_back_the_model_input_exactly(cfg):
 def test_a_still_video_keeps_one_frame(tmp_path, cfg):
     write_video(tmp_path / "still.mp4", [Image.new("RGB", (64, 48), (90, 120, 200))] * 60, fps=6)
     assert len(decode_video(tmp_path / "still.mp4", cfg).frames) == 1
+
+
+def test_a_video_filmed_upright_is_turned_upright(tmp_path, cfg):
+    landscape = np.zeros((32, 64, 3), np.uint8)
+    landscape[:, :32] = (255, 0, 0)  # the left half red: the top once turned a quarter clockwise
+    path = write_video(tmp_path / "upright.mp4", [Image.fromarray(landscape)] * 5, fps=5)
+    decoded = decode_video(turned_quarter(path), cfg)
+    thumb = decoded.frames[0].thumbnail
+    assert (decoded.width, decoded.height) == (32, 64) and thumb.size == (32, 64)
+    assert thumb.getpixel((16, 4))[0] > 200 and thumb.getpixel((16, 60))[0] < 50
 
 
 def test_the_decode_budget_keeps_the_frames_found_so_far(tmp_path, cfg, monkeypatch):
