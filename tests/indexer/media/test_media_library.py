@@ -133,3 +133,22 @@ def test_a_setting_keeps_raw_and_jpeg_separate(media_library, tmp_path, toyclip_
         hits = lib.reader().search(Query(text="a photo", limit=10))
     assert sorted(h.path.name for h in hits) == ["IMG_0001.DNG", "IMG_0001.JPG"]
     assert all(h.companions == () for h in hits)
+
+
+def test_pairs_follow_changes_in_the_folder(tmp_path, toyclip_bundle):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    scene = world.sample_scenes(31, 1)[0]
+    write_dng(folder / "DSC_0001.NEF", _still(scene))  # a RAW alone is a photo of its own
+    with Library.open(tmp_path / "library", model=str(toyclip_bundle)) as lib:
+        list(lib.index([folder]))
+        assert [h.path.name for h in lib.reader().search(Query(text="a photo", limit=5))] == ["DSC_0001.NEF"]
+        _still(scene).save(folder / "DSC_0001.JPG", quality=90)  # its JPEG arrives: one photo from now on
+        list(lib.sync())
+        hits = lib.reader().search(Query(text="a photo", limit=5))
+        assert [(h.path.name, h.companions) for h in hits] == [("DSC_0001.JPG", ((folder / "DSC_0001.NEF", "raw"),))]
+        write_video(folder / "DSC_0001.MOV", [_still(scene)] * 3, fps=3)  # a change seen by the watcher
+        lib.scan_paths([folder / "DSC_0001.MOV"])
+        assert lib.status().photos == 1
+        names = {p.name for p, _ in lib.reader().search(Query(text="a photo", limit=5))[0].companions}
+        assert names == {"DSC_0001.NEF", "DSC_0001.MOV"}
