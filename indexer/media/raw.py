@@ -34,7 +34,6 @@ from indexer.models.image_input import (
     DEFAULT_MAX_PIXELS,
     ORIENTATION_SWAPS_AXES,
     check_size,
-    open_image,
     read_exif,
     read_image,
 )
@@ -43,6 +42,7 @@ from indexer.models.preprocess import DEFAULT_THUMB_SIZE, DecodedImage, model_in
 logger = logging.getLogger(__name__)
 
 MAX_RAW_BYTES = 1 << 30  # the largest RAW files (medium format, 150 MP) are a few hundred MB
+EXIF_HEAD_BYTES = 4 << 20  # where TIFF-based RAW files keep their EXIF (IFD0, the EXIF and GPS IFDs)
 MAX_SENSOR_PIXELS = 400_000_000  # sensor photosites; the half-size demosaic holds a quarter of them in RGB
 # LibRaw's flip (the camera's orientation) as an EXIF orientation
 _FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
@@ -179,11 +179,18 @@ def _decoded_from_rgb(
 
 
 def _file_exif(path: Path) -> Image.Exif | None:
-    """The EXIF of a TIFF-based RAW file (CR2, NEF, ARW, DNG, ...); None for the others."""
+    """The EXIF of a TIFF-based RAW file (CR2, NEF, ARW, DNG, PEF, ...), read from its first
+    ``EXIF_HEAD_BYTES``; None for the others (CR3, RAF: their preview's EXIF is used)."""
     try:
-        with open_image(path) as image:
-            return read_exif(image)
-    except Exception:  # noqa: BLE001 - CR3, RAF and others are not TIFF: their preview's EXIF is used
+        with open(path, "rb") as f:
+            head = f.read(EXIF_HEAD_BYTES)
+        if head[:4] not in (b"II*\x00", b"MM\x00*"):
+            return None
+        exif = Image.Exif()
+        exif.load(head)
+        return exif if len(exif) else None
+    except Exception:  # noqa: BLE001 - unreadable EXIF is no reason to lose the photo
+        logger.debug("unreadable EXIF in %s", path, exc_info=True)
         return None
 
 

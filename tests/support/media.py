@@ -19,6 +19,7 @@ _DNG_TAGS = [
     (271, "s", 0, "Acme", True),  # Make
     (272, "s", 0, "Acme R1", True),  # Model
     (50708, "s", 0, "Acme R1", True),  # UniqueCameraModel
+    (306, "s", 0, "2024:05:01 10:30:00", True),  # DateTime
 ]
 _CFA_TAGS = [
     (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim

@@ -61,6 +61,8 @@ def test_without_a_usable_preview_the_sensor_is_demosaiced(tmp_path, cfg, case):
     assert _dominant(decoded.thumbnail) == 0  # the sensor's red, not the preview's green
     assert (decoded.width, decoded.height) == (384, 256)
     assert decoded.pixels.shape == (3, *cfg.size) and np.isfinite(decoded.pixels).all()
+    meta = photo_meta(decoded.width, decoded.height, decoded.exif)  # EXIF from the file, not the preview
+    assert (meta.camera, meta.taken_at) == ("Acme R1", "2024-05-01T10:30:00")
 
 
 @pytest.mark.parametrize("content, reason", [
