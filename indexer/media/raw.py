@@ -11,7 +11,7 @@ camera's) and the EXIF (date, camera, GPS) is read from the file itself when
 it is TIFF-based (most RAW formats), else from the preview.
 
 Cost is bounded: files over ``MAX_RAW_BYTES`` and sensors over
-``MAX_SENSOR_PIXELS`` are refused before LibRaw reads them, and every LibRaw
+``MAX_SENSOR_PIXELS`` are refused before LibRaw decodes them, and every LibRaw
 or decoder failure is an ``UnreadableImage`` with a reason.
 """
 
