@@ -157,10 +157,9 @@ class ResultsModel(QAbstractListModel):
         taken = _as_datetime(hit.taken_at)
         if taken:
             extra.append(taken.strftime("%d %b %Y"))
-        if hit.kind == "video" and hit.time is not None:
-            extra.append(f"video, best match at {format_duration(hit.time)} of {format_duration(hit.duration) or '?'}")
-        elif hit.companions:
-            extra.append("with " + ", ".join(_esc(os.path.basename(str(p))) for p, _role in hit.companions))
+        note = media_note(hit)
+        if note:
+            extra.append(_esc(note))
         if extra:
             lines.append(" · ".join(extra))
         lines.append(f"<span style='color:gray'>{_esc(os.path.dirname(path))}</span>")
@@ -190,6 +189,15 @@ class ResultsModel(QAbstractListModel):
         for row in self._rows_by_path.get(key, ()):
             idx = self.index(row)
             self.dataChanged.emit(idx, idx, [self.ThumbnailRole, Qt.ItemDataRole.DecorationRole])
+
+
+def media_note(hit: Hit) -> str:
+    """What a hit is besides a photo, in words: a video's best moment, a photo's other files; else empty."""
+    if hit.kind == "video" and hit.time is not None:
+        return f"video, best match at {format_duration(hit.time)} of {format_duration(hit.duration) or '?'}"
+    if hit.companions:
+        return "with " + ", ".join(os.path.basename(str(p)) for p, _role in hit.companions)
+    return ""
 
 
 def _as_datetime(value: str | None) -> datetime | None:

@@ -102,3 +102,15 @@ def test_the_menu_offers_a_photos_other_files(qtbot, tmp_path):
         action.trigger()
     assert opened.args == [tmp_path / "IMG_1.CR2"]
     assert not any("RAW" in a.text() for a in grid.build_context_menu(model.index(0)).actions())
+
+
+def test_the_preview_caption_says_what_a_hit_is(qtbot, tmp_path):
+    from app.widgets.preview_dialog import PreviewDialog
+
+    model = ResultsModel()
+    model.set_hits(_hits(tmp_path))
+    dialog = PreviewDialog(model, 0)
+    qtbot.addWidget(dialog)
+    assert "video, best match at 1:04 of 2:05" in dialog.caption.text()
+    dialog.show_row(1)
+    assert "with IMG_1.CR2" in dialog.caption.text()
