@@ -197,7 +197,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         failed=counts["failed"],
         folders=len(folders),
         model=model,
-        videos=catalog.count_videos(),
+        videos=catalog.count_videos(models.configured_key(catalog)),
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
     )

@@ -68,7 +68,7 @@ def test_every_kind_is_indexed_and_hostile_files_fail_each_with_a_reason(media_l
     status = reader.status()
     # 4 photos, trip.mp4, 2 DNGs, IMG_0001 (+ its DNG), IMG_0002 (+ its MOV), the AVIF, 5 hostile files
     assert status.photos == 15 and status.failed == 5 and status.indexed == 10
-    assert status.videos == 5  # trip.mp4, empty.mp4, still-image.mp4, cut.mov, streams.mkv (not the Live Photo's)
+    assert status.videos == 1  # trip.mp4 (the hostile ones failed; the Live Photo's movie is part of its still)
     reasons = {f.path.name: f.reason for f in reader.failures()}
     assert set(reasons) == {"empty.mp4", "still-image.mp4", "cut.mov", "streams.mkv", "junk.nef"}
     assert reasons["empty.mp4"] == "empty file (0 bytes)"
@@ -118,7 +118,7 @@ def test_search_and_status_json_carry_kind_time_duration_and_videos(media_librar
     assert segments[1].start <= video["time"] < segments[1].end and video["duration"] == pytest.approx(12, abs=0.3)
     assert all(h["kind"] in ("photo", "raw", "video") for h in hits)
     status = json.loads(run_photoseek("status", "--json", library=library).stdout)
-    assert status["videos"] == 5
+    assert status["videos"] == 1
 
 
 def test_a_setting_keeps_raw_and_jpeg_separate(media_library, tmp_path, toyclip_bundle):
