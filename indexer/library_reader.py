@@ -31,7 +31,7 @@ from .connections import CatalogConnections
 from .errors import LibraryError
 from .gallery_stats import GalleryStatsCache
 from .media.frame_search import FrameIndex
-from .media.pairing import companion_files
+from .media.pairing import companions_of
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .search import Hit, Query, Searcher
@@ -141,7 +141,7 @@ class LibraryReader:
         key = encoder.model_id
         frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.stored_frames(key, encoder.dim))
         hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
-        return [_with_companions(hit, catalog) for hit in hits]
+        return _with_companions(hits, catalog)
 
     def encoder(self, model: str | None = None) -> Encoder:
         """The encoder that answers searches (loads the model on first use)."""
@@ -212,13 +212,14 @@ def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
     return out
 
 
-def _with_companions(hit: Hit, catalog: Catalog) -> Hit:
-    """``hit`` with the files that go with its photo (a RAW, a Live Photo's movie) that are not photos of
-    their own."""
-    found = companion_files(hit.path)
-    own = [path for path, _role in found if catalog.photo_by_path(path) is not None]
-    companions = tuple(c for c in found if c[0] not in own)
-    return dataclasses.replace(hit, companions=companions) if companions else hit
+def _with_companions(hits: list[Hit], catalog: Catalog) -> list[Hit]:
+    """``hits`` with the files that go with their photos (a RAW, a Live Photo's movie), leaving out files
+    that are photos of their own (the rule that would pair them is off)."""
+    out = []
+    for hit, found in zip(hits, companions_of([h.path for h in hits])):
+        companions = tuple(c for c in found if catalog.photo_by_path(c[0]) is None)
+        out.append(dataclasses.replace(hit, companions=companions) if companions else hit)
+    return out
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

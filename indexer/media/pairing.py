@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,11 +125,22 @@ def _listing(folder: Path) -> _Listing:
     return _cache.get(folder)
 
 
-def companion_files(path: Path, is_photo: Iterable[Path] = ()) -> tuple[tuple[Path, str], ...]:
-    """The companions of the still ``path`` found beside it: (path, ``"raw"`` | ``"motion"``), leaving out
-    ``is_photo`` (files that are photos of their own: the rule that pairs them is off)."""
-    if extension(path.name) not in STILL_EXTENSIONS:
-        return ()
-    own = set(is_photo)
-    found = _listing(path.parent).companions.get(_stem(path.name), ())
-    return tuple((path.parent / name, role) for name, role in found if path.parent / name not in own)
+def companion_files(path: Path) -> tuple[tuple[Path, str], ...]:
+    """The companions of the still ``path`` found beside it: (path, ``"raw"`` | ``"motion"``)."""
+    return companions_of([path])[0]
+
+
+def companions_of(paths: Sequence[Path]) -> list[tuple[tuple[Path, str], ...]]:
+    """``companion_files`` of each of ``paths``, each folder looked at once."""
+    listings: dict[Path, _Listing] = {}
+    out: list[tuple[tuple[Path, str], ...]] = []
+    for path in paths:
+        if extension(path.name) not in STILL_EXTENSIONS:
+            out.append(())
+            continue
+        listing = listings.get(path.parent)
+        if listing is None:
+            listing = listings[path.parent] = _listing(path.parent)
+        found = listing.companions.get(_stem(path.name), ())
+        out.append(tuple((path.parent / name, role) for name, role in found))
+    return out
