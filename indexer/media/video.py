@@ -222,14 +222,18 @@ class _Sampler:
             logger.debug("%s: cannot seek to %.2f s (%s)", self.label, target, exc)
             return
         steps = 0
-        for frame in self._frames():
-            when = self._time(frame)
-            if when is None:
-                continue
-            steps += 1
-            if when >= target - tolerance or steps >= MAX_FRAMES_PER_SEEK or self._out_of_budget():
-                self._keep(frame, when)
-                return
+        try:
+            for frame in self._frames():
+                steps += 1
+                when = self._time(frame)
+                spent = steps >= MAX_FRAMES_PER_SEEK or self._out_of_budget()
+                if when is not None and (when >= target - tolerance or spent):
+                    self._keep(frame, when)  # out of frames or time: the nearest frame reached is kept
+                    return
+                if spent:
+                    return
+        except av_errors() as exc:  # damaged data past this point: keep the frames found elsewhere
+            logger.info("%s: cannot decode at %.2f s (%s)", self.label, target, exc)
 
     def _sequential(self) -> None:
         next_time = 0.0
@@ -278,6 +282,14 @@ class _Sampler:
             if rotation in (90, 270) and self.display_size[0] > self.display_size[1]:
                 self.display_size = (self.display_size[1], self.display_size[0])
         return image
+
+
+def av_errors() -> type[Exception]:
+    """FFmpeg's errors, as ``av`` raises them."""
+    import av
+
+    error: type[Exception] = av.error.FFmpegError
+    return error
 
 
 def _text(exc: BaseException) -> str:
