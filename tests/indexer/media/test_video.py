@@ -124,3 +124,14 @@ def test_a_truncated_video_keeps_the_frames_it_still_has(hostile, cfg):
     decoded = decode_video(hostile / "truncated.mkv", cfg)
     assert 1 <= len(decoded.frames)
     assert all(f.time < 6.0 for f in decoded.frames)
+
+
+def test_garbage_in_the_middle_costs_only_the_frames_it_hides(tmp_path, cfg):
+    segments = world_video(tmp_path / "v.mkv", world.sample_scenes(9, 4), seconds=3.0, fps=5, gop=5)
+    data = bytearray((tmp_path / "v.mkv").read_bytes())
+    third, half = len(data) // 3, len(data) // 2
+    data[third:half] = np.random.default_rng(1).integers(0, 255, half - third, dtype=np.uint8).tobytes()
+    (tmp_path / "damaged.mkv").write_bytes(bytes(data))
+    decoded = decode_video(tmp_path / "damaged.mkv", cfg)
+    seen = {next(i for i, s in enumerate(segments) if s.start <= f.time < s.end) for f in decoded.frames}
+    assert {0, 3} <= seen  # the undamaged start and end are still found
