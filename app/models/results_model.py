@@ -65,7 +65,8 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self._hits: list[Hit] = []
         self._paths: list[str] = []
-        self._rows_by_path: dict[str, list[int]] = {}
+        self._thumb_keys: list[str] = []  # the thumbnail's own file: a video's differs with its best frame
+        self._rows_by_thumb: dict[str, list[int]] = {}
         self._thumbs = thumbnails
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumbnail_ready)
@@ -86,9 +87,10 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._hits = list(hits)
         self._paths = [str(h.path) for h in self._hits]
-        self._rows_by_path = {}
-        for row, p in enumerate(self._paths):
-            self._rows_by_path.setdefault(p, []).append(row)
+        self._thumb_keys = [thumbnail_sources(h)[0] for h in self._hits]
+        self._rows_by_thumb = {}
+        for row, key in enumerate(self._thumb_keys):
+            self._rows_by_thumb.setdefault(key, []).append(row)
         if self._thumbs is not None:
             self._thumbs.cancel_pending()
         self.endResetModel()
@@ -126,9 +128,9 @@ class ResultsModel(QAbstractListModel):
         if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
             if self._thumbs is None:
                 return None
-            return self._thumbs.get(path, thumbnail_sources(hit))
+            return self._thumbs.get(self._thumb_keys[index.row()], thumbnail_sources(hit))
         if role == self.FailedRole:
-            return self._thumbs.is_failed(path) if self._thumbs is not None else False
+            return self._thumbs.is_failed(self._thumb_keys[index.row()]) if self._thumbs is not None else False
         if role == self.SizeRole:
             return (hit.width, hit.height) if hit.width and hit.height else None
         if role == self.TakenRole:
@@ -186,7 +188,7 @@ class ResultsModel(QAbstractListModel):
 
     # ---- thumbnails ------------------------------------------------------------
     def _thumbnail_ready(self, key: str, _image: QImage | None = None) -> None:
-        for row in self._rows_by_path.get(key, ()):
+        for row in self._rows_by_thumb.get(key, ()):
             idx = self.index(row)
             self.dataChanged.emit(idx, idx, [self.ThumbnailRole, Qt.ItemDataRole.DecorationRole])
 

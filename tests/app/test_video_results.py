@@ -114,3 +114,29 @@ def test_the_preview_caption_says_what_a_hit_is(qtbot, tmp_path):
     assert "video, best match at 1:04 of 2:05" in dialog.caption.text()
     dialog.show_row(1)
     assert "with IMG_1.CR2" in dialog.caption.text()
+
+
+def test_a_video_shows_the_frame_that_matched_each_search(qtbot, tmp_path):
+    from PIL import Image
+
+    from app.thumbnails import ThumbnailLoader
+
+    video = tmp_path / "trip.mp4"
+    video.write_bytes(b"x")
+    frames = []
+    for number, colour in enumerate([(250, 0, 0), (0, 0, 250)]):
+        frames.append(tmp_path / f"9-{number}.jpg")
+        Image.new("RGB", (64, 36), colour).save(frames[-1])
+    loader = ThumbnailLoader()
+    model = ResultsModel(loader)
+    shown = []
+    for frame in frames:  # two searches, two best frames of the same video
+        model.set_hits([Hit(9, video, 0.9, 1, kind="video", time=1.0, thumbnail=frame)])
+        idx = model.index(0)
+        if model.data(idx, ResultsModel.ThumbnailRole) is None:
+            with qtbot.waitSignal(model.dataChanged, timeout=10000):
+                pass
+        image = model.data(idx, ResultsModel.ThumbnailRole)
+        shown.append(image.pixelColor(10, 10))
+    assert shown[0].red() > 200 and shown[1].blue() > 200
+    assert loader.shutdown()
