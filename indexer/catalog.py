@@ -331,6 +331,7 @@ class Catalog(VectorTables, MediaTables):
                     "INSERT INTO vector_tombstones(model, photo_id, seq) VALUES (?, ?, ?)", (model, photo_id, seq)
                 )
             self.conn.execute(f"DELETE FROM embeddings WHERE photo_id IN ({marks})", tuple(chunk))
+            self.conn.execute(f"DELETE FROM video_frames WHERE photo_id IN ({marks})", tuple(chunk))
 
     def record_indexed(self, photo_id: int, model: str, vector: np.ndarray, meta: PhotoMeta) -> None:
         """Store one photo's vector and metadata (call inside a transaction)."""

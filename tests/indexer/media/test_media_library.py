@@ -152,3 +152,20 @@ def test_pairs_follow_changes_in_the_folder(tmp_path, toyclip_bundle):
         assert lib.status().photos == 1
         names = {p.name for p, _ in lib.reader().search(Query(text="a photo", limit=5))[0].companions}
         assert names == {"DSC_0001.NEF", "DSC_0001.MOV"}
+
+
+def test_a_changed_video_loses_its_frames_until_it_is_indexed_again(media_library, tmp_path, toyclip_bundle):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    shutil.copy(media_library["folder"] / "trip.mp4", folder / "trip.mp4")
+    with Library.open(tmp_path / "library", model=str(toyclip_bundle)) as lib:
+        list(lib.index([folder]))
+        frames = lib.catalog.conn.execute("SELECT COUNT(*) FROM video_frames").fetchone()[0]
+        assert frames >= len(SCENES)
+        world_video(folder / "trip.mp4", SCENES[:1], seconds=2.0)  # rewritten: one scene
+        lib.scan()
+        assert lib.catalog.conn.execute("SELECT COUNT(*) FROM video_frames").fetchone()[0] == 0
+        assert lib.status().videos == 0 and lib.status().pending == 1
+        list(lib.sync())
+        assert lib.catalog.conn.execute("SELECT COUNT(*) FROM video_frames").fetchone()[0] == 1
+        assert lib.status().videos == 1
