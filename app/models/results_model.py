@@ -44,8 +44,10 @@ class ResultsModel(QAbstractListModel):
     Roles: ``PathRole`` (str), ``ScoreRole`` (float), ``RankRole`` (int,
     1-based), ``PhotoIdRole`` (int), ``ThumbnailRole`` (QImage or None while
     loading), ``SizeRole`` ((w, h) or None), ``TakenRole`` (datetime or None),
-    ``HitRole`` (the core's Hit).  ``DisplayRole`` is the file name and
-    ``ToolTipRole`` the score, rank and location.
+    ``HitRole`` (the core's Hit), ``KindRole`` ("photo", "raw", "video"),
+    ``VideoTimeRole`` and ``DurationRole`` (a video's best moment and length,
+    seconds, or None).  ``DisplayRole`` is the file name and ``ToolTipRole``
+    the score, rank, location and what the hit is besides a photo.
     """
 
     PathRole = Qt.ItemDataRole.UserRole + 1
