@@ -68,6 +68,16 @@ class MediaTables:
             vectors,
         )
 
+    def frames_signature(self, model: str) -> tuple[int, float, float]:
+        """What changes whenever ``stored_frames(model)`` would (frames added, removed, replaced), without
+        reading a vector: their count and the sums of their videos' ids and vector sequence numbers."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), TOTAL(f.photo_id), TOTAL(e.seq) FROM video_frames f "
+            "JOIN embeddings e ON e.model = f.model AND e.photo_id = f.photo_id WHERE f.model=?",
+            (model,),
+        ).fetchone()
+        return int(row[0]), float(row[1]), float(row[2])
+
     def video_durations(self, ids: Sequence[int]) -> dict[int, float | None]:
         """The length in seconds of those of ``ids`` that are indexed videos (None: not known)."""
         out: dict[int, float | None] = {}

@@ -139,7 +139,8 @@ class LibraryReader:
         encoder = self.encoder(model)
         store = self._store(catalog, encoder)
         key = encoder.model_id
-        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.stored_frames(key, encoder.dim))
+        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.frames_signature(key),
+                                          lambda: catalog.stored_frames(key, encoder.dim))
         hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
         return _with_companions(hits, catalog)
 

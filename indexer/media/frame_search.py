@@ -42,18 +42,29 @@ class Moment:
 
 
 class FrameIndex:
-    """The stored frames of one model's videos, reloaded when the model's checkpoint moves."""
+    """The stored frames of one model's videos, reloaded only when they changed.
+
+    The model's checkpoint moves with every change to its vectors (a batch of photos too);
+    when it has moved, a cheap ``signature`` of the frames (no vector read) decides whether
+    they are read again.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, int] | None = None
+        self._signature: object = None
         self._frames: StoredFrames | None = None
 
-    def frames(self, model: str, checkpoint: int, load: Callable[[], StoredFrames]) -> StoredFrames:
+    def frames(self, model: str, checkpoint: int, signature: Callable[[], object],
+               load: Callable[[], StoredFrames]) -> StoredFrames:
         with self._lock:
-            if self._frames is None or self._key != (model, checkpoint):
+            if self._frames is not None and self._key == (model, checkpoint):
+                return self._frames
+            mark = (model, signature())
+            if self._frames is None or mark != self._signature:
                 self._frames = load()
-                self._key = (model, checkpoint)
+                self._signature = mark
+            self._key = (model, checkpoint)
             return self._frames
 
 

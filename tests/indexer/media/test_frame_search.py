@@ -36,18 +36,27 @@ def test_videos_join_the_ranking_once_at_their_best_score():
     assert np.allclose(scores, [0.9, 0.8, 0.2])
 
 
-def test_the_frame_index_reloads_when_the_checkpoint_moves():
-    loads = []
+def test_the_frame_index_reloads_only_when_the_frames_changed():
+    loads, checks = [], []
+    signature = ["a"]
 
     def load():
         loads.append(1)
         return _frames()
 
+    def sign():
+        checks.append(1)
+        return signature[0]
+
     index = FrameIndex()
-    index.frames("m", 1, load)
-    index.frames("m", 1, load)
-    index.frames("m", 2, load)
-    assert len(loads) == 2
+    index.frames("m", 1, sign, load)
+    index.frames("m", 1, sign, load)  # same checkpoint: nothing looked at
+    assert (len(checks), len(loads)) == (1, 1)
+    index.frames("m", 2, sign, load)  # photos were indexed, no video: checked, not read
+    assert (len(checks), len(loads)) == (2, 1)
+    signature[0] = "b"
+    index.frames("m", 3, sign, load)  # a video's frames changed: read again
+    assert (len(checks), len(loads)) == (3, 2)
 
 
 def test_only_the_best_videos_are_kept_when_a_limit_is_given():

@@ -160,6 +160,9 @@ def test_a_changed_video_loses_its_frames_until_it_is_indexed_again(media_librar
     shutil.copy(media_library["folder"] / "trip.mp4", folder / "trip.mp4")
     with Library.open(tmp_path / "library", model=str(toyclip_bundle)) as lib:
         list(lib.index([folder]))
+        reader = lib.reader()  # one reader throughout: it must follow the frames as they change
+        late = reader.search(Query(text=world.caption(SCENES[2]), limit=1))[0]
+        assert late.time is not None and late.time >= media_library["segments"][2].start
         frames = lib.catalog.conn.execute("SELECT COUNT(*) FROM video_frames").fetchone()[0]
         assert frames >= len(SCENES)
         world_video(folder / "trip.mp4", SCENES[:1], seconds=2.0)  # rewritten: one scene
@@ -169,3 +172,5 @@ def test_a_changed_video_loses_its_frames_until_it_is_indexed_again(media_librar
         list(lib.sync())
         assert lib.catalog.conn.execute("SELECT COUNT(*) FROM video_frames").fetchone()[0] == 1
         assert lib.status().videos == 1
+        now = reader.search(Query(text=world.caption(SCENES[2]), limit=1))[0]
+        assert now.path.name == "trip.mp4" and now.time < 2.0 and now.duration == pytest.approx(2.0, abs=0.3)
