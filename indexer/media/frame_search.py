@@ -2,7 +2,7 @@
 
 The vector index holds one vector per photo and per video (the video's cover
 frame).  ``FrameIndex`` holds every stored frame of the indexed videos of a
-model (loaded once per catalog checkpoint, so it follows indexing); its
+model (read again only when they changed, so it follows indexing); its
 frames are scored exactly (a matrix product: videos keep a few dozen frames
 each), the best frame of each video gives the video's score and the time of
 the hit, and the videos join the photos' candidates, each once.
