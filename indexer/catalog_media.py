@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,12 +53,12 @@ class MediaTables:
 
     def stored_frames(self, model: str, dim: int) -> StoredFrames:
         """The frames of ``model``'s indexed videos (those whose vector is stored)."""
-        rows = self.conn.execute(
+        rows = self._read(
             "SELECT f.photo_id, f.frame, f.time, f.vector FROM video_frames f "
             "JOIN embeddings e ON e.model = f.model AND e.photo_id = f.photo_id "
             "WHERE f.model=? ORDER BY f.photo_id, f.frame",
             (model,),
-        ).fetchall()
+        )
         rows = [r for r in rows if len(r[3]) == 4 * dim]
         vectors = (np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), dim)
                    if rows else np.zeros((0, dim), dtype=np.float32))
@@ -71,12 +72,12 @@ class MediaTables:
     def frames_signature(self, model: str) -> tuple[int, float, float]:
         """What changes whenever ``stored_frames(model)`` would (frames added, removed, replaced), without
         reading a vector: their count and the sums of their videos' ids and vector sequence numbers."""
-        row = self.conn.execute(
+        rows = self._read(
             "SELECT COUNT(*), TOTAL(f.photo_id), TOTAL(e.seq) FROM video_frames f "
             "JOIN embeddings e ON e.model = f.model AND e.photo_id = f.photo_id WHERE f.model=?",
             (model,),
-        ).fetchone()
-        return int(row[0]), float(row[1]), float(row[2])
+        )
+        return (int(rows[0][0]), float(rows[0][1]), float(rows[0][2])) if rows else (0, 0.0, 0.0)
 
     def video_durations(self, ids: Sequence[int]) -> dict[int, float | None]:
         """The length in seconds of those of ``ids`` that are indexed videos (None: not known)."""
@@ -85,7 +86,7 @@ class MediaTables:
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            for pid, duration in self.conn.execute(
+            for pid, duration in self._read(
                 f"SELECT photo_id, duration FROM videos WHERE photo_id IN ({marks})", tuple(chunk)
             ):
                 out[int(pid)] = None if duration is None else float(duration)
@@ -99,8 +100,19 @@ class MediaTables:
         """
         if not model:
             return 0
-        return int(self.conn.execute(
+        rows = self._read(
             "SELECT COUNT(*) FROM videos v JOIN embeddings e ON e.photo_id = v.photo_id AND e.model = ? "
             "JOIN photos p ON p.id = v.photo_id WHERE p.status = 'ok'",
             (model,),
-        ).fetchone()[0])
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """The rows of a query on the video tables; none from a catalog that predates them (a reader
+        may open a catalog that no writer of this version has migrated yet)."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise

@@ -174,3 +174,21 @@ def test_a_changed_video_loses_its_frames_until_it_is_indexed_again(media_librar
         assert lib.status().videos == 1
         now = reader.search(Query(text=world.caption(SCENES[2]), limit=1))[0]
         assert now.path.name == "trip.mp4" and now.time < 2.0 and now.duration == pytest.approx(2.0, abs=0.3)
+
+
+def test_a_reader_searches_a_catalog_from_before_videos(tmp_path, template_library):
+    import sqlite3
+
+    from indexer.catalog import SCHEMA_VERSION
+    from tests.support.template import copy_template
+
+    t = copy_template(template_library, tmp_path / "t")
+    conn = sqlite3.connect(t.library / "catalog.sqlite")  # as a writer of the previous version left it
+    conn.executescript("DROP TABLE video_frames; DROP TABLE videos;")
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION - 1),))
+    conn.commit()
+    conn.close()
+    with LibraryReader.open(t.library) as reader:  # a reader never migrates
+        hits = reader.search(Query(text="a photo", limit=3))
+        assert len(hits) == 3 and all(h.kind == "photo" for h in hits)
+        assert reader.status().videos == 0
