@@ -12,6 +12,8 @@ from typing import Protocol
 from PySide6.QtCore import QMimeData, QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from app.video_player import open_video_at
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,6 +21,8 @@ class Desktop(Protocol):
     """What the window asks of the desktop (``DesktopServices``, or a stand-in in tests)."""
 
     def open_path(self, path: Path) -> bool: ...
+
+    def open_video_at(self, path: Path, seconds: float) -> bool: ...
 
     def reveal(self, path: Path) -> bool: ...
 
@@ -34,6 +38,10 @@ class DesktopServices(QObject):
         if not ok:
             logger.warning("the system could not open %s", path)
         return ok
+
+    def open_video_at(self, path: Path, seconds: float) -> bool:
+        """Play a video from ``seconds`` with a player that can (False when none is installed)."""
+        return open_video_at(path, seconds)
 
     def reveal(self, path: Path) -> bool:
         path = Path(path)

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
 
         g = self.grid
         g.openRequested.connect(self.open_path)
+        g.openVideoRequested.connect(self.open_video)
         g.previewRequested.connect(self.show_preview)
         g.revealRequested.connect(self.desktop.reveal)
         g.copyPathsRequested.connect(self._copy_paths)
@@ -268,6 +269,12 @@ class MainWindow(QMainWindow):
             return
         if not self.desktop.open_path(Path(path)):
             self.banner.show_error(f"No application could open {Path(path).name}")
+
+    def open_video(self, path: Path, seconds: float) -> None:
+        """Open a video at ``seconds`` with a player that can start there, else from its start."""
+        if Path(path).exists() and self.desktop.open_video_at(Path(path), seconds):
+            return
+        self.open_path(path)
 
     def _copy_paths(self, paths: list[Path]) -> None:
         self.desktop.copy_paths(list(paths))

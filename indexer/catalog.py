@@ -36,6 +36,7 @@ import sqlite_utils
 
 from .catalog_file import connect, connect_readonly, corrupt_message, identify
 from .catalog_file import create as create_file
+from .catalog_media import MediaTables
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
 from .catalog_vectors import VectorTables
@@ -54,7 +55,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables):
+class Catalog(VectorTables, MediaTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):
@@ -307,6 +308,7 @@ class Catalog(VectorTables):
                 "INSERT OR REPLACE INTO embeddings(photo_id, model, seq, vector) VALUES (?, ?, ?, ?)",
                 (to_id, model, seq, blob),
             )
+        self.copy_video(from_id, to_id)
         return [r[0] for r in rows]
 
     def delete_photos(self, ids: Sequence[int]) -> None:
@@ -329,6 +331,7 @@ class Catalog(VectorTables):
                     "INSERT INTO vector_tombstones(model, photo_id, seq) VALUES (?, ?, ?)", (model, photo_id, seq)
                 )
             self.conn.execute(f"DELETE FROM embeddings WHERE photo_id IN ({marks})", tuple(chunk))
+            self.conn.execute(f"DELETE FROM video_frames WHERE photo_id IN ({marks})", tuple(chunk))
 
     def record_indexed(self, photo_id: int, model: str, vector: np.ndarray, meta: PhotoMeta) -> None:
         """Store one photo's vector and metadata (call inside a transaction)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
@@ -126,4 +126,27 @@ def _migration_3(db: sqlite_utils.Database) -> None:
         db.execute("DELETE FROM embeddings WHERE model=? AND photo_id=?", (model, photo_id))
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
+def _migration_video_frames(db: sqlite_utils.Database) -> None:
+    """Videos: ``videos`` (a video's length in seconds, NULL when unknown) and ``video_frames`` (per
+    model, each frame kept with its time and vector; the video's own vector in ``embeddings`` is one
+    of them).  Both go with their photo."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE videos (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            duration REAL
+        );
+        CREATE TABLE video_frames (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            frame INTEGER NOT NULL,
+            time REAL NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, photo_id, frame)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames}

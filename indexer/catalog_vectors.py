@@ -130,6 +130,7 @@ class VectorTables:
         with self.transaction():
             count = self.vector_count(key)
             self.conn.execute("DELETE FROM embeddings WHERE model=?", (key,))
+            self.conn.execute("DELETE FROM video_frames WHERE model=?", (key,))  # the frames of its videos
             self.conn.execute("DELETE FROM vector_tombstones WHERE model=?", (key,))
             seq = self._bump_checkpoint(key)
             self._set_meta(f"tombstones_pruned:{key}", str(seq))

@@ -52,6 +52,8 @@ class Settings:
     decode_workers: int = 2
     reconcile_minutes: float = 10.0  # full rescan while watching
     debounce_seconds: float = 1.0
+    pair_raw_with_still: bool = True  # a RAW beside a JPEG/HEIC of the same name is one photo with two files
+    pair_live_photos: bool = True  # a MOV beside a JPEG/HEIC of the same name is the still's motion part
 
     @classmethod
     def load(cls, library_dir: Path) -> Settings:
@@ -191,4 +193,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "decode_workers": _whole(0, MAX_DECODE_WORKERS),
     "reconcile_minutes": _positive(MAX_RECONCILE_MINUTES, "minutes"),
     "debounce_seconds": _positive(MAX_DEBOUNCE_SECONDS, "seconds"),
+    "pair_raw_with_still": lambda value: None if isinstance(value, bool) else
+    f"must be true or false, not {_type_name(value)} ({value!r:.60})",
+    "pair_live_photos": lambda value: None if isinstance(value, bool) else
+    f"must be true or false, not {_type_name(value)} ({value!r:.60})",
 }

@@ -113,7 +113,7 @@ class FolderScan:
                     sub = FolderRow(folder.id, path, True)
                     f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
                 else:
-                    entry = stat_entry(path, folder.id)
+                    entry = stat_entry(path, folder.id, excluder.pairing)
                     if entry is not None:
                         f_seen[encode_path(path)] = entry
             if not guard.settle(f_seen, f_known, whole=False):  # the folder's root is on another disk: check it all

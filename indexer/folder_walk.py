@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Protocol
 
 from .catalog import FolderRow, encode_path
+from .media.kinds import MEDIA_EXTENSIONS
+from .media.pairing import Pairing, companions_in, is_companion
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
-)
+IMAGE_EXTENSIONS = MEDIA_EXTENSIONS  # photos, RAW files and videos (media/kinds.py)
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 64 << 10
 
@@ -92,7 +92,9 @@ class Excluder:
     photos that folder already holds.
     """
 
-    def __init__(self, excluded: Iterable[str] = (), *, always: Iterable[Path] = (), roots: Iterable[Path] = ()):
+    def __init__(self, excluded: Iterable[str] = (), *, always: Iterable[Path] = (), roots: Iterable[Path] = (),
+                 pairing: Pairing | None = None):
+        self.pairing = pairing or Pairing()  # files that go with a still are not photos of their own
         excluded = list(excluded)
         self.paths = {encode_path(Path(e).expanduser()) for e in excluded if os.path.isabs(os.path.expanduser(e))}
         self.names = {e for e in excluded if not os.path.isabs(os.path.expanduser(e))}
@@ -207,6 +209,7 @@ def walk(
             continue
         if guard is not None:
             guard.visit_dir(directory, st.st_dev, parent_dev, is_link)
+        companions = companions_in((e.name for e in entries), excluder.pairing)
         for entry in entries:
             path = Path(entry.path)
             try:
@@ -217,7 +220,7 @@ def walk(
                 if not excluder.skip_dir(path):
                     (linked_dirs if entry.is_symlink() else stack).append((path, st.st_dev))
                 continue
-            if entry.name.startswith(".") or not is_image_name(entry.name):
+            if entry.name.startswith(".") or not is_image_name(entry.name) or entry.name in companions:
                 continue
             try:
                 fst = entry.stat(follow_symlinks=True)
@@ -240,11 +243,12 @@ def walk(
             yield FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns)
 
 
-def stat_entry(path: Path, folder_id: int) -> FileEntry | None:
+def stat_entry(path: Path, folder_id: int, pairing: Pairing | None = None) -> FileEntry | None:
+    """The entry of the file ``path``, if it is a photo of its own (``pairing``: the companions rules)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name):
+    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name) or is_companion(path, pairing or Pairing()):
         return None
     return FileEntry(path, folder_id, st.st_size, st.st_mtime_ns)

@@ -39,6 +39,7 @@ from .folder_scan import FolderScan
 from .folder_walk import Excluder
 from .library_reader import CATALOG_FILE, FULL_CHECK_MAX_BYTES, LibraryReader, folder_infos, library_dir, library_status
 from .lock import LibraryLock
+from .media.pairing import Pairing
 from .model_choice import ModelChoice
 from .model_replacement import drop_replaced_vectors, makes_stored_vectors
 from .models.bundle import ModelBundle
@@ -205,7 +206,8 @@ class Library:
         library's own folder and the models folder (wherever they are, however reached), and
         symlinks or bind mounts inside a folder that lead into another folder of the library."""
         return Excluder(
-            self.settings.excluded, always=(self.path, models_dir()), roots=[f.path for f in self.catalog.folders()]
+            self.settings.excluded, always=(self.path, models_dir()), roots=[f.path for f in self.catalog.folders()],
+            pairing=Pairing(self.settings.pair_raw_with_still, self.settings.pair_live_photos),
         )
 
     def remove_folder(self, folder: Path | str) -> int:

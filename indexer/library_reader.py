@@ -17,6 +17,7 @@ its own read-only SQLite connection.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -29,6 +30,8 @@ from .config import Settings
 from .connections import CatalogConnections
 from .errors import LibraryError
 from .gallery_stats import GalleryStatsCache
+from .media.frame_search import FrameIndex
+from .media.pairing import companions_of
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .search import Hit, Query, Searcher
@@ -67,6 +70,7 @@ class LibraryReader:
         self._stats: dict[tuple[str, str | None], GalleryStatsCache] = {}
         self._stats_lock = threading.Lock()
         self._settings_stamp = _stamp(path / SETTINGS_FILE)
+        self._frame_index = FrameIndex()
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, model: str | None = None) -> LibraryReader:
@@ -134,7 +138,11 @@ class LibraryReader:
         catalog = self.catalog
         encoder = self.encoder(model)
         store = self._store(catalog, encoder)
-        return Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails).search(query)
+        key = encoder.model_id
+        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.frames_signature(key),
+                                          lambda: catalog.stored_frames(key, encoder.dim))
+        hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
+        return _with_companions(hits, catalog)
 
     def encoder(self, model: str | None = None) -> Encoder:
         """The encoder that answers searches (loads the model on first use)."""
@@ -190,6 +198,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         failed=counts["failed"],
         folders=len(folders),
         model=model,
+        videos=catalog.count_videos(models.configured_key(catalog)),
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
     )
@@ -201,6 +210,16 @@ def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
     for row in catalog.folders():
         c = counts.get(row.id, {"photos": 0, "indexed": 0, "failed": 0})
         out.append(FolderInfo(row.path, row.online, c["photos"], c["indexed"], c["failed"]))
+    return out
+
+
+def _with_companions(hits: list[Hit], catalog: Catalog) -> list[Hit]:
+    """``hits`` with the files that go with their photos (a RAW, a Live Photo's movie), leaving out files
+    that are photos of their own (the rule that would pair them is off)."""
+    out = []
+    for hit, found in zip(hits, companions_of([h.path for h in hits])):
+        companions = tuple(c for c in found if catalog.photo_by_path(c[0]) is None)
+        out.append(dataclasses.replace(hit, companions=companions) if companions else hit)
     return out
 
 

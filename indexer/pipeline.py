@@ -32,6 +32,8 @@ import numpy as np
 from .cancel import CancelToken
 from .catalog import Catalog, PhotoRow
 from .errors import Cancelled, UnreadableImage
+from .media.decode import decode_media
+from .media.frames import FrameVectors, encode_decoded
 from .metadata import photo_meta
 from .models.encoder import Encoder
 from .models.preprocess import DecodedImage, decode_image
@@ -100,7 +102,7 @@ class EmbeddingPipeline:
         self.workers = workers
         self.decode_timeout = decode_timeout
         cfg = encoder.bundle.preprocess
-        self._decode = decode or (lambda path: decode_image(path, cfg, draft=True))
+        self._decode = decode or (lambda path: decode_media(path, cfg, photo=decode_image))
         self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
 
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
@@ -200,9 +202,10 @@ class EmbeddingPipeline:
     def _commit(self, batch: list[_Decoded], model: str) -> int:
         good = [b for b in batch if b.image is not None and not b.skip]
         vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
+        videos: dict[int, FrameVectors] = {}
         if good:
-            pixels = np.stack([b.image.pixels for b in good])  # type: ignore[union-attr]
-            vectors = self.encoder.encode_pixels(pixels, check_finite=False)
+            vectors, frame_sets = encode_decoded(self.encoder, [b.image for b in good])  # type: ignore[misc]
+            videos = {b.row.id: fs for b, fs in zip(good, frame_sets) if fs is not None}
             problems = vector_problems(vectors)
             for b, problem in zip(good, problems):
                 if problem is not None:
@@ -212,12 +215,16 @@ class EmbeddingPipeline:
             good, vectors = [good[i] for i in keep], vectors[keep]
             for b in good:
                 self.thumbnails.save(b.row.id, b.image.thumbnail)  # type: ignore[union-attr]
+                _save_frame_thumbnails(self.thumbnails, b.row.id, videos.get(b.row.id))
         failed = 0
         with self.catalog.transaction():
             for b, vector in zip(good, vectors):
                 img = b.image
                 assert img is not None
                 self.catalog.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
+                if b.row.id in videos:
+                    frames = videos[b.row.id]
+                    self.catalog.record_video(b.row.id, model, frames.duration, frames.times, frames.vectors)
             for b in batch:
                 if b.error is not None and not b.skip:
                     self.catalog.record_failure(b.row.id, b.error)
@@ -225,6 +232,11 @@ class EmbeddingPipeline:
             checkpoint = self.catalog.checkpoint(model)
         self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors, checkpoint=checkpoint)
         return failed
+
+
+def _save_frame_thumbnails(thumbnails: ThumbnailStore, photo_id: int, frames: FrameVectors | None) -> None:
+    for number, image in enumerate(frames.thumbnails if frames is not None else ()):
+        thumbnails.save_frame(photo_id, number, image)
 
 
 def vector_problems(vectors: np.ndarray) -> list[str | None]:

@@ -21,6 +21,8 @@ from PIL import Image
 from . import query_recipes as recipes
 from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
+from .media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
+from .media.kinds import VIDEO, media_kind
 from .models.encoder import Encoder
 from .models.preprocess import load_rgb
 from .thumbnails import ThumbnailStore
@@ -79,10 +81,14 @@ class Hit:
     taken_at: str | None = None
     camera: str | None = None
     online: bool = True
-    thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
+    thumbnail: Path | None = None  # the library's thumbnail of the photo (a video's: its best frame's)
+    kind: str = "photo"  # "photo", "raw" or "video"
+    time: float | None = None  # a video: seconds from its start to the frame that matched best
+    duration: float | None = None  # a video: its length in seconds, when known
+    companions: tuple[tuple[Path, str], ...] = ()  # other files of the same photo: (path, "raw" | "motion")
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "path": str(self.path),
             "score": round(float(self.score), 6),
             "rank": self.rank,
@@ -91,7 +97,14 @@ class Hit:
             "height": self.height,
             "taken_at": self.taken_at,
             "camera": self.camera,
+            "kind": self.kind,
         }
+        if self.kind == VIDEO:
+            data["time"] = None if self.time is None else round(self.time, 3)
+            data["duration"] = None if self.duration is None else round(self.duration, 3)
+        if self.companions:
+            data["companions"] = [{"path": str(path), "kind": role} for path, role in self.companions]
+        return data
 
 
 class GalleryStats(Protocol):
@@ -107,8 +120,9 @@ class Searcher:
     """Answers queries against one model's vectors.  One per thread (it holds a catalog)."""
 
     def __init__(self, catalog: Catalog, vectors: VectorStore, encoder: Encoder, stats: GalleryStats,
-                 thumbnails: ThumbnailStore | None = None):
+                 thumbnails: ThumbnailStore | None = None, frames: StoredFrames | None = None):
         self.catalog = catalog
+        self.frames = frames  # the stored frames of the indexed videos: a video scores as its best frame
         self.vectors = vectors
         self.thumbnails = thumbnails
         self.encoder = encoder
@@ -142,14 +156,19 @@ class Searcher:
             assert q is not None
             q = _subtract(q, negative)
             ids, scores = self._knn(q, query.limit, allowed, exclude)
+            scorer: FrameScorer = _dot(q)
         else:
             assert image_vec is not None and text_vec is not None
             default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
             weight = query.weight if query.weight is not None else default
             if not 0.0 <= weight <= 1.0:
                 raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
-            ids, scores = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
-        return self._hits(ids, scores)
+            ids, scores, scorer = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
+        moments: dict[int, Moment] = {}
+        if self.frames is not None and len(self.frames):
+            video_ids, video_scores, moments = best_frames(self.frames, scorer, allowed, exclude, query.limit)
+            ids, scores = merge_videos(ids, scores, video_ids, video_scores, query.limit)
+        return self._hits(ids, scores, moments)
 
     # -- query vectors -------------------------------------------------------
 
@@ -289,11 +308,11 @@ class Searcher:
         query: Query,
         allowed: set[int] | None,
         exclude: set[int],
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, FrameScorer]:
         fused = _subtract(recipes.weighted_sum(v, t, weight), negative)
         recipe = query.recipe or recipes.DEFAULT_EDIT_RECIPE
         if recipe == "weighted_sum":
-            return self._knn(fused, query.limit, allowed, exclude)
+            return (*self._knn(fused, query.limit, allowed, exclude), _dot(fused))
         if recipe != "harris":
             raise UsageError(f"unknown fusion recipe {recipe!r} (use one of {', '.join(recipes.RECIPES)})")
         if negative is not None:
@@ -304,34 +323,45 @@ class Searcher:
             ids, _ = self._knn(vec, m, allowed, exclude)
             pool.update(ids.tolist())
         ids, gallery = self.catalog.vectors(self.model, sorted(pool))
+
+        def harris(vectors: np.ndarray) -> np.ndarray:
+            return recipes.harris_scores(vectors, v, t, mu_image=self.stats.photo_mean(),
+                                         mu_text=self.stats.text_mean(), a=weight, reference=self.stats.photo_sample())
+
         if not len(ids):
-            return ids, np.zeros(0, dtype=np.float32)
-        scores = recipes.harris_scores(
-            gallery,
-            v,
-            t,
-            mu_image=self.stats.photo_mean(),
-            mu_text=self.stats.text_mean(),
-            a=weight,
-            reference=self.stats.photo_sample(),
-        )
+            return ids, np.zeros(0, dtype=np.float32), harris
+        scores = harris(gallery)
         order = np.argsort(-scores, kind="stable")[: query.limit]
-        return ids[order], scores[order].astype(np.float32)
+        return ids[order], scores[order].astype(np.float32), harris
 
     # -- results -------------------------------------------------------------
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment]) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
+        videos = [pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO]
+        durations = self.catalog.video_durations(videos) if videos else {}
         hits: list[Hit] = []
         for pid, score in zip(ids.tolist(), scores.tolist()):
             row = rows.get(pid)
             if row is None:
                 continue  # removed since the index was read
             path, width, height, taken_at, camera, _mtime, online = row
-            thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
+            moment = moments.get(pid)
+            thumb = self._thumbnail(pid, moment)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb if thumb is not None and thumb.exists() else None))
+                            thumb, media_kind(path), moment.time if moment else None, durations.get(pid)))
         return hits
+
+    def _thumbnail(self, photo_id: int, moment: Moment | None) -> Path | None:
+        """The thumbnail of a hit: a video's best frame's when there is one, else the photo's."""
+        if self.thumbnails is None:
+            return None
+        if moment is not None:
+            frame = self.thumbnails.frame_path(photo_id, moment.frame)
+            if frame.exists():
+                return frame
+        thumb = self.thumbnails.path(photo_id)
+        return thumb if thumb.exists() else None
 
 
 def sketch_canvas(drawing: Image.Image) -> Image.Image:
@@ -355,6 +385,11 @@ def sketch_canvas(drawing: Image.Image) -> Image.Image:
     canvas = Image.new("RGB", (side, side), (255, 255, 255))
     canvas.paste(drawing, ((side - drawing.width) // 2, (side - drawing.height) // 2))
     return canvas
+
+
+def _dot(q: np.ndarray) -> FrameScorer:
+    query = q.astype(np.float32)
+    return lambda vectors: vectors @ query
 
 
 def _subtract(q: np.ndarray, negative: np.ndarray | None) -> np.ndarray:

@@ -17,6 +17,7 @@ class LibraryStatus:
     failed: int = 0
     folders: int = 0
     model: str | None = None
+    videos: int = 0  # indexed videos (counted in ``photos`` and ``indexed`` too)
     offline_folders: tuple[str, ...] = ()
     library: str = ""
 

@@ -1,4 +1,5 @@
-"""Thumbnail store: ``<library>/thumbnails/<id % 256>/<id>.jpg``, keyed by photo id.
+"""Thumbnail store: ``<library>/thumbnails/<id % 256>/<id>.jpg``, keyed by photo id (and
+``<id>-<frame>.jpg`` for each frame of a video kept for search).
 
 Thumbnails are a cache: the app shows the photo itself when a photo has none.
 So a thumbnail that cannot be written, copied or removed (a read-only disk or
@@ -23,6 +24,16 @@ from PIL import Image
 logger = logging.getLogger(__name__)
 
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+MAX_FRAME_THUMBNAILS = 64  # more than any video keeps
+
+
+def _unlinked(path: Path) -> bool:
+    """Remove ``path``; False when there was none."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 class ThumbnailStore:
@@ -33,9 +44,19 @@ class ThumbnailStore:
     def path(self, photo_id: int) -> Path:
         return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}.jpg"
 
+    def frame_path(self, photo_id: int, frame: int) -> Path:
+        """The thumbnail of frame number ``frame`` of the video ``photo_id``."""
+        return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}-{frame}.jpg"
+
+    def save_frame(self, photo_id: int, frame: int, image: Image.Image) -> bool:
+        """Write the thumbnail of a video's frame; False (logged) when it cannot be written."""
+        return self._write(photo_id, self.frame_path(photo_id, frame), image)
+
     def save(self, photo_id: int, image: Image.Image) -> bool:
         """Write the thumbnail of ``photo_id``; False (logged) when it cannot be written."""
-        path = self.path(photo_id)
+        return self._write(photo_id, self.path(photo_id), image)
+
+    def _write(self, photo_id: int, path: Path, image: Image.Image) -> bool:
         tmp = path.with_suffix(".tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +85,9 @@ class ThumbnailStore:
         for pid in photo_ids:
             try:
                 self.path(pid).unlink(missing_ok=True)
+                for frame in range(MAX_FRAME_THUMBNAILS):  # a video's frames, numbered from 0
+                    if not _unlinked(self.frame_path(pid, frame)):
+                        break
             except OSError as exc:
                 self._failed("remove", pid, exc, None)
 

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QImage
 
+from app.durations import format_duration
 from app.thumbnails import ThumbnailLoader
 from indexer.search import Hit
 
@@ -43,8 +44,10 @@ class ResultsModel(QAbstractListModel):
     Roles: ``PathRole`` (str), ``ScoreRole`` (float), ``RankRole`` (int,
     1-based), ``PhotoIdRole`` (int), ``ThumbnailRole`` (QImage or None while
     loading), ``SizeRole`` ((w, h) or None), ``TakenRole`` (datetime or None),
-    ``HitRole`` (the core's Hit).  ``DisplayRole`` is the file name and
-    ``ToolTipRole`` the score, rank and location.
+    ``HitRole`` (the core's Hit), ``KindRole`` ("photo", "raw", "video"),
+    ``VideoTimeRole`` and ``DurationRole`` (a video's best moment and length,
+    seconds, or None).  ``DisplayRole`` is the file name and ``ToolTipRole``
+    the score, rank, location and what the hit is besides a photo.
     """
 
     PathRole = Qt.ItemDataRole.UserRole + 1
@@ -56,12 +59,16 @@ class ResultsModel(QAbstractListModel):
     TakenRole = Qt.ItemDataRole.UserRole + 7
     HitRole = Qt.ItemDataRole.UserRole + 8
     FailedRole = Qt.ItemDataRole.UserRole + 9
+    KindRole = Qt.ItemDataRole.UserRole + 20  # "photo", "raw" or "video"
+    VideoTimeRole = Qt.ItemDataRole.UserRole + 21  # a video: seconds to its best frame, or None
+    DurationRole = Qt.ItemDataRole.UserRole + 22  # a video: its length in seconds, or None
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._hits: list[Hit] = []
         self._paths: list[str] = []
-        self._rows_by_path: dict[str, list[int]] = {}
+        self._thumb_keys: list[str] = []  # the thumbnail's own file: a video's differs with its best frame
+        self._rows_by_thumb: dict[str, list[int]] = {}
         self._thumbs = thumbnails
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumbnail_ready)
@@ -73,6 +80,7 @@ class ResultsModel(QAbstractListModel):
             (self.PathRole, b"path"), (self.ScoreRole, b"score"), (self.RankRole, b"rank"),
             (self.PhotoIdRole, b"photoId"), (self.ThumbnailRole, b"thumbnail"), (self.SizeRole, b"size"),
             (self.TakenRole, b"taken"), (self.HitRole, b"hit"), (self.FailedRole, b"failed"),
+            (self.KindRole, b"kind"), (self.VideoTimeRole, b"videoTime"), (self.DurationRole, b"duration"),
         )})
         return names
 
@@ -81,9 +89,10 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._hits = list(hits)
         self._paths = [str(h.path) for h in self._hits]
-        self._rows_by_path = {}
-        for row, p in enumerate(self._paths):
-            self._rows_by_path.setdefault(p, []).append(row)
+        self._thumb_keys = [thumbnail_sources(h)[0] for h in self._hits]
+        self._rows_by_thumb = {}
+        for row, key in enumerate(self._thumb_keys):
+            self._rows_by_thumb.setdefault(key, []).append(row)
         if self._thumbs is not None:
             self._thumbs.cancel_pending()
         self.endResetModel()
@@ -121,15 +130,21 @@ class ResultsModel(QAbstractListModel):
         if role in (self.ThumbnailRole, Qt.ItemDataRole.DecorationRole):
             if self._thumbs is None:
                 return None
-            return self._thumbs.get(path, thumbnail_sources(hit))
+            return self._thumbs.get(self._thumb_keys[index.row()], thumbnail_sources(hit))
         if role == self.FailedRole:
-            return self._thumbs.is_failed(path) if self._thumbs is not None else False
+            return self._thumbs.is_failed(self._thumb_keys[index.row()]) if self._thumbs is not None else False
         if role == self.SizeRole:
             return (hit.width, hit.height) if hit.width and hit.height else None
         if role == self.TakenRole:
             return _as_datetime(hit.taken_at)
         if role == self.HitRole:
             return hit
+        if role == self.KindRole:
+            return hit.kind
+        if role == self.VideoTimeRole:
+            return hit.time
+        if role == self.DurationRole:
+            return hit.duration
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(index.row(), hit, path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -146,6 +161,9 @@ class ResultsModel(QAbstractListModel):
         taken = _as_datetime(hit.taken_at)
         if taken:
             extra.append(taken.strftime("%d %b %Y"))
+        note = media_note(hit)
+        if note:
+            extra.append(_esc(note))
         if extra:
             lines.append(" · ".join(extra))
         lines.append(f"<span style='color:gray'>{_esc(os.path.dirname(path))}</span>")
@@ -172,9 +190,18 @@ class ResultsModel(QAbstractListModel):
 
     # ---- thumbnails ------------------------------------------------------------
     def _thumbnail_ready(self, key: str, _image: QImage | None = None) -> None:
-        for row in self._rows_by_path.get(key, ()):
+        for row in self._rows_by_thumb.get(key, ()):
             idx = self.index(row)
             self.dataChanged.emit(idx, idx, [self.ThumbnailRole, Qt.ItemDataRole.DecorationRole])
+
+
+def media_note(hit: Hit) -> str:
+    """What a hit is besides a photo, in words: a video's best moment, a photo's other files; else empty."""
+    if hit.kind == "video" and hit.time is not None:
+        return f"video, best match at {format_duration(hit.time)} of {format_duration(hit.duration) or '?'}"
+    if hit.companions:
+        return "with " + ", ".join(os.path.basename(str(p)) for p, _role in hit.companions)
+    return ""
 
 
 def _as_datetime(value: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.models.results_model import ResultsModel
+from app.models.results_model import ResultsModel, media_note
 from app.plain_text import plain
 from app.thumbnails import ThumbnailLoader, read_first
 
@@ -91,7 +91,9 @@ class PreviewDialog(QDialog):
         big = self._loader.get(path)
         self.view.image = big if big is not None else idx.data(ResultsModel.ThumbnailRole)
         score = idx.data(ResultsModel.ScoreRole)
-        self.caption.setText(f"{os.path.basename(path)}   ·   score {score:.3f}   ·   {os.path.dirname(path)}")
+        note = media_note(idx.data(ResultsModel.HitRole))  # a video's best moment, a RAW or motion beside it
+        self.caption.setText(f"{os.path.basename(path)}   ·   score {score:.3f}   ·   "
+                             + (f"{note}   ·   " if note else "") + os.path.dirname(path))
         self.position.setText(f"{row + 1} / {self._model.rowCount()}")
         self.setWindowTitle(os.path.basename(path))
         self.view.update()

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from app import theme
 from app.models.results_model import ResultsModel
 from app.resources import icon
+from app.widgets.video_badge import paint_video_badge
 
 MIN_CELL, MAX_CELL, DEFAULT_CELL = 120, 360, 196
 GAP = 8
@@ -109,6 +110,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             ic = icon("warning" if failed else "image", t.color("borderStrong"))
             side = min(36, int(r.width() / 4))
             ic.paint(painter, QRect(int(r.center().x() - side / 2), int(r.center().y() - side / 2), side, side))
+        if index.data(ResultsModel.KindRole) == "video":
+            paint_video_badge(painter, r, index.data(ResultsModel.DurationRole), option.font)
         clip = QPainterPath()
         clip.addRoundedRect(r, radius, radius)
 
@@ -156,12 +159,14 @@ class ResultsGrid(QListView):
 
     Signals:
         openRequested(Path): open in the system viewer (double-click, Enter).
+        openVideoRequested(Path, float): a video instead: open it at this time (seconds), its best frame.
         previewRequested(int): show the large preview for this row (Space).
         revealRequested(Path), copyPathsRequested(list), findSimilarRequested(Path),
         useAsReferenceRequested(Path): context-menu intents.
     """
 
     openRequested = Signal(Path)
+    openVideoRequested = Signal(Path, float)
     previewRequested = Signal(int)
     revealRequested = Signal(Path)
     copyPathsRequested = Signal(list)      # list[Path]
@@ -236,6 +241,10 @@ class ResultsGrid(QListView):
 
     # ---- keys and menu ---------------------------------------------------
     def _open_index(self, index: QModelIndex) -> None:
+        time = index.data(ResultsModel.VideoTimeRole)
+        if time is not None:  # a video: at its best frame
+            self.openVideoRequested.emit(self._path(index), float(time))
+            return
         self.openRequested.emit(self._path(index))
 
     def _path(self, index: QModelIndex) -> Path:
@@ -248,7 +257,7 @@ class ResultsGrid(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         idx = self.currentIndex()
         if idx.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.openRequested.emit(self._path(idx))
+            self._open_index(idx)
             return
         if idx.isValid() and event.key() == Qt.Key.Key_Space:
             self.previewRequested.emit(idx.row())
@@ -273,6 +282,9 @@ class ResultsGrid(QListView):
             act.triggered.connect(run)
             return act
         add("open", "Open", lambda: self.openRequested.emit(path), "Return")
+        for other, role in getattr(index.data(ResultsModel.HitRole), "companions", ()):  # a RAW, a Live Photo's movie
+            label = f"Open the RAW file ({other.name})" if role == "raw" else f"Play the motion ({other.name})"
+            add("open", label, lambda p=other: self.openRequested.emit(p))
         add("image", "Preview", lambda: self.previewRequested.emit(index.row()), "Space")
         add("reveal", "Reveal in folder", lambda: self.revealRequested.emit(path))
         add("copy", "Copy path", lambda: self.copyPathsRequested.emit(self.selected_paths() or [path]), "Ctrl+C")

@@ -78,6 +78,10 @@ class RecordingDesktop:
         self.calls.append(("open", Path(path)))
         return True
 
+    def open_video_at(self, path, seconds):
+        self.calls.append(("open at", (Path(path), seconds)))
+        return True
+
     def reveal(self, path):
         self.calls.append(("reveal", Path(path)))
         return True

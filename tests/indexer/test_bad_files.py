@@ -154,6 +154,7 @@ def test_status_json_is_exact(corpus):
         "model": TOYCLIP_NAME,
         "offline_folders": [],
         "library": str(corpus["library"]),
+        "videos": 0,
     }
 
 

@@ -283,7 +283,8 @@ def _as_before_fingerprints(library: Path) -> None:
     conn = sqlite3.connect(library / "catalog.sqlite")
     conn.executescript(
         "DROP INDEX models_space; ALTER TABLE models DROP COLUMN label; ALTER TABLE models DROP COLUMN fingerprint;"
-        "DROP TABLE model_files; UPDATE meta SET value='2' WHERE key='schema_version';"
+        "DROP TABLE model_files; DROP TABLE video_frames; DROP TABLE videos;"  # the later schemas' tables
+        "UPDATE meta SET value='2' WHERE key='schema_version';"
     )
     conn.close()
 
