@@ -1,8 +1,9 @@
-"""Figures: the GUI thread is never blocked while 1,000 photos index; the window shows fast."""
+"""The GUI thread stays free while 1,000 photos index (checked by thread, timed as a figure); the window shows fast."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -57,15 +58,38 @@ def write_small_photos(folder, n: int) -> None:
         photo(10_000 + i, (320, 240)).save(sub / f"p{i:04d}.jpg", quality=85)
 
 
-def test_gui_thread_lateness_while_1000_photos_index(make_app, qtbot, empty_library_dir, tmp_path, capsys):
+class ThreadLedger:
+    """Records which threads ran the heavy calls: decoding, committing embeddings, searching."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from indexer.library_reader import LibraryReader
+        from indexer.pipeline import EmbeddingPipeline
+
+        self.on_gui_thread: list[str] = []
+        self.calls = 0
+        self._gui = threading.get_ident()
+        for owner, name in ((EmbeddingPipeline, "_decode_one"), (EmbeddingPipeline, "_commit"),
+                            (LibraryReader, "search")):
+            monkeypatch.setattr(owner, name, self._wrap(getattr(owner, name), name))
+
+    def _wrap(self, fn, name):
+        def recorded(*args, **kwargs):
+            self.calls += 1
+            if threading.get_ident() == self._gui:
+                self.on_gui_thread.append(name)
+            return fn(*args, **kwargs)
+        return recorded
+
+
+def index_1000_while_typing(make_app, qtbot, library_dir, tmp_path) -> tuple[LatenessProbe, float, object]:
+    """Index 1,000 small photos through the window while a user types a query every 0.7 s."""
     folder = tmp_path / "thousand"
     write_small_photos(folder, 1000)
-    app = make_app(empty_library_dir)
+    app = make_app(library_dir)
     w = app.window
     qtbot.waitExposed(w)
     with qtbot.waitSignal(app.search.ready, timeout=30000):    # start-up model load: not indexing
         pass
-    # a user typing queries while indexing runs
     words = iter(["red", "a beach", "night sky", "green circle", "sunset", "blue square"] * 50)
     typing = QTimer()
     typing.setInterval(700)
@@ -81,18 +105,38 @@ def test_gui_thread_lateness_while_1000_photos_index(make_app, qtbot, empty_libr
     elapsed = time.perf_counter() - started
     typing.stop()
     probe.stop()
-    assert app.index.last_status.indexed == 1000
+    return probe, elapsed, app
+
+
+def print_lateness(probe: LatenessProbe, elapsed: float, capsys) -> None:
     load = os.getloadavg()[0]
-    cores = os.cpu_count() or 1
     with capsys.disabled():
         print(f"\n[figure] GUI-thread lateness while indexing 1,000 photos ({elapsed:.1f} s, "
               f"{len(probe.samples)} ticks of {TICK_MS} ms, searches every 0.7 s): "
               f"max {probe.worst() * 1000:.1f} ms, p99 {probe.p99() * 1000:.1f} ms "
-              f"(machine load average {load:.1f} on {cores} cores)")
-    # The target (no GUI-thread stall over 100 ms) is held at the 99th percentile: a blocking call
-    # on the GUI thread (a decode, an embedding, a catalog write) repeats for every photo and moves
-    # the percentile. One lone late tick is the OS scheduler on a shared 2-core machine (the
-    # interpreter lock's holder off-CPU for a slice), so the worst tick is held to a freeze bound.
+              f"(machine load average {load:.1f} on {os.cpu_count() or 1} cores)")
+
+
+def test_decoding_embedding_and_search_stay_off_the_gui_thread_while_1000_photos_index(
+        make_app, qtbot, empty_library_dir, tmp_path, capsys, monkeypatch):
+    ledger = ThreadLedger(monkeypatch)
+    probe, elapsed, app = index_1000_while_typing(make_app, qtbot, empty_library_dir, tmp_path)
+    assert app.index.last_status.indexed == 1000
+    assert ledger.calls > 1000                      # every photo decoded, batches committed, queries run
+    assert ledger.on_gui_thread == []
+    print_lateness(probe, elapsed, capsys)          # a figure: a timing bound here would test the machine's load
+
+
+@pytest.mark.slow
+def test_gui_thread_lateness_while_1000_photos_index(make_app, qtbot, empty_library_dir, tmp_path, capsys):
+    """The timing target itself, for a quiet machine: ``python -m pytest -m slow tests/app/test_responsiveness.py``.
+
+    Held at the 99th percentile (a blocking call on the GUI thread repeats for every photo and moves
+    it); one lone late tick is the OS scheduler, so the worst tick is held only to a freeze bound.
+    """
+    probe, elapsed, app = index_1000_while_typing(make_app, qtbot, empty_library_dir, tmp_path)
+    assert app.index.last_status.indexed == 1000
+    print_lateness(probe, elapsed, capsys)
     assert probe.p99() < LIMIT_S
     assert probe.worst() < FREEZE_S
 
