@@ -31,7 +31,9 @@ import numpy as np
 
 from .cancel import CancelToken
 from .catalog import Catalog, PhotoRow
+from .catalog_duplicates import DuplicateTables
 from .errors import Cancelled, UnreadableImage
+from .fingerprint import Fingerprint, thumbnail_fingerprint
 from .metadata import photo_meta
 from .models.encoder import Encoder
 from .models.preprocess import DecodedImage, decode_image
@@ -51,6 +53,8 @@ class Phase(str, Enum):
     SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
     INDEXING = "indexing"  # decoding and embedding pending photos
     WATCHING = "watching"  # idle, following changes
+    FINGERPRINTING = "fingerprinting"  # fingerprinting photos indexed before duplicate finding existed
+    COMPARING = "comparing"  # comparing fingerprints to find duplicates
     DONE = "done"  # a sync finished (done/total/failed are its totals)
 
 
@@ -75,6 +79,7 @@ class _Decoded:
     error: str | None
     skip: bool = False  # file changed or vanished while being read: leave it for the next scan
     decoded: bool = False  # the decoder ran to the end (counted by the consumer thread)
+    fingerprint: Fingerprint | None = None  # for duplicate finding, from the same decode
 
 
 class EmbeddingPipeline:
@@ -195,7 +200,8 @@ class EmbeddingPipeline:
             after.st_mtime_ns,
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
-        return _Decoded(row, image, error, decoded=True)
+        return _Decoded(row, image, error, decoded=True,
+                        fingerprint=None if image is None else thumbnail_fingerprint(image.thumbnail, row.path))
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:
         good = [b for b in batch if b.image is not None and not b.skip]
@@ -218,6 +224,7 @@ class EmbeddingPipeline:
                 img = b.image
                 assert img is not None
                 self.catalog.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
+            DuplicateTables(self.catalog).record_fingerprints((b.row.id, b.fingerprint) for b in good)
             for b in batch:
                 if b.error is not None and not b.skip:
                     self.catalog.record_failure(b.row.id, b.error)
