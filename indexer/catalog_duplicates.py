@@ -28,7 +28,7 @@ class CandidateRow:
     id: int
     path: Path
     online: bool
-    bytes: int
+    size: int  # bytes
     mtime_ns: int
     quick_hash: str | None
     width: int | None
@@ -82,7 +82,7 @@ class DuplicateTables:
         self.conn.executemany(
             "INSERT OR REPLACE INTO photo_fingerprints(photo_id, version, shape, colour) VALUES (?, ?, ?, ?)",
             [
-                (pid, FINGERPRINT_VERSION, None if fp is None else signed64(fp.shape), None if fp is None else fp.colour)
+                (pid, FINGERPRINT_VERSION, *((None, None) if fp is None else (signed64(fp.shape), fp.colour)))
                 for pid, fp in items
             ],
         )

@@ -138,7 +138,7 @@ def find_duplicates(
         for i, row in enumerate(rows):
             if row.quick_hash:
                 first = by_hash.setdefault(row.quick_hash, i)
-                if first != i and rows[first].bytes == row.bytes:
+                if first != i and rows[first].size == row.size:
                     add(first, i, _RELATION["exact"], 1.0)
     times = np.array([_seconds(r.taken_at) for r in rows], dtype=np.float64)
     printed = [i for i, r in enumerate(rows) if r.shape is not None and r.colour is not None
@@ -215,7 +215,7 @@ def _groups(
     members: dict[int, list[int]] = {}
     loosest: dict[int, int] = {}
     least: dict[int, float] = {}
-    for (i, j), (relation, similarity) in edges.items():
+    for (i, _), (relation, similarity) in edges.items():
         root = find(i)
         loosest[root] = max(loosest.get(root, 0), relation)
         least[root] = min(least.get(root, 1.0), similarity)
@@ -229,7 +229,7 @@ def _groups(
         if kind is not None and group_kind != kind:
             continue
         ranked = rank([rows[i] for i in ids])
-        photos = tuple(DuplicatePhoto(r.id, r.path, r.width, r.height, r.bytes, r.taken_at, r.online, r.has_exif)
+        photos = tuple(DuplicatePhoto(r.id, r.path, r.width, r.height, r.size, r.taken_at, r.online, r.has_exif)
                        for r in ranked)
         groups.append(DuplicateGroup(group_kind, least[root], photos, explain(ranked[0], ranked[1:])))
     groups.sort(key=lambda g: (-len(g.photos), -sum(p.bytes for p in g.suggested), str(g.keep.path)))

@@ -40,7 +40,7 @@ def _dct_matrix(n: int) -> np.ndarray:
     i = np.arange(n)[None, :]
     d = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
     d[0] /= np.sqrt(2.0)
-    return d.astype(np.float32)
+    return np.asarray(d, dtype=np.float32)
 
 
 _DCT = _dct_matrix(HASH_SIDE)[:LOW]  # only the rows of the low frequencies are ever used
@@ -119,7 +119,7 @@ def _chroma(cells: np.ndarray) -> np.ndarray:
 
 
 def _fitted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.maximum(_fit_one_way(x, y), _fit_one_way(y, x))
+    return np.asarray(np.maximum(_fit_one_way(x, y), _fit_one_way(y, x)), dtype=np.float64)
 
 
 def _fit_one_way(x: np.ndarray, y: np.ndarray) -> np.ndarray:

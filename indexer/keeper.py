@@ -19,7 +19,7 @@ def _pixels(p: CandidateRow) -> int:
 
 
 def _bytes_per_pixel(p: CandidateRow) -> float:
-    return p.bytes / _pixels(p) if _pixels(p) else 0.0
+    return p.size / _pixels(p) if _pixels(p) else 0.0
 
 
 def rank(photos: Sequence[CandidateRow]) -> list[CandidateRow]:
