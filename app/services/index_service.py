@@ -139,6 +139,10 @@ class _IndexWorker(ServiceWorker):
                 self.activeChanged.emit(False)
             self.runFinished.emit(cancelled or token.cancelled, status)
 
+    def call(self, fn: Callable[[Library], None]) -> None:
+        fn(self._library())
+        self._publish()
+
     def close(self) -> None:
         try:
             if self._lib is not None:
@@ -298,6 +302,15 @@ class IndexService(QObject):
         """Save ``change`` (switching the model if it names another), then index again."""
         self._interrupt()
         self._post(Call("change settings", lambda: self._worker.change_settings(change), self._worker.report))
+        self.start_indexing()
+
+    def run_on_writer(self, what: str, fn: Callable[[Library], None],
+                      failed: Callable[[BaseException], None]) -> None:
+        """Run ``fn(library)`` on the writer's thread (the run in progress stops at a batch boundary
+        first; indexing starts again after it).  ``fn`` and ``failed`` run on that thread: they
+        report back by signal."""
+        self._interrupt()
+        self._post(Call(what, lambda: self._worker.call(fn), failed))
         self.start_indexing()
 
     def pause(self) -> None:
