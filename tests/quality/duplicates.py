@@ -6,7 +6,8 @@
    (``indexer.fingerprint``) against imagehash's phash, dhash and whash, each with the product's
    colour check.  For each, the largest number of differing bits is chosen on the *tuning* part
    (best pair F1 over 4..24 bits); precision and recall of near-copy pairs at that bound are
-   reported on both parts, with the cost per photo.
+   reported on both parts, with the cost per photo; once with the hash alone, once with the colour
+   check.  A pair is true when both files come from one artwork's family (copies or one burst).
 2. **End to end**: the set is indexed by the real library (``Library.index`` with the toy CLIP,
    fingerprints from the pipeline's own decode), and ``LibraryReader.duplicates(kind=...)`` is
    scored per kind, on the tuning part, the held-out part, and everything together:
@@ -20,6 +21,7 @@ Writes nothing outside ``--set`` (default: a temporary directory) and prints the
 from __future__ import annotations
 
 import argparse
+import filecmp
 import itertools
 import json
 import sys
@@ -42,18 +44,23 @@ def _artwork(item: Item) -> str:
 
 
 def truth_pairs(items: list[Item], kind: str) -> set[tuple[Path, Path]]:
-    """The pairs that belong together for ``kind`` (paths sorted within each pair)."""
+    """The pairs that belong together for ``kind`` (paths sorted within each pair): "exact", files of one
+    family with the same bytes; "near" or "burst", any two files of one family of that kind; "any", any
+    two files of one family."""
     out: set[tuple[Path, Path]] = set()
     for a, b in itertools.combinations(items, 2):
         if a.family != b.family or a.kind == "none":
             continue
         if kind == "exact":
-            names = {a.path.stem if a.exact_of is None else a.exact_of, b.path.stem if b.exact_of is None else b.exact_of}
-            if (a.exact_of or b.exact_of) and len(names) == 1:
-                out.add(tuple(sorted((a.path, b.path))))  # type: ignore[arg-type]
-        elif kind == a.kind or kind == "any":
-            out.add(tuple(sorted((a.path, b.path))))  # type: ignore[arg-type]
+            if a.path.stat().st_size == b.path.stat().st_size and filecmp.cmp(a.path, b.path, shallow=False):
+                out.add(_pair(a.path, b.path))
+        elif kind in (a.kind, "any"):
+            out.add(_pair(a.path, b.path))
     return out
+
+
+def _pair(a: Path, b: Path) -> tuple[Path, Path]:
+    return (a, b) if str(a) <= str(b) else (b, a)
 
 
 def scores(predicted: set[tuple[Path, Path]], truth: set[tuple[Path, Path]]) -> tuple[float, float, int, int]:
@@ -87,7 +94,7 @@ def compare_hashes(items: list[Item], parts: dict[str, set[str]]) -> list[dict]:
     b = np.array([p[1] for p in pairs])
     chroma, luma = colour_distances(colours[a], colours[b])
     colour_ok = (chroma <= 6.0) & (luma <= 10.0)
-    near_truth = np.array([items[i].family == items[j].family and items[i].kind == "near" for i, j in pairs])
+    same_family = np.array([items[i].family == items[j].family and items[i].kind != "none" for i, j in pairs])
     part_of = np.array([_artwork(items[i]) for i in range(len(items))])
     rows = []
     for name, method in methods.items():
@@ -95,21 +102,26 @@ def compare_hashes(items: list[Item], parts: dict[str, set[str]]) -> list[dict]:
         hashes = [method(t) for t in thumbs]
         cost = (time.perf_counter() - started) / len(thumbs) * 1000
         bits = np.array([hamming(hashes[i], hashes[j]) for i, j in pairs])
-        result: dict = {"method": name, "ms_per_photo": round(cost, 3)}
         masks = {p: np.array([part_of[i] in names and part_of[j] in names for i, j in pairs])
                  for p, names in parts.items()}
+        for check, extra in (("hash only", np.ones_like(colour_ok)), ("hash + colour", colour_ok)):
 
-        def pr(limit: int, mask: np.ndarray, bits: np.ndarray = bits) -> tuple[float, float]:
-            pred = (bits <= limit) & colour_ok & mask
-            true = near_truth & mask
-            tp = int((pred & true).sum())
-            return tp / max(1, int(pred.sum())), tp / max(1, int(true.sum()))
+            def pr(limit: int, mask: np.ndarray, bits: np.ndarray = bits, extra: np.ndarray = extra
+                   ) -> tuple[float, float]:
+                pred = (bits <= limit) & extra & mask
+                true = same_family & mask
+                tp = int((pred & true).sum())
+                return tp / max(1, int(pred.sum())), tp / max(1, int(true.sum()))
 
-        best = max(range(4, 25), key=lambda t: (lambda p, r: 2 * p * r / max(p + r, 1e-9))(*pr(t, masks["tuning"])))
-        result["bits"] = best
-        for p in parts:
-            result[p] = dict(zip(("precision", "recall"), (round(x, 4) for x in pr(best, masks[p]))))
-        rows.append(result)
+            def f1(limit: int, tuning: np.ndarray = masks["tuning"]) -> float:
+                p, r = pr(limit, tuning)
+                return 2 * p * r / max(p + r, 1e-9)
+
+            best = max(range(2, 25), key=f1)
+            result: dict = {"method": name, "check": check, "ms_per_photo": round(cost, 3), "bits": best}
+            for p in parts:
+                result[p] = dict(zip(("precision", "recall"), (round(x, 4) for x in pr(best, masks[p]))))
+            rows.append(result)
     return rows
 
 
@@ -143,19 +155,19 @@ def end_to_end(items: list[Item], root: Path, parts: dict[str, set[str]], librar
             except StopIteration as stop:
                 groups = stop.value
             elapsed = time.perf_counter() - started
-            predicted = {tuple(sorted((x.path, y.path))) for g in groups for x, y in itertools.combinations(g.photos, 2)}
+            predicted = {_pair(x.path, y.path) for g in groups for x, y in itertools.combinations(g.photos, 2)}
             truth = truth_pairs(part_items, kind or "any")
             if kind is None:  # every family together, whatever its kind
-                truth = {tuple(sorted((a.path, b.path))) for a, b in itertools.combinations(part_items, 2)
+                truth = {_pair(a.path, b.path) for a, b in itertools.combinations(part_items, 2)
                          if a.family == b.family and a.kind != "none"}
-            p, r, n_pred, n_true = scores(predicted, truth)  # type: ignore[arg-type]
+            p, r, n_pred, n_true = scores(predicted, truth)
             grouped_negatives = len(negatives & {x.path for g in groups for x in g.photos})
             out[f"{part}/{kind or 'all'}"] = {"precision": round(p, 4), "recall": round(r, 4), "pairs_grouped": n_pred,
                                               "true_pairs": n_true, "groups": len(groups),
                                               "hard_negatives_grouped": grouped_negatives,
                                               "grouping_s": round(elapsed, 3)}
             if kind == "near":
-                out[f"{part}/near missed"] = _missed(truth - predicted, by_path)  # type: ignore[operator]
+                out[f"{part}/near missed"] = _missed(truth - predicted, by_path)
     return out
 
 
@@ -192,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["end_to_end"] = end_to_end(items, root, parts, Path(tmp) / "library")
     print(json.dumps(figures, indent=2, default=str))
     for row in figures["hashes"]:
-        print(f"{row['method']:18s} {row['ms_per_photo']:6.3f} ms  <= {row['bits']:2d} bits  "
+        print(f"{row['method']:16s} {row['check']:13s} {row['ms_per_photo']:6.3f} ms  <= {row['bits']:2d} bits  "
               f"tuning P {row['tuning']['precision']:.3f} R {row['tuning']['recall']:.3f}  "
               f"held-out P {row['held-out']['precision']:.3f} R {row['held-out']['recall']:.3f}")
     for key, value in figures["end_to_end"].items():
