@@ -21,9 +21,7 @@ being its loosest relation.  The thresholds were chosen on the tuning part of
 the wallpaper test set (``python -m tests.quality.duplicates``; figures in
 docs/quality.md).
 
-Comparing every pair of 64-bit hashes is done in blocks (XOR and popcount,
-numpy, two threads): 100,000 photos in well under a minute on two cores
-(``tests/benchmarks/bench_duplicates.py``).
+How candidate pairs are found and judged is in ``duplicate_pairs.py``.
 """
 
 from __future__ import annotations
@@ -40,21 +38,31 @@ import numpy as np
 
 from .cancel import CancelToken
 from .catalog_duplicates import CandidateRow
+from .duplicate_pairs import (
+    BLOCK,
+    BURST_BITS,
+    BURST_CHROMA,
+    BURST_LUMA,
+    BURST_SECONDS,
+    NEAR_BITS,
+    NEAR_CHROMA,
+    NEAR_LUMA,
+    burst_pairs,
+    burst_relations,
+    close_pairs,
+    near_relations,
+)
 from .errors import UsageError
-from .fingerprint import COLOUR_BYTES, colour_distances
+from .fingerprint import COLOUR_BYTES
 from .keeper import explain, rank
 from .pipeline import Phase, Progress
 
+__all__ = [
+    "BURST_BITS", "BURST_CHROMA", "BURST_LUMA", "BURST_SECONDS", "KINDS", "NEAR_BITS", "NEAR_CHROMA", "NEAR_LUMA",
+    "DuplicateGroup", "DuplicatePhoto", "find_duplicates",
+]
+
 KINDS = ("exact", "near", "burst")
-NEAR_BITS = 16
-NEAR_CHROMA = 6.0
-NEAR_LUMA = 10.0
-BURST_SECONDS = 10.0
-BURST_BITS = 20
-BURST_CHROMA = 8.0
-BURST_LUMA = 15.0
-_BLOCK = 256  # hashes compared with all later ones per step
-_TILE = 8192  # later hashes taken at a time (256 x 8192 XORs: 16 MB, reused)
 _RELATION = {"exact": 0, "near": 1, "burst": 2}
 
 
@@ -151,67 +159,27 @@ def find_duplicates(
         shapes = np.array([rows[i].shape for i in printed], dtype=np.uint64)
         colours = np.frombuffer(b"".join(rows[i].colour or b"" for i in printed), dtype=np.uint8)
         colours = colours.reshape(len(printed), COLOUR_BYTES)
-        limit = max(NEAR_BITS, BURST_BITS if kind in (None, "burst") else 0)
-        with ThreadPoolExecutor(max(1, workers)) as pool:
-            starts = range(0, total, _BLOCK)
-            futures = [pool.submit(_close_pairs, shapes, s, limit) for s in starts]
-            for done, future in enumerate(futures):
-                if cancel.cancelled:
-                    for f in futures:
-                        f.cancel()
-                    return []
-                a, b, bits = future.result()
-                for i, j, rel, sim in _classify(a, b, bits, colours, times[index], kind):
-                    add(int(index[i]), int(index[j]), rel, sim)
-                yield Progress(Phase.COMPARING, min(total, (done + 1) * _BLOCK), total,
-                               message="comparing photos")
+        if kind in (None, "burst"):  # shots seconds apart: few candidates, found by time
+            a, b, bits = burst_pairs(shapes, times[index])
+            for i, j, sim in burst_relations(a, b, bits, colours, times[index]):
+                add(int(index[i]), int(index[j]), _RELATION["burst"], sim)
+        if kind in (None, "near"):  # every pair of hashes, a block at a time, on ``workers`` threads
+            with ThreadPoolExecutor(max(1, workers)) as pool:
+                futures = [pool.submit(close_pairs, shapes, s, NEAR_BITS) for s in range(0, total, BLOCK)]
+                for done, future in enumerate(futures):
+                    if cancel.cancelled:
+                        for f in futures:
+                            f.cancel()
+                        return []
+                    a, b, bits = future.result()
+                    for i, j, sim in near_relations(a, b, bits, colours, times[index]):
+                        add(int(index[i]), int(index[j]), _RELATION["near"], sim)
+                    yield Progress(Phase.COMPARING, min(total, (done + 1) * BLOCK), total,
+                                   message="comparing photos")
+        if cancel.cancelled:
+            return []
+    yield Progress(Phase.COMPARING, total, total, message="comparing photos")
     return _groups(rows, edges, kind)
-
-
-def _close_pairs(shapes: np.ndarray, start: int, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i, j), i in [start, start + _BLOCK), j > i, whose hashes differ in at most ``limit`` bits.
-
-    The later hashes are taken a tile at a time into reused buffers, which keeps the work in the CPU's
-    caches (measured: about half the time of one pass over all of them)."""
-    block = shapes[start:start + _BLOCK, None]
-    xor = np.empty((len(block), _TILE), dtype=np.uint64)
-    bits = np.empty((len(block), _TILE), dtype=np.uint8)
-    found_a, found_b, found_bits = [], [], []
-    for first in range(start, len(shapes), _TILE):
-        tile = shapes[None, first:first + _TILE]
-        width = tile.shape[1]
-        np.bitwise_xor(block, tile, out=xor[:, :width])
-        np.bitwise_count(xor[:, :width], out=bits[:, :width])
-        a, b = np.nonzero(bits[:, :width] <= limit)
-        b = b + first
-        keep = b > a + start  # j > i: each pair once, never a photo with itself
-        a, b = a[keep], b[keep]
-        found_a.append(a + start)
-        found_b.append(b)
-        found_bits.append(bits[a, b - first].astype(np.int64))
-    return np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_bits)
-
-
-def _classify(
-    a: np.ndarray, b: np.ndarray, bits: np.ndarray, colours: np.ndarray, times: np.ndarray, kind: str | None
-) -> list[tuple[int, int, int, float]]:
-    """Relations of the candidate pairs (a[k], b[k]) with ``bits`` differing: (i, j, relation, similarity)."""
-    if len(a) == 0:
-        return []
-    chroma, luma = colour_distances(colours[a], colours[b])
-    dt = np.abs(times[a] - times[b])
-    dated = np.isfinite(dt)
-    seconds_apart = dated & (dt >= 1.0) & (dt <= BURST_SECONDS)
-    near = (bits <= NEAR_BITS) & (chroma <= NEAR_CHROMA) & (luma <= NEAR_LUMA) & ~seconds_apart
-    burst = seconds_apart & (bits <= BURST_BITS) & (chroma <= BURST_CHROMA) & (luma <= BURST_LUMA)
-    out: list[tuple[int, int, int, float]] = []
-    similarity = 1.0 - bits / 64.0
-    if kind in (None, "near"):
-        out += [(int(i), int(j), _RELATION["near"], float(s)) for i, j, s in zip(a[near], b[near], similarity[near])]
-    if kind in (None, "burst"):
-        out += [(int(i), int(j), _RELATION["burst"], float(s))
-                for i, j, s in zip(a[burst], b[burst], similarity[burst])]
-    return out
 
 
 def _groups(

@@ -101,8 +101,8 @@ def colour_distances(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     other (clipped to 0.75-1.33, and the larger of the two directions): an exposure or saturation
     edit scales them and stays close, another colour scheme of the same design does not.
     """
-    x = a.astype(np.float32).reshape(len(a), -1, 3)
-    y = b.astype(np.float32).reshape(len(b), -1, 3)
+    x = a.astype(np.float32).reshape(len(a), GRID * GRID, 3)
+    y = b.astype(np.float32).reshape(len(b), GRID * GRID, 3)
     return _fitted(_chroma(x), _chroma(y)), _fitted(x @ _LUMA, y @ _LUMA)
 
 
