@@ -77,21 +77,26 @@ class DuplicateTables:
 
     # -- fingerprints --------------------------------------------------------
 
-    def record_fingerprints(self, items: Iterable[tuple[int, Fingerprint | None]]) -> None:
-        """Store fingerprints (None: this photo cannot be fingerprinted).  Call inside a transaction."""
+    def record_fingerprints(self, items: Iterable[tuple[PhotoRow, Fingerprint | None]]) -> None:
+        """Store fingerprints of photos as they are in ``PhotoRow`` (None: this photo cannot be fingerprinted).
+        Call inside a transaction."""
         self.conn.executemany(
-            "INSERT OR REPLACE INTO photo_fingerprints(photo_id, version, shape, colour) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO photo_fingerprints(photo_id, version, size, mtime_ns, shape, colour) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (pid, FINGERPRINT_VERSION, *((None, None) if fp is None else (signed64(fp.shape), fp.colour)))
-                for pid, fp in items
+                (row.id, FINGERPRINT_VERSION, row.size, row.mtime_ns,
+                 *((None, None) if fp is None else (signed64(fp.shape), fp.colour)))
+                for row, fp in items
             ],
         )
+
+    _CURRENT = "f.photo_id = p.id AND f.version = ? AND f.size = p.size AND f.mtime_ns = p.mtime_ns"
 
     def _missing_sql(self) -> str:
         return (
             "FROM photos p WHERE p.status='ok' AND p.folder_id IN (SELECT id FROM folders WHERE online=1) "
-            "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id) "
-            "AND NOT EXISTS (SELECT 1 FROM photo_fingerprints f WHERE f.photo_id = p.id AND f.version = ?)"
+            "AND p.id IN (SELECT photo_id FROM embeddings) "
+            f"AND NOT EXISTS (SELECT 1 FROM photo_fingerprints f WHERE {self._CURRENT})"
         )
 
     def missing_fingerprints(self, limit: int, after_id: int = 0) -> list[PhotoRow]:
@@ -109,21 +114,23 @@ class DuplicateTables:
         return int(self.conn.execute("SELECT COUNT(*) " + self._missing_sql(), (FINGERPRINT_VERSION,)).fetchone()[0])
 
     def candidates(self, folder: Path | None = None) -> list[CandidateRow]:
-        """Every readable photo (under ``folder`` if given) with what duplicate finding compares."""
+        """Every readable photo (under ``folder`` if given) with what duplicate finding compares (its
+        fingerprint only if taken from the file as the catalog knows it: a changed file has none until
+        it is indexed again)."""
         where, params = "WHERE p.status='ok'", list[object]()
         if folder is not None:
             lo, hi = prefix_bounds(folder)
             where += " AND p.path >= ? AND p.path < ?"
             params += [lo, hi]
         if self.available():
-            print_cols = "fp.shape, fp.colour"
-            join = "LEFT JOIN photo_fingerprints fp ON fp.photo_id = p.id AND fp.version = ?"
+            print_cols = "f.shape, f.colour"
+            join = "LEFT JOIN photo_fingerprints f ON " + self._CURRENT
             params.insert(0, FINGERPRINT_VERSION)
         else:  # a library not yet migrated: nothing fingerprinted
             print_cols, join = "NULL, NULL", ""
         sql = (
-            "SELECT p.id, p.path, f.online, p.size, p.mtime_ns, p.quick_hash, p.width, p.height, p.taken_at, "
-            f"p.camera, {print_cols} FROM photos p JOIN folders f ON f.id = p.folder_id "
+            "SELECT p.id, p.path, d.online, p.size, p.mtime_ns, p.quick_hash, p.width, p.height, p.taken_at, "
+            f"p.camera, {print_cols} FROM photos p JOIN folders d ON d.id = p.folder_id "
             f"{join} {where} ORDER BY p.id"
         )
         return [
@@ -152,12 +159,13 @@ class DuplicateTables:
         )
         return action
 
-    def cleanups(self, limit: int = 20) -> list[CleanupAction]:
-        """The latest clean-ups, newest first."""
+    def cleanups(self, limit: int = 20, *, action_id: int | None = None) -> list[CleanupAction]:
+        """The latest clean-ups, newest first (or only clean-up ``action_id``)."""
         if not self.available():
             return []
+        where, params = ("WHERE id=?", (action_id, limit)) if action_id is not None else ("", (limit,))
         actions = self.conn.execute(
-            "SELECT id, kind, at, undone_at FROM cleanup_actions ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT id, kind, at, undone_at FROM cleanup_actions {where} ORDER BY id DESC LIMIT ?", params
         ).fetchall()
         out = []
         for aid, kind, at, undone in actions:
@@ -173,10 +181,8 @@ class DuplicateTables:
         return out
 
     def cleanup(self, action_id: int) -> CleanupAction | None:
-        for action in self.cleanups(limit=1_000_000):
-            if action.id == action_id:
-                return action
-        return None
+        found = self.cleanups(1, action_id=action_id)
+        return found[0] if found else None
 
     def mark_restored(self, action_id: int, paths: Iterable[Path]) -> None:
         """Files of a clean-up that are back where they were.  Call inside a transaction."""

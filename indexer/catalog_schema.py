@@ -131,8 +131,9 @@ def _migration_duplicates(db: sqlite_utils.Database) -> None:
 
     ``photo_fingerprints``: each photo's perceptual fingerprint (``indexer/fingerprint.py``): a 64-bit
     DCT hash of its shapes (as a signed INTEGER) and its colour signature, with the version of the
-    method (other versions are recomputed); NULL ``shape`` records a photo that could not be
-    fingerprinted with that version.  ``cleanup_actions`` and ``cleanup_items``: every clean-up (photos
+    method and the file's size and modification time it was taken from (a fingerprint of another
+    version or of another state of the file does not count); NULL ``shape`` records a photo that
+    could not be fingerprinted.  ``cleanup_actions`` and ``cleanup_items``: every clean-up (photos
     moved to the system trash), what each file became (``trashed_to``: its place in the trash when the
     platform tells it), and when it was undone.
     """
@@ -142,6 +143,8 @@ def _migration_duplicates(db: sqlite_utils.Database) -> None:
         CREATE TABLE photo_fingerprints (
             photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
             version INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
             shape INTEGER,
             colour BLOB
         );

@@ -66,7 +66,7 @@ def backfill_fingerprints(
             results = list(pool.map(fingerprint_file, rows))
             with catalog.transaction():
                 tables.record_fingerprints(
-                    (row.id, fp) for row, fp in zip(rows, results) if fp is not _SKIP  # type: ignore[misc]
+                    (row, fp) for row, fp in zip(rows, results) if fp is not _SKIP  # type: ignore[misc]
                 )
             after = rows[-1].id
             done += len(rows)

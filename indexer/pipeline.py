@@ -224,7 +224,7 @@ class EmbeddingPipeline:
                 img = b.image
                 assert img is not None
                 self.catalog.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
-            DuplicateTables(self.catalog).record_fingerprints((b.row.id, b.fingerprint) for b in good)
+            DuplicateTables(self.catalog).record_fingerprints((b.row, b.fingerprint) for b in good)
             for b in batch:
                 if b.error is not None and not b.skip:
                     self.catalog.record_failure(b.row.id, b.error)

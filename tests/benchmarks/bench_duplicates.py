@@ -96,8 +96,9 @@ def write_library(lib_dir: Path, n: int) -> None:
                                  (taken[i].isoformat(), pid))
                 cat.conn.execute("INSERT INTO embeddings(photo_id, model, seq, vector) VALUES (?, 'bench', ?, ?)",
                                  (pid, pid, rng.standard_normal(dim).astype(np.float32).tobytes()))
+            rows = cat.photos_by_id(list(range(1, n + 1)))
             DuplicateTables(cat).record_fingerprints(
-                (i + 1, Fingerprint(int(shapes[i]), bytes(colours[i]))) for i in range(n))
+                (rows[i + 1], Fingerprint(int(shapes[i]), bytes(colours[i]))) for i in range(n))
 
 
 def main() -> None:

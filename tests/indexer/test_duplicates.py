@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -167,3 +168,18 @@ def test_the_backfill_fingerprints_a_library_indexed_before_and_resumes(lib):
         assert again.reader().unfingerprinted() == 0
         (group,) = groups_of(again.reader().duplicates())
         assert {p.path for p in group.photos} == {t.paths[7], *t.copies}
+
+
+def test_a_changed_file_loses_its_fingerprint_until_indexed_again(lib):
+    library, t = lib
+    copy = t.copies[0]
+    before = copy.stat()
+    photo(1234, (320, 240)).save(copy, quality=80)  # another picture under the copy's name
+    os.utime(copy, ns=(before.st_atime_ns, before.st_mtime_ns + 5_000_000_000))
+    library.scan_paths([copy])
+    (group,) = groups_of(library.reader().duplicates())  # the stale fingerprint no longer counts
+    assert copy not in {p.path for p in group.photos}
+    assert library.reader().unfingerprinted() == 0  # waits for its new vector: the pipeline fingerprints it
+    list(library.sync())
+    (group,) = groups_of(library.reader().duplicates())
+    assert {p.path for p in group.photos} == {t.paths[7], t.copies[1]}
