@@ -37,7 +37,7 @@ from indexer.watcher import watch
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
-BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING)
+BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING)
 
 
 @dataclass(frozen=True)
