@@ -21,6 +21,7 @@ from .errors import TrashError
 
 INFO_SUFFIX = ".trashinfo"
 _MAX_INFO_BYTES = 64 << 10  # a .trashinfo file is a few lines; anything larger is not one
+_MAX_SAME_NAME = 10_000  # trashed files of one name looked at, at most
 
 
 def freedesktop() -> bool:
@@ -58,26 +59,28 @@ def trash_dirs(path: Path) -> list[Path]:
 
 
 def find_trashed(original: Path) -> Path | None:
-    """Where a file that was at ``original`` is in the trash (the newest such record), or None."""
-    stem = os.fsencode(original.stem)
-    best: tuple[float, Path] | None = None
+    """Where a file that was at ``original`` is in the trash (the newest such record), or None.
+
+    A trash names a file ``NAME``, or ``STEM N.EXT`` with the first N free when ``NAME`` is taken, so
+    only those names are looked at (never a listing of the whole trash); of the records that name
+    ``original``, the newest is taken."""
+    name = original.name
+    stem, suffix = original.stem, original.suffix
     for trash in trash_dirs(original):
         info = trash / "info"
-        try:
-            entries = list(os.scandir(os.fsencode(info)))
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if not (name.startswith(stem) and name.endswith(INFO_SUFFIX.encode())):
-                continue
-            recorded = _recorded_path(Path(os.fsdecode(entry.path)), trash)
-            if recorded != original:
-                continue
-            stamp = entry.stat().st_mtime
-            if best is None or stamp > best[0]:
-                best = (stamp, trash / "files" / os.fsdecode(name[: -len(INFO_SUFFIX)]))
-    return best[1] if best is not None else None
+        found: tuple[float, Path] | None = None
+        for n in range(_MAX_SAME_NAME):  # the file just trashed took the first free name: it is before any gap
+            candidate = name if n == 0 else f"{stem} {n}{suffix}"
+            record = info / (candidate + INFO_SUFFIX)
+            try:
+                stamp = os.lstat(record).st_mtime
+            except OSError:
+                break
+            if _recorded_path(record, trash) == original and (found is None or stamp >= found[0]):
+                found = (stamp, trash / "files" / candidate)
+        if found is not None:
+            return found[1]
+    return None
 
 
 def restore(trashed: Path, original: Path) -> None:

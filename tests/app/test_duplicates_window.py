@@ -3,7 +3,6 @@ and undoing (trash inside the test's temporary directory)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from app.duplicate_choices import DuplicateChoices, differing
 from app.widgets.duplicates_dialog import DuplicatesDialog
 from indexer.duplicates import DuplicateGroup, DuplicatePhoto
 from tests.support.template import copy_template
+from tests.support.trash import temporary_trash
 
 
 def _photo(i: int, w: int, size: int, *, folder: str = "/a", online: bool = True, name: str = "") -> DuplicatePhoto:
@@ -72,16 +72,7 @@ def test_the_dialog_highlights_differences_and_asks_before_trashing(qtbot):
 
 @pytest.fixture
 def trash_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "home"
-    (home / "data").mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    import send2trash.plat_other as plat  # its home trash is fixed when it is first imported
-
-    monkeypatch.setattr(plat, "XDG_DATA_HOME", os.fsencode(home / "data"))
-    monkeypatch.setattr(plat, "HOMETRASH_B", os.fsencode(home / "data" / "Trash"))
-    monkeypatch.setattr(plat, "HOMETRASH", str(home / "data" / "Trash"))
-    return home / "data" / "Trash"
+    return temporary_trash(tmp_path, monkeypatch)
 
 
 @pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")  # the offscreen platform

@@ -6,7 +6,6 @@ temporary directory), never the user's trash.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -17,21 +16,12 @@ from indexer.library import Library
 from indexer.search import Query
 from indexer.trash import find_trashed, move_to_trash
 from tests.support.template import copy_template
+from tests.support.trash import temporary_trash
 
 
 @pytest.fixture
 def trash_home(tmp_path, monkeypatch) -> Path:
-    """A home, data dir and trash inside the test's temporary directory."""
-    home = tmp_path / "home"
-    (home / "data").mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    import send2trash.plat_other as plat  # its home trash is fixed when it is first imported
-
-    monkeypatch.setattr(plat, "XDG_DATA_HOME", os.fsencode(home / "data"))
-    monkeypatch.setattr(plat, "HOMETRASH_B", os.fsencode(home / "data" / "Trash"))
-    monkeypatch.setattr(plat, "HOMETRASH", str(home / "data" / "Trash"))
-    return home / "data" / "Trash"
+    return temporary_trash(tmp_path, monkeypatch)
 
 
 @pytest.fixture
