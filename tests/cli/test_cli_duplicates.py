@@ -68,3 +68,29 @@ def test_yes_without_trash_is_a_usage_error(tmp_path, template_library, home_env
     t = copy_template(template_library, tmp_path / "t")
     proc = run("duplicates", "--yes", library=t.library, env=home_env)
     assert proc.returncode == 2 and "--trash" in proc.stderr
+
+
+def _at_a_terminal(args: list[str], answer: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run with stdin on a pseudo-terminal (so the command asks) and type ``answer``."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answer.encode())
+        return subprocess.run(args, stdin=slave, capture_output=True, text=True, env=cli_env(env), cwd=ROOT,
+                              timeout=300)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_trash_asks_at_a_terminal_and_no_means_nothing_moves(tmp_path, template_library, home_env):
+    t = copy_template(template_library, tmp_path / "t")
+    cmd = photoseek_cmd("duplicates", "--trash", library=t.library)
+    declined = _at_a_terminal(cmd, "n\n", home_env)
+    assert "Move 2 photo(s)" in declined.stderr and "[y/N]" in declined.stderr
+    assert declined.returncode == 1 and "nothing moved" in declined.stderr
+    assert all(p.exists() for p in t.copies)
+    accepted = _at_a_terminal(cmd, "y\n", home_env)
+    assert accepted.returncode == 0 and "moved 2 photo(s)" in accepted.stderr, accepted.stderr
+    assert not any(p.exists() for p in t.copies)
