@@ -32,6 +32,19 @@ BLOCK = 256  # hashes compared with all later ones per step
 TILE = 8192  # later hashes taken at a time (256 x 8192 XORs: 16 MB, reused)
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, bits differing), i < j
+_BYTE_BITS = np.array([bin(v).count("1") for v in range(256)], dtype=np.uint8)
+
+
+def popcount(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Set bits of each uint64 (numpy >= 2 counts them natively; older numpy by byte table)."""
+    if hasattr(np, "bitwise_count"):
+        return np.asarray(np.bitwise_count(x, out=out) if out is not None else np.bitwise_count(x))
+    table: np.ndarray = _BYTE_BITS[np.ascontiguousarray(x).view(np.uint8)]
+    counts = np.asarray(table.reshape(*x.shape, 8).sum(axis=-1, dtype=np.uint8))
+    if out is None:
+        return counts
+    out[...] = counts
+    return out
 
 
 def close_pairs(shapes: np.ndarray, start: int, limit: int) -> Pairs:
@@ -47,7 +60,7 @@ def close_pairs(shapes: np.ndarray, start: int, limit: int) -> Pairs:
         tile = shapes[None, first:first + TILE]
         width = tile.shape[1]
         np.bitwise_xor(block, tile, out=xor[:, :width])
-        np.bitwise_count(xor[:, :width], out=bits[:, :width])
+        popcount(xor[:, :width], out=bits[:, :width])
         a, b = np.nonzero(bits[:, :width] <= limit)
         b = b + first
         keep = b > a + start  # j > i: each pair once, never a photo with itself
@@ -73,7 +86,7 @@ def burst_pairs(shapes: np.ndarray, times: np.ndarray) -> Pairs:
         found_a.append(order[positions[ok]])
         found_b.append(order[positions[ok] + step])
     a, b = np.concatenate(found_a), np.concatenate(found_b)
-    bits = np.bitwise_count(shapes[a] ^ shapes[b]).astype(np.int64)
+    bits = popcount(shapes[a] ^ shapes[b]).astype(np.int64)
     close = bits <= BURST_BITS
     a, b, bits = a[close], b[close], bits[close]
     swap = a > b

@@ -183,3 +183,14 @@ def test_a_changed_file_loses_its_fingerprint_until_indexed_again(lib):
     list(library.sync())
     (group,) = groups_of(library.reader().duplicates())
     assert {p.path for p in group.photos} == {t.paths[7], t.copies[1]}
+
+
+def test_popcount_counts_bits_with_or_without_numpys_own(monkeypatch):
+    from indexer import duplicate_pairs
+
+    x = np.array([[0, 1, 2**64 - 1], [2**63, 0b1011, 12345678901234567]], dtype=np.uint64)
+    expected = [[0, 1, 64], [1, 3, bin(12345678901234567).count("1")]]
+    assert duplicate_pairs.popcount(x).tolist() == expected
+    monkeypatch.delattr(np, "bitwise_count", raising=False)  # numpy < 2
+    out = np.empty(x.shape, dtype=np.uint8)
+    assert duplicate_pairs.popcount(x, out=out).tolist() == expected and out.tolist() == expected
