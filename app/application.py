@@ -19,10 +19,12 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from app.desktop import Desktop
 from app.main_window import MainWindow
 from app.model_installer import ModelInstaller
+from app.services.duplicate_service import DuplicateService
 from app.services.index_service import IndexService, SettingsChange
 from app.services.jobs import JobRunner
 from app.services.model_jobs import list_installed_job
 from app.services.search_service import SearchService
+from app.widgets.duplicates_dialog import DuplicatesDialog
 from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
@@ -53,19 +55,23 @@ class PhotoseekApp(QObject):
         self.jobs = JobRunner(self)
         self.index = IndexService(self._open_library, self, watch=watch)
         self.search = SearchService(self)
+        self.duplicates = DuplicateService(self.index, self.jobs, self)
         self.window = MainWindow(index_service=self.index, search_service=self.search,
                                  ui_settings=ui_settings or QSettings("photoseek", "photoseek"),
                                  default_weight=DEFAULT_EDIT_WEIGHT, desktop=desktop)
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
+        self.duplicates_dialog: DuplicatesDialog | None = None
         self._shut = False
         self.index.readerReady.connect(self.search.use_reader)   # before `opened`: searches need it
+        self.index.readerReady.connect(self.duplicates.use_reader)
         self.index.opened.connect(self._on_opened)
         self.index.openFailed.connect(self._on_open_failed)
         self.index.modelMissing.connect(self._on_model_missing)
         self.window.foldersRequested.connect(self.show_folders)
         self.window.settingsRequested.connect(self.show_settings)
+        self.window.duplicatesRequested.connect(self.show_duplicates)
         self.window.closing.connect(self.shutdown)
 
     def start(self) -> MainWindow:
@@ -166,6 +172,29 @@ class PhotoseekApp(QObject):
         if choice.model and choice.model != serving:
             self.window.banner.show_notice(f"Switching to {choice.model}: photos are re-indexed in the "
                                            "background; the current model answers searches meanwhile.")
+
+    def show_duplicates(self) -> DuplicatesDialog:
+        """The Duplicates window (one; brought forward when already open)."""
+        dlg = self.duplicates_dialog
+        if dlg is None:
+            dlg = self.duplicates_dialog = DuplicatesDialog(self.window)
+            d = self.duplicates
+            dlg.scanRequested.connect(d.scan)
+            dlg.cancelRequested.connect(d.cancel)
+            dlg.trashRequested.connect(d.trash)
+            dlg.undoRequested.connect(d.undo)
+            d.scanProgress.connect(dlg.set_progress)
+            d.groupsFound.connect(lambda scan: dlg.set_groups(scan.groups, scan.thumbnails, scan.waiting))
+            d.scanFailed.connect(dlg.show_error)
+            d.cleaned.connect(dlg.show_cleaned)
+            d.undone.connect(dlg.show_undone)
+            d.cleanupFailed.connect(dlg.show_error)
+        if dlg.isVisible():
+            dlg.raise_()
+            dlg.activateWindow()
+        else:
+            dlg.show()
+        return dlg
 
     # ---- closing ---------------------------------------------------------------
     def shutdown(self) -> None:

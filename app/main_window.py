@@ -65,11 +65,13 @@ class MainWindow(QMainWindow):
     """Signals:
         foldersRequested(): open the folders dialog.
         settingsRequested(): open the settings dialog.
+        duplicatesRequested(): open the Duplicates window.
         closing(): the window is closing (services are shut down by the owner).
     """
 
     foldersRequested = Signal()
     settingsRequested = Signal()
+    duplicatesRequested = Signal()
     closing = Signal()
 
     def __init__(self, *, index_service: IndexService, search_service: SearchService, ui_settings: QSettings,
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
         self.empty.actionClicked.connect(self._empty_action)
         self.top_bar.folders_button.clicked.connect(self.foldersRequested)
         self.top_bar.settings_button.clicked.connect(self.settingsRequested)
+        self.top_bar.duplicates_button.clicked.connect(self.duplicatesRequested)
         self.index_status.foldersRequested.connect(self.foldersRequested)
         self.index_status.pauseToggled.connect(
             lambda on: self.index_service.pause() if on else self.index_service.resume())
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, self.focus_search)
         QShortcut(QKeySequence("Ctrl+,"), self, self.settingsRequested.emit)
         QShortcut(QKeySequence("Ctrl+Shift+O"), self, self.foldersRequested.emit)
+        QShortcut(QKeySequence("Ctrl+Shift+D"), self, self.duplicatesRequested.emit)
         QShortcut(QKeySequence("Ctrl+O"), self, self._open_reference_dialog)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self.grid)
         paste.setContext(Qt.ShortcutContext.WidgetShortcut)

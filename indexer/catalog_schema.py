@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
@@ -149,4 +149,47 @@ def _migration_video_frames(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames}
+def _migration_duplicates(db: sqlite_utils.Database) -> None:
+    """Duplicate finding and safe cleaning.
+
+    ``photo_fingerprints``: each photo's perceptual fingerprint (``indexer/fingerprint.py``): a 64-bit
+    DCT hash of its shapes (as a signed INTEGER) and its colour signature, with the version of the
+    method and the file's size and modification time it was taken from (a fingerprint of another
+    version or of another state of the file does not count); NULL ``shape`` records a photo that
+    could not be fingerprinted.  ``cleanup_actions`` and ``cleanup_items``: every clean-up (photos
+    moved to the system trash), what each file became (``trashed_to``: its place in the trash when the
+    platform tells it), and when it was undone.
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE photo_fingerprints (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            shape INTEGER,
+            colour BLOB
+        );
+        CREATE TABLE cleanup_actions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            at REAL NOT NULL,
+            undone_at REAL
+        );
+        CREATE TABLE cleanup_items (
+            action_id INTEGER NOT NULL REFERENCES cleanup_actions(id) ON DELETE CASCADE,
+            path BLOB NOT NULL,
+            trashed_to BLOB,
+            bytes INTEGER NOT NULL,
+            kept BLOB,
+            restored_at REAL
+        );
+        CREATE INDEX cleanup_items_action ON cleanup_items(action_id)
+        """,
+    )
+
+
+MIGRATIONS = {
+    1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
+}

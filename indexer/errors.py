@@ -61,3 +61,7 @@ class CatalogCorrupt(LibraryError):
 
 class Cancelled(IndexerError):
     """A long operation was cancelled through its cancel token."""
+
+
+class TrashError(IndexerError):
+    """A file could not be moved to the system trash, or back from it."""

@@ -32,9 +32,11 @@ from pathlib import Path
 
 from .cancel import CancelToken
 from .catalog import Catalog, FolderRow
+from .cleanup import CleanupReport, UndoReport, trash_duplicates, undo_cleanup
 from .config import Settings
 from .connections import CatalogConnections
 from .errors import LibraryError, LibraryReadOnly, ModelError, UsageError
+from .fingerprint_backfill import backfill_fingerprints
 from .folder_scan import FolderScan
 from .folder_walk import Excluder
 from .library_reader import CATALOG_FILE, FULL_CHECK_MAX_BYTES, LibraryReader, folder_infos, library_dir, library_status
@@ -333,7 +335,10 @@ class Library:
             "scan: %d files, %d new, %d changed, %d moved, %d copied, %d deleted, %d missing but kept",
             scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted, scan.kept,
         )
-        yield from self._embed_pending(encoder, store, cancel=cancel, workers=workers)
+        for progress in self._embed_pending(encoder, store, cancel=cancel, workers=workers):
+            if progress.phase is Phase.DONE and not cancel.cancelled:  # after the CLIP stage, never beside it
+                yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
+            yield progress
 
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""
@@ -399,3 +404,21 @@ class Library:
             drop_replaced_vectors(self.catalog, self.models, self._stores, self.path / "vectors", encoder)
         yield Progress(Phase.DONE, last.done if last else 0, last.total if last else 0,
                        last.rate if last else 0.0, 0.0, None, last.failed if last else 0)
+
+    # -- duplicates ------------------------------------------------------------
+
+    def trash_photos(self, plan: Sequence[tuple[Path, Sequence[int]]]) -> CleanupReport:
+        """Move duplicates to the system trash: ``plan`` is (photo kept, [photo ids to trash]) per group
+        (``indexer/cleanup.py``).  Logged, undoable, and gone from results at once."""
+        report = trash_duplicates(self.catalog, plan)
+        if report.removed_ids:
+            self._catch_up_stores()
+            self.thumbnails.remove(report.removed_ids)
+        return report
+
+    def undo_cleanup(self, action_id: int | None = None) -> UndoReport:
+        """Put back the files of a clean-up (default: the latest) and scan them in again."""
+        report = undo_cleanup(self.catalog, action_id)
+        if report.restored:
+            self.scan_paths(list(report.restored))
+        return report

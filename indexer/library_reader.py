@@ -21,19 +21,24 @@ import dataclasses
 import logging
 import os
 import threading
+from collections.abc import Generator
 from pathlib import Path
 
 from . import paths
+from .cancel import CancelToken
 from .catalog import Catalog
+from .catalog_duplicates import CleanupAction, DuplicateTables
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
+from .duplicates import DuplicateGroup, find_duplicates
 from .errors import LibraryError
 from .gallery_stats import GalleryStatsCache
 from .media.frame_search import FrameIndex
 from .media.pairing import companions_of
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
+from .pipeline import Progress
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
@@ -184,6 +189,24 @@ class LibraryReader:
 
     def thumbnail_path(self, photo_id: int) -> Path:
         return self.thumbnails.path(photo_id)
+
+    # -- duplicates ------------------------------------------------------------
+
+    def duplicates(
+        self, *, kind: str | None = None, folder: Path | None = None, cancel: CancelToken | None = None
+    ) -> Generator[Progress, None, list[DuplicateGroup]]:
+        """Duplicate groups (of ``kind``, under ``folder``), the keeper first: ``groups = yield from ...``
+        (``indexer/duplicates.py``)."""
+        rows = DuplicateTables(self.catalog).candidates(folder)
+        return (yield from find_duplicates(rows, kind=kind, cancel=cancel))
+
+    def unfingerprinted(self) -> int:
+        """Indexed photos still waiting for their fingerprint (the writer's backfill does them)."""
+        return DuplicateTables(self.catalog).count_missing_fingerprints()
+
+    def cleanups(self, limit: int = 20) -> list[CleanupAction]:
+        """The latest duplicate clean-ups, newest first."""
+        return DuplicateTables(self.catalog).cleanups(limit)
 
 
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:

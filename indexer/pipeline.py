@@ -31,7 +31,9 @@ import numpy as np
 
 from .cancel import CancelToken
 from .catalog import Catalog, PhotoRow
+from .catalog_duplicates import DuplicateTables
 from .errors import Cancelled, UnreadableImage
+from .fingerprint import Fingerprint, thumbnail_fingerprint
 from .media.decode import decode_media
 from .media.frames import FrameVectors, encode_decoded
 from .metadata import photo_meta
@@ -53,6 +55,8 @@ class Phase(str, Enum):
     SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
     INDEXING = "indexing"  # decoding and embedding pending photos
     WATCHING = "watching"  # idle, following changes
+    FINGERPRINTING = "fingerprinting"  # fingerprinting photos indexed before duplicate finding existed
+    COMPARING = "comparing"  # comparing fingerprints to find duplicates
     DONE = "done"  # a sync finished (done/total/failed are its totals)
 
 
@@ -77,6 +81,7 @@ class _Decoded:
     error: str | None
     skip: bool = False  # file changed or vanished while being read: leave it for the next scan
     decoded: bool = False  # the decoder ran to the end (counted by the consumer thread)
+    fingerprint: Fingerprint | None = None  # for duplicate finding, from the same decode
 
 
 class EmbeddingPipeline:
@@ -197,7 +202,8 @@ class EmbeddingPipeline:
             after.st_mtime_ns,
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
-        return _Decoded(row, image, error, decoded=True)
+        return _Decoded(row, image, error, decoded=True,
+                        fingerprint=None if image is None else thumbnail_fingerprint(image.thumbnail, row.path))
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:
         good = [b for b in batch if b.image is not None and not b.skip]
@@ -225,6 +231,7 @@ class EmbeddingPipeline:
                 if b.row.id in videos:
                     frames = videos[b.row.id]
                     self.catalog.record_video(b.row.id, model, frames.duration, frames.times, frames.vectors)
+            DuplicateTables(self.catalog).record_fingerprints((b.row, b.fingerprint) for b in good)
             for b in batch:
                 if b.error is not None and not b.skip:
                     self.catalog.record_failure(b.row.id, b.error)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library import Library
     from indexer.library_reader import LibraryReader
 
+from app.cli.duplicates import cmd_cleanups, cmd_duplicates, cmd_undo
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
 
 logger = logging.getLogger("app.cli")
@@ -307,4 +308,7 @@ COMMANDS = {
     "models": cmd_models,
     "rebuild": cmd_rebuild,
     "gui": cmd_gui,
+    "duplicates": cmd_duplicates,
+    "cleanups": cmd_cleanups,
+    "undo": cmd_undo,
 }

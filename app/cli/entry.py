@@ -28,8 +28,10 @@ logger = logging.getLogger("app.cli")
 
 def _folders_written(args, command: str) -> tuple[bool, bool]:
     """(library, models): which of the user's folders ``command`` writes to."""
-    if command in ("index", "watch", "rebuild"):
+    if command in ("index", "watch", "rebuild", "undo"):
         return True, False
+    if command == "duplicates":
+        return bool(args.trash), False
     if command == "folders":
         return args.folders_command != "list", False
     if command == "models":

@@ -112,4 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("out", type=Path)
 
     sub.add_parser("rebuild", help="rebuild the vector index from the stored vectors")
+
+    p = sub.add_parser("duplicates", help="find copies, re-saves and bursts; --trash cleans them up")
+    p.add_argument("--kind", choices=("exact", "near", "burst"), help="only groups of this kind (default: all)")
+    p.add_argument("--folder", type=Path, help="only photos inside this folder")
+    p.add_argument("--json", action="store_true", help="print a JSON list of groups")
+    p.add_argument("--trash", action="store_true", help="move the photos not kept to the system trash (asks first)")
+    p.add_argument("--yes", action="store_true", help="with --trash: do not ask")
+    p = sub.add_parser("cleanups", help="the duplicate clean-ups done so far (for undo)")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("undo", help="put back the photos of the latest clean-up (or clean-up ID) from the trash")
+    p.add_argument("id", nargs="?", type=_positive, metavar="ID", help="a clean-up number (see photoseek cleanups)")
     return parser

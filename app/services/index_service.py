@@ -37,7 +37,7 @@ from indexer.watcher import watch
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
-BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING)
+BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING)
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,10 @@ class _IndexWorker(ServiceWorker):
             if active:
                 self.activeChanged.emit(False)
             self.runFinished.emit(cancelled or token.cancelled, status)
+
+    def call(self, fn: Callable[[Library], None]) -> None:
+        fn(self._library())
+        self._publish()
 
     def close(self) -> None:
         try:
@@ -298,6 +302,15 @@ class IndexService(QObject):
         """Save ``change`` (switching the model if it names another), then index again."""
         self._interrupt()
         self._post(Call("change settings", lambda: self._worker.change_settings(change), self._worker.report))
+        self.start_indexing()
+
+    def run_on_writer(self, what: str, fn: Callable[[Library], None],
+                      failed: Callable[[BaseException], None]) -> None:
+        """Run ``fn(library)`` on the writer's thread (the run in progress stops at a batch boundary
+        first; indexing starts again after it).  ``fn`` and ``failed`` run on that thread: they
+        report back by signal."""
+        self._interrupt()
+        self._post(Call(what, lambda: self._worker.call(fn), failed))
         self.start_indexing()
 
     def pause(self) -> None:

@@ -104,7 +104,8 @@ class IndexStatus(QWidget):
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
-            parts = [f"Indexing {format_count(done)} of {format_count(total)}"]
+            verb = "Fingerprinting for duplicates" if p.phase.value == "fingerprinting" else "Indexing"
+            parts = [f"{verb} {format_count(done)} of {format_count(total)}"]
             if rate and not paused:
                 parts.append(f"{rate:.1f} photos/s")
             if paused:

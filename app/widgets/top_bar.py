@@ -14,7 +14,8 @@ def _button(name: str, tip: str) -> QToolButton:
 
 
 class TopBar(QFrame):
-    """Holds :attr:`mode_switch`, :attr:`search_bar`, :attr:`folders_button` and :attr:`settings_button`."""
+    """Holds :attr:`mode_switch`, :attr:`search_bar`, :attr:`duplicates_button`, :attr:`folders_button` and
+    :attr:`settings_button`."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -23,6 +24,7 @@ class TopBar(QFrame):
         self.search_bar = SearchBar()
         self.folders_button = _button("folder", "Folders… (Ctrl+Shift+O)")
         self.settings_button = _button("settings", "Settings… (Ctrl+,)")
+        self.duplicates_button = _button("similar", "Duplicates… (Ctrl+Shift+D)")
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(26, 26))
         title = QLabel("Photoseek")
@@ -37,5 +39,6 @@ class TopBar(QFrame):
         row.addSpacing(6)
         row.addWidget(self.search_bar, 1)
         row.addSpacing(4)
+        row.addWidget(self.duplicates_button)
         row.addWidget(self.folders_button)
         row.addWidget(self.settings_button)

@@ -24,9 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlite_utils
 
 from indexer import paths
 from indexer.cancel import CancelToken
+from indexer.catalog_schema import MIGRATIONS
 from indexer.config import Settings
 from indexer.errors import ModelError
 from indexer.library import Library
@@ -279,13 +281,31 @@ def test_a_stamp_changes_when_a_file_is_rewritten_in_place(tmp_path):
 
 
 def _as_before_fingerprints(library: Path) -> None:
-    """Make the catalog look as an earlier Photoseek left it (schema 2: no fingerprints)."""
+    """Make the catalog look as an earlier Photoseek left it (schema 2: no fingerprints).
+
+    Whatever the later migrations added -- tables, indexes, columns -- is taken away again, found by
+    comparing with a catalog built by migrations 1 and 2 alone.
+    """
+    early = sqlite_utils.Database(memory=True)
+    for version in (1, 2):
+        MIGRATIONS[version](early)
     conn = sqlite3.connect(library / "catalog.sqlite")
-    conn.executescript(
-        "DROP INDEX models_space; ALTER TABLE models DROP COLUMN label; ALTER TABLE models DROP COLUMN fingerprint;"
-        "DROP TABLE model_files; DROP TABLE video_frames; DROP TABLE videos;"  # the later schemas' tables
-        "UPDATE meta SET value='2' WHERE key='schema_version';"
-    )
+
+    def names(db: sqlite3.Connection, kind: str) -> set[str]:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type=? AND sql IS NOT NULL", (kind,))}
+
+    for index in names(conn, "index") - names(early.conn, "index"):
+        conn.execute(f'DROP INDEX "{index}"')
+    for table in sorted(names(conn, "table") - names(early.conn, "table"), key=lambda t: "_" in t):
+        if table in names(conn, "table"):            # a virtual table's shadow tables go with it
+            conn.execute(f'DROP TABLE "{table}"')
+    for table in names(early.conn, "table"):
+        before = {r[1] for r in early.conn.execute(f'PRAGMA table_xinfo("{table}")')}
+        for column in [r[1] for r in conn.execute(f'PRAGMA table_xinfo("{table}")')][::-1]:
+            if column not in before:
+                conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    conn.commit()
     conn.close()
 
 
