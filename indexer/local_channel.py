@@ -47,6 +47,7 @@ from .errors import IndexerError
 logger = logging.getLogger(__name__)
 
 CHANNEL_FILE = "serve.sock"
+CATALOG_FILE = "catalog.sqlite"  # the library's catalog (named here too: this module imports nothing heavy)
 PROTOCOL = 1
 MAX_REQUEST_BYTES = 1 << 20  # a request is an argument list: a megabyte is plenty
 MAX_RESPONSE_BYTES = 64 << 20  # an answer holds the printed results: 64 MB is ~500,000 hits
@@ -76,7 +77,7 @@ def library_identity(library: Path) -> dict[str, Any]:
     """What names a library beyond doubt: its resolved path and its catalog file's device and inode."""
     resolved = library.resolve()
     try:
-        st = os.stat(resolved / "catalog.sqlite")
+        st = os.stat(resolved / CATALOG_FILE)
         catalog: list[int] | None = [st.st_dev, st.st_ino]
     except OSError:
         catalog = None

@@ -139,10 +139,10 @@ def cmd_search(args) -> int:
 
 def cmd_status(args) -> int:
     read_only = False
+    warm = answer_from_running(args)  # first: before anything heavy is imported
+    if warm is not None:
+        return warm
     if _library_exists(args):
-        warm = answer_from_running(args)
-        if warm is not None:
-            return warm
         with _open_reader(args) as reader:
             status = reader.status()
             read_only = reader.read_only
