@@ -71,7 +71,7 @@ def decode_cost(paths: list[Path], cfg, margins: list[float], repeats: int) -> d
 
 def thumbnails(paths: list[Path], cfg, margins: list[float], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
+    for i, path in enumerate(paths):
         thumbs = [decode_at(path, cfg, None).thumbnail] + [decode_at(path, cfg, m).thumbnail for m in margins]
         sheet = Image.new("RGB", (sum(t.width for t in thumbs) + 8 * len(thumbs), max(t.height for t in thumbs)),
                           "white")
@@ -79,7 +79,7 @@ def thumbnails(paths: list[Path], cfg, margins: list[float], out: Path) -> None:
         for t in thumbs:
             sheet.paste(t, (x, 0))
             x += t.width + 8
-        sheet.save(out / f"{path.stem}.png")
+        sheet.save(out / f"{i:02d}-{path.parent.name}-{path.stem}.png")
 
 
 def main() -> None:

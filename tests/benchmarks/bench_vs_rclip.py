@@ -3,7 +3,7 @@
     python -m tests.benchmarks.bench_vs_rclip                 # 48 photos, 3 rounds rclip/photoseek alternated
     python -m tests.benchmarks.bench_vs_rclip --rounds 5
     python -m tests.benchmarks.bench_vs_rclip --quick         # 8 photos, one round (a smoke run)
-    python -m tests.benchmarks.bench_vs_rclip --photoseek-env PHOTOSEEK_DRAFT_SCALE=2   # a lever, by environment
+    python -m tests.benchmarks.bench_vs_rclip --patch draft-margin-1 --patch no-spinning   # levers, both sides
 
 Setup (once, kept under the cache folder and /var/tmp):
 
@@ -19,6 +19,10 @@ Each round runs both whole commands from a fresh state, alternating which goes f
 ``rclip -f -t 1 x`` in the photo folder (indexes, then searches) with a fresh ``$RCLIP_DATADIR``
 database, and ``photoseek --library NEW index PHOTOS --model BUNDLE``.  Ratio = rclip's wall time /
 Photoseek's, per round and the median; the load average is printed with each round (2 shared cores).
+
+``--patch NAME`` (repeatable) also times Photoseek with a lever changed in its process (``PATCHES``
+below), alternated with the unchanged command in the same rounds, so each lever gets its own
+before/after ratio.
 """
 
 from __future__ import annotations
@@ -115,12 +119,31 @@ def run_rclip(exe: Path, models: Path, folder: Path, work: Path) -> float:
     return elapsed
 
 
-def run_photoseek(bundle: Path, folder: Path, work: Path, extra_env: dict[str, str]) -> float:
+# Levers tried by changing one thing in Photoseek's process before its command runs.
+PATCHES = {
+    # JPEG draft at the smallest DCT scale that still covers the model input (instead of twice it)
+    "draft-margin-1": "import indexer.models.preprocess as p; p.DRAFT_MARGIN = 1.0",
+    # ONNX Runtime's intra-op threads sleep instead of spinning between operators (the decode threads
+    # share the two cores)
+    "no-spinning": (
+        "import onnxruntime as ort\n"
+        "class Options(ort.SessionOptions):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.add_session_config_entry('session.intra_op.allow_spinning', '0')\n"
+        "ort.SessionOptions = Options"
+    ),
+}
+
+
+def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ...] = ()) -> float:
     library = work / "photoseek-library"
     shutil.rmtree(library, ignore_errors=True)
-    env = cli_env(PHOTOSEEK_MODELS=str(work / "models"), **extra_env)
+    env = cli_env(PHOTOSEEK_MODELS=str(work / "models"))
+    code = "\n".join([PATCHES[name] for name in patches] + ["import sys", "from app.cli.entry import main",
+                                                            "sys.exit(main())"])
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "--library", str(library), "index", str(folder),
+    proc = subprocess.run([sys.executable, "-c", code, "--library", str(library), "index", str(folder),
                            "--model", str(bundle)], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
@@ -132,13 +155,13 @@ def main() -> None:
     p = parser(__doc__)
     p.add_argument("--photos", type=int, default=48)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--photoseek-env", action="append", default=[], metavar="NAME=VALUE",
-                   help="environment for Photoseek's runs (repeatable)")
+    p.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES),
+                   help="also time Photoseek with this lever (repeatable; all given levers together)")
     p.add_argument("--skip-rclip", action="store_true", help="only time Photoseek (lever comparisons)")
     args = p.parse_args()
     n = 8 if args.quick else args.photos
     rounds = 1 if args.quick else args.rounds
-    extra_env = dict(item.split("=", 1) for item in args.photoseek_env)
+    patches = tuple(args.patch)
     exe = rclip_executable()
     bundle = photoseek_bundle()
     models = rclip_models(bundle)
@@ -146,33 +169,39 @@ def main() -> None:
     work = CACHE / "vs-rclip-work"
     work.mkdir(parents=True, exist_ok=True)
     print(f"{n} photos 4000x3000 in {folder}; model {ARCH} (random weights), the same graphs for both; "
-          f"Photoseek env {extra_env or '-'}", flush=True)
+          f"levers tried: {', '.join(patches) or '-'}", flush=True)
+    headers = ("round", "order", "rclip s", "photoseek s", "photoseek photos/s", "rclip/photoseek",
+               "with levers s", "levers' gain", "load before")
     rows = []
-    ratios = []
+    ratios: list[float] = []
+    gains: list[float] = []
+    sides = (["rclip"] if not args.skip_rclip else []) + ["photoseek"] + (["levers"] if patches else [])
     for r in range(1, rounds + 1):
         ld = load()
+        order = sides if r % 2 else sides[::-1]
         times: dict[str, float] = {}
-        order = ("rclip", "photoseek") if r % 2 else ("photoseek", "rclip")
         for who in order:
-            if who == "rclip" and args.skip_rclip:
-                continue
-            times[who] = (run_rclip(exe, models, folder, work) if who == "rclip"
-                          else run_photoseek(bundle, folder, work, extra_env))
-        ps = times["photoseek"]
-        rc = times.get("rclip")
-        ratio = rc / ps if rc else None
-        if ratio is not None:
-            ratios.append(ratio)
-        rows.append((r, " then ".join(order), f"{rc:.1f}" if rc else "-", f"{n / rc:.2f}" if rc else "-",
-                     f"{ps:.1f}", f"{n / ps:.2f}", f"{ratio:.2f}x" if ratio else "-", ld))
-        print(table(rows[-1:], ("round", "order", "rclip s", "rclip photos/s", "photoseek s",
-                                "photoseek photos/s", "speed ratio", "load before")), flush=True)
+            if who == "rclip":
+                times[who] = run_rclip(exe, models, folder, work)
+            else:
+                times[who] = run_photoseek(bundle, folder, work, patches if who == "levers" else ())
+        ps, rc, lv = times["photoseek"], times.get("rclip"), times.get("levers")
+        if rc:
+            ratios.append(rc / ps)
+        if lv:
+            gains.append(ps / lv)
+        rows.append((r, " then ".join(order), f"{rc:.1f}" if rc else "-", f"{ps:.1f}", f"{n / ps:.2f}",
+                     f"{rc / ps:.2f}x" if rc else "-", f"{lv:.1f}" if lv else "-", f"{ps / lv:.2f}x" if lv else "-",
+                     ld))
+        print(table(rows[-1:], headers), flush=True)
     print()
-    print(table(rows, ("round", "order", "rclip s", "rclip photos/s", "photoseek s", "photoseek photos/s",
-                       "speed ratio", "load before")))
+    print(table(rows, headers))
     if ratios:
         print(f"\nPhotoseek indexes at {median(ratios):.2f}x rclip {RCLIP_VERSION} (median of {len(ratios)} rounds; "
               f"per round {', '.join(f'{x:.2f}' for x in ratios)}); {load()}")
+    if gains:
+        print(f"levers {', '.join(patches)}: {median(gains):.2f}x faster than without (median; per round "
+              f"{', '.join(f'{x:.2f}' for x in gains)})")
 
 
 if __name__ == "__main__":
