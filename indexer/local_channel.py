@@ -36,7 +36,6 @@ import select
 import socket
 import stat
 import struct
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -205,6 +204,8 @@ class ChannelServer:
         """Listen (replacing a socket left by a dead server: the caller holds the library's writer lock)."""
         if not supported():
             raise ChannelUnavailable("this platform has no Unix sockets")
+        import tempfile  # here: a command asking a server need not import it
+
         private = tempfile.mkdtemp(prefix=".serve-", dir=self.library)  # mode 0700
         staged = os.path.join(private, "s")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
