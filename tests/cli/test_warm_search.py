@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -110,3 +111,19 @@ def test_photoseek_watch_answers_while_it_runs(warm_library):
         watch.terminate()
         assert watch.wait(timeout=60) == 0
     assert not socket_file.exists()  # removed when it stopped
+
+
+def test_a_server_of_another_library_is_never_believed(warm_library, template_library, tmp_path):
+    """Library B's socket file is a hard link to library A's socket: B's command reaches A's server,
+    which refuses, and the command answers from B itself."""
+    other = copy_template(template_library, tmp_path / "b")
+    running = Running(warm_library.library)
+    try:
+        os.link(local_channel.channel_path(warm_library.library), local_channel.channel_path(other.library))
+        answered = photoseek("status", "--json", library=other.library)
+        own = photoseek("status", "--json", library=warm_library.library)
+    finally:
+        running.stop()
+    assert WARM not in answered.stderr and "another library" in answered.stderr
+    assert json.loads(answered.stdout)["library"] == str(other.library)
+    assert WARM in own.stderr and json.loads(own.stdout)["library"] == str(warm_library.library)
