@@ -24,7 +24,6 @@ from pathlib import Path
 
 from . import paths
 from .catalog import Catalog
-from .cold_start import loading_text_model
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
@@ -134,11 +133,7 @@ class LibraryReader:
         self._follow_settings()
         catalog = self.catalog
         encoder = self.encoder(model)
-        if self._owns_state:  # cold: create the text model's session while the vector index loads
-            with loading_text_model(encoder, query):
-                store = self._store(catalog, encoder)
-        else:
-            store = self._store(catalog, encoder)
+        store = self._store(catalog, encoder)
         return Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails).search(query)
 
     def encoder(self, model: str | None = None) -> Encoder:

@@ -176,10 +176,6 @@ class Encoder:
         self._session("visual")
         self._session("textual")
 
-    def load_text_tower(self) -> None:
-        """Create the text tower's session (and tokenizer) now, e.g. on another thread ahead of a text query."""
-        self._session("textual")
-
     def close(self) -> None:
         """Release the sessions (they are recreated if the encoder is used again)."""
         with self._lock:
