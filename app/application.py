@@ -20,7 +20,7 @@ from app.desktop import Desktop
 from app.main_window import MainWindow
 from app.model_installer import ModelInstaller
 from app.services.duplicate_service import DuplicateService
-from app.services.index_service import IndexService, SettingsChange
+from app.services.index_service import IndexService, Serve, SettingsChange
 from app.services.jobs import JobRunner
 from app.services.model_jobs import list_installed_job
 from app.services.search_service import SearchService
@@ -47,13 +47,13 @@ class PhotoseekApp(QObject):
 
     def __init__(self, library_dir: Path | None = None, *, ui_settings: QSettings | None = None,
                  first_run: bool = True, watch: bool = True,
-                 desktop: Desktop | None = None, parent: QObject | None = None):
+                 desktop: Desktop | None = None, parent: QObject | None = None, serve: Serve | None = None):
         super().__init__(parent)
         self.library_dir = Path(library_dir).expanduser() if library_dir else paths.default_library_dir()
         self.models_dir = paths.models_dir()     # where the core resolves model names ($PHOTOSEEK_MODELS)
         self.first_run = first_run
         self.jobs = JobRunner(self)
-        self.index = IndexService(self._open_library, self, watch=watch)
+        self.index = IndexService(self._open_library, self, watch=watch, serve=serve)
         self.search = SearchService(self)
         self.duplicates = DuplicateService(self.index, self.jobs, self)
         self.window = MainWindow(index_service=self.index, search_service=self.search,

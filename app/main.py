@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -22,6 +23,9 @@ from app.plain_text import plain_message_box
 from app.resources import app_icon
 from app.theme import ThemeManager
 from indexer import paths
+
+if TYPE_CHECKING:
+    from app.services.index_service import Serve
 
 logger = logging.getLogger("app")
 
@@ -157,8 +161,12 @@ def _noop() -> None:
     return None
 
 
-def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
-    """Open the desktop app on ``library_dir`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir)."""
+def run(library_dir: Path | None = None, argv: list[str] | None = None, *, serve: Serve | None = None) -> int:
+    """Open the desktop app on ``library_dir`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir).
+
+    ``serve`` starts answering commands for the library once it is open (``photoseek gui`` passes
+    the command line's warm server, so ``photoseek search`` asks the running app first).
+    """
     started = time.perf_counter()
     verbose = bool(os.environ.get("PHOTOSEEK_DEBUG"))
     log_path = setup_logging(verbose=verbose)
@@ -179,7 +187,7 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None) -> int:
 
     from app.application import PhotoseekApp  # after the QApplication: widgets need it
 
-    photoseek = PhotoseekApp(library_dir)
+    photoseek = PhotoseekApp(library_dir, serve=serve)
     window = photoseek.start()
     logger.info("window shown in %.0f ms (library %s)", (time.perf_counter() - started) * 1000,
                 photoseek.library_dir)

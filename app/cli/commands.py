@@ -27,7 +27,9 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library_reader import LibraryReader
 
 from app.cli.duplicates import cmd_cleanups, cmd_duplicates, cmd_undo
+from app.cli.reading import check_search_args, search_query, write_hits, write_status
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
+from app.cli.warm_client import answer_from_running
 
 logger = logging.getLogger("app.cli")
 
@@ -83,6 +85,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    from app.cli.warm_server import serve_library
     from indexer.watcher import watch
 
     with _open(args) as lib:
@@ -90,6 +93,7 @@ def cmd_watch(args) -> int:
             lib.use_model(args.model)
         cancel = CancelToken()
         _cancel_on_sigterm(cancel)
+        server = serve_library(lib)  # `photoseek search|status` on this library ask this process first
         try:
             for p in watch(lib, cancel, polling=args.polling):
                 if p.phase.value == "watching" and p.message:
@@ -99,6 +103,9 @@ def cmd_watch(args) -> int:
                     sys.stderr.flush()
         except KeyboardInterrupt:
             cancel.cancel()
+        finally:
+            if server is not None:
+                server.stop()
         sys.stderr.write("stopped watching\n")
     return 0
 
@@ -120,54 +127,29 @@ def _cancel_on_sigterm(cancel: CancelToken) -> None:
 
 
 def cmd_search(args) -> int:
-    from indexer.search import Query
-
-    if not (args.text.strip() or args.image or args.sketch):
-        raise UsageError("search needs TEXT, --image or --sketch")
-    if args.image and args.sketch:
-        raise UsageError("use --image or --sketch, not both")
-    query = Query(
-        text=args.text,
-        image=args.image,
-        sketch=args.sketch,
-        negatives=args.negatives,
-        weight=args.weight,
-        recipe=args.recipe,
-        folder=args.folder,
-        after=args.after,
-        before=args.before,
-        limit=args.limit,
-        exclude_self=not args.include_self,
-    )
+    check_search_args(args)
+    warm = answer_from_running(args)
+    if warm is not None:  # the app or `photoseek watch` answered, warm
+        return warm
+    query = search_query(args)
     with _open_reader(args) as reader:
         hits = reader.search(query)
-    if args.json:
-        print_json([h.to_json() for h in hits])
-    else:
-        for h in hits:
-            sys.stdout.write(f"{h.rank:>3}  {h.score:.4f}  {shown(h.path)}\n")
-        if not hits:
-            sys.stderr.write("no results\n")
+    write_hits(hits, args, sys.stdout, sys.stderr)
     return 0
 
 
 def cmd_status(args) -> int:
     read_only = False
+    warm = answer_from_running(args)  # first: before anything heavy is imported
+    if warm is not None:
+        return warm
     if _library_exists(args):
         with _open_reader(args) as reader:
             status = reader.status()
             read_only = reader.read_only
     else:  # nothing indexed yet: report an empty library without creating one
         status = LibraryStatus(library=str(_library_dir(args)))
-    if args.json:
-        print_json(status.to_json())
-    else:
-        for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
-            sys.stdout.write(f"{key:>8}: {shown(getattr(status, key))}\n")
-        for folder in status.offline_folders:
-            sys.stdout.write(f" offline: {shown(folder)}\n")
-        if read_only:
-            sys.stdout.write(" library: read-only (it can be searched, but not indexed or changed)\n")
+    write_status(status, read_only, args, sys.stdout)
     return 0
 
 
@@ -295,7 +277,9 @@ def cmd_gui(args) -> int:
         from app.main import run
     except ImportError as exc:  # Qt missing or broken on this system
         raise IndexerError(f"the desktop app cannot start: {exc}") from exc
-    return run(args.library)
+    from app.cli.warm_server import serve_library
+
+    return run(args.library, serve=serve_library)
 
 
 COMMANDS = {

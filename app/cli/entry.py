@@ -60,6 +60,7 @@ def _check_writable(args, command: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what a running Photoseek is asked to answer
     command = args.command or "gui"
     if command != "gui":
         lib_dir = (args.library or paths.default_library_dir()).expanduser()

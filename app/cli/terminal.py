@@ -8,7 +8,7 @@ import logging.handlers
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from app.escaping import EscapingFormatter, shown
 
@@ -88,5 +88,6 @@ def download_bar(name: str):
     return bar, update
 
 
-def print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=True, indent=None) + "\n")
+def print_json(data, out: TextIO | None = None) -> None:
+    """``data`` as one line of JSON on ``out`` (default: stdout)."""
+    (out or sys.stdout).write(json.dumps(data, ensure_ascii=True, indent=None) + "\n")

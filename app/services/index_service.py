@@ -30,6 +30,7 @@ from indexer.config import Settings
 from indexer.errors import Cancelled, IndexerError, ModelNotFound
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
+from indexer.local_channel import ChannelServer
 from indexer.pipeline import Phase, Progress
 from indexer.status import FolderInfo, LibraryStatus
 from indexer.watcher import watch
@@ -37,6 +38,7 @@ from indexer.watcher import watch
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
+Serve = Callable[[Library], ChannelServer | None]  # starts answering commands for an open library
 BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING)
 
 
@@ -66,11 +68,13 @@ class _IndexWorker(ServiceWorker):
     error = Signal(str)
     modelMissing = Signal(str)            # no model installed/configured: indexing cannot start
 
-    def __init__(self, open_library: Callable[[], Library], watch: bool):
+    def __init__(self, open_library: Callable[[], Library], watch: bool, serve: Serve | None = None):
         super().__init__()
         self._open_library = open_library
+        self._serve = serve
         self._watch = watch
         self._lib: Library | None = None
+        self._channel: ChannelServer | None = None
 
     # ---- failures -------------------------------------------------------------
     def report(self, exc: BaseException) -> None:
@@ -86,6 +90,8 @@ class _IndexWorker(ServiceWorker):
     def open(self) -> None:
         lower_thread_priority()
         lib = self._lib = self._open_library()
+        if self._serve is not None:  # `photoseek search|status` ask the app; answered off the GUI thread
+            self._channel = self._serve(lib)
         self.readerReady.emit(lib.reader())
         self._publish_settings()
         self.opened.emit(lib.status())
@@ -145,6 +151,9 @@ class _IndexWorker(ServiceWorker):
 
     def close(self) -> None:
         try:
+            if self._channel is not None:
+                self._channel.stop()
+                self._channel = None
             if self._lib is not None:
                 try:
                     self._lib.close()
@@ -230,9 +239,10 @@ class IndexService(QObject):
     error = Signal(str)
     modelMissing = Signal(str)
 
-    def __init__(self, open_library: Callable[[], Library], parent: QObject | None = None, *, watch: bool = True):
+    def __init__(self, open_library: Callable[[], Library], parent: QObject | None = None, *, watch: bool = True,
+                 serve: Serve | None = None):
         super().__init__(parent)
-        w = self._worker = _IndexWorker(open_library, watch)
+        w = self._worker = _IndexWorker(open_library, watch, serve)
         w.readerReady.connect(self.readerReady)
         w.opened.connect(self._on_opened)
         w.openFailed.connect(self.openFailed)

@@ -205,7 +205,7 @@ class Encoder:
                         f"the files of model {self.bundle.name} ({self.bundle.path}) changed after it was "
                         "loaded; run the command again to load the new files"
                     )
-                session = self._create_session(tower)
+                session = self._create_session(tower, spin=which == "textual")
                 self._check_finite_output(session, tower, probe, which)
                 self._sessions[which] = session
             return session
@@ -239,12 +239,20 @@ class Encoder:
                 f"(NaN or infinity) for {what}; use another model or import a repaired copy of it"
             )
 
-    def _create_session(self, tower: TowerSpec) -> onnxruntime.InferenceSession:
+    def _create_session(self, tower: TowerSpec, *, spin: bool = True) -> onnxruntime.InferenceSession:
+        """A session for ``tower``.  ``spin=False``: its idle intra-op threads sleep instead of spinning.
+
+        The image tower does not spin: while it indexes, the decode threads share the cores, and
+        spinning threads take CPU time from them (measured: docs/performance.md, "Against rclip").
+        The text tower answers one short query at a time, where spinning saves latency.
+        """
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        if not spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if self.threads:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1

@@ -61,6 +61,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# A JPEG is decoded at the smallest DCT scale whose image is still this many times the model's input.
+DRAFT_MARGIN = 2.0
+
 _open = open_image  # its former name here, which tests/indexer/models/test_preprocess.py still imports
 
 # The model's resize produces at most this many times its input area before
@@ -168,14 +171,14 @@ def _apply_draft(
     cfg: PreprocessConfig,
     thumb_size: int,
 ) -> None:
-    """Ask libjpeg for the smallest 1/2, 1/4, 1/8 scale still >= 2x what is needed."""
+    """Ask libjpeg for the smallest 1/2, 1/4, 1/8 scale still >= ``DRAFT_MARGIN`` times what is needed."""
     w, h = upright
     target_h, target_w = cfg.size
     if cfg.resize_mode == "longest":
         model_scale = min(target_w / w, target_h / h)
     else:  # shortest and squash both need each axis covered
         model_scale = max(target_w / w, target_h / h)
-    scale = max(2.0 * model_scale, thumb_size / max(w, h))
+    scale = max(DRAFT_MARGIN * model_scale, thumb_size / max(w, h))
     if scale >= 0.5:
         return
     need_w, need_h = max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))

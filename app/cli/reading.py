@@ -1,0 +1,69 @@
+"""What the reading commands ``search`` and ``status`` ask and print.
+
+Shared by the cold path (``commands.py``, which opens a ``LibraryReader`` itself) and the warm
+one (``warm_server.py``, which answers for a running Photoseek), so both print the same thing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, TextIO
+
+from app.cli.terminal import print_json, shown
+from indexer.errors import UsageError
+from indexer.status import LibraryStatus
+
+if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    from indexer.search import Hit, Query
+
+
+def check_search_args(args: argparse.Namespace) -> None:
+    """The usage errors of ``search`` that need no library (checked before anything is loaded)."""
+    if not (args.text.strip() or args.image or args.sketch):
+        raise UsageError("search needs TEXT, --image or --sketch")
+    if args.image and args.sketch:
+        raise UsageError("use --image or --sketch, not both")
+
+
+def search_query(args: argparse.Namespace) -> Query:
+    """The ``Query`` that ``photoseek search`` arguments ask for (the same for a cold and a warm search)."""
+    from indexer.search import Query
+
+    check_search_args(args)
+    return Query(
+        text=args.text,
+        image=args.image,
+        sketch=args.sketch,
+        negatives=args.negatives,
+        weight=args.weight,
+        recipe=args.recipe,
+        folder=args.folder,
+        after=args.after,
+        before=args.before,
+        limit=args.limit,
+        exclude_self=not args.include_self,
+    )
+
+
+def write_hits(hits: list[Hit], args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+    """What ``photoseek search`` prints for ``hits``."""
+    if args.json:
+        print_json([h.to_json() for h in hits], out)
+    else:
+        for h in hits:
+            out.write(f"{h.rank:>3}  {h.score:.4f}  {shown(h.path)}\n")
+        if not hits:
+            err.write("no results\n")
+
+
+def write_status(status: LibraryStatus, read_only: bool, args: argparse.Namespace, out: TextIO) -> None:
+    """What ``photoseek status`` prints."""
+    if args.json:
+        print_json(status.to_json(), out)
+    else:
+        for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
+            out.write(f"{key:>8}: {shown(getattr(status, key))}\n")
+        for folder in status.offline_folders:
+            out.write(f" offline: {shown(folder)}\n")
+        if read_only:
+            out.write(" library: read-only (it can be searched, but not indexed or changed)\n")

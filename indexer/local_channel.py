@@ -1,0 +1,290 @@
+"""The local channel: a running Photoseek answers requests from the same user's commands.
+
+While the desktop app or ``photoseek watch`` has a library open, it listens on
+a Unix socket in the library folder (``serve.sock``) and answers small JSON
+requests with its warm state (model sessions and vector index already
+loaded); ``photoseek search`` and ``status`` ask it first and do the work
+themselves when nobody answers.  This module is only the transport and its
+guards; what is asked and answered is the caller's (a ``handler`` taking a
+request dict and returning a response dict).
+
+Everything that arrives is treated as hostile:
+
+- the socket is created with mode 0600 inside a private 0700 folder and only
+  then renamed into place, so it is never reachable by another user, not even
+  for an instant; the server checks each caller's uid (``SO_PEERCRED`` where
+  the platform has it) and drops any other user's connection unanswered;
+- the client refuses a socket file that is not a socket, not owned by its own
+  uid, or open to group or others, and checks the server's uid the same way;
+- a message is one length-prefixed JSON object, with a size limit on both
+  sides and timeouts on every read and write; anything else ends the
+  connection;
+- each side says which library it means (``library_identity``: the resolved
+  path and the catalog file's device and inode); a server answers only
+  requests for its own library and a client accepts only answers from its own.
+
+Windows named pipes are not implemented: there (and wherever ``AF_UNIX`` is
+missing) nothing listens and commands always work cold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import socket
+import stat
+import struct
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexerError
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_FILE = "serve.sock"
+CATALOG_FILE = "catalog.sqlite"  # the library's catalog (named here too: this module imports nothing heavy)
+PROTOCOL = 1
+MAX_REQUEST_BYTES = 1 << 20  # a request is an argument list: a megabyte is plenty
+MAX_RESPONSE_BYTES = 64 << 20  # an answer holds the printed results: 64 MB is ~500,000 hits
+CONNECT_TIMEOUT_S = 0.25
+REQUEST_TIMEOUT_S = 2.0  # a caller has this long to send its request
+_HEADER = struct.Struct(">I")
+_ACCEPT_POLL_S = 0.2  # how often the accept loop checks whether it was stopped
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class ChannelUnavailable(IndexerError):
+    """Nobody can answer on the local channel (none running, refused, died, or not to be trusted)."""
+
+
+def channel_path(library: Path) -> Path:
+    """Where the process that has ``library`` open listens."""
+    return library / CHANNEL_FILE
+
+
+def supported() -> bool:
+    """Whether this platform has Unix sockets (Windows named pipes are not implemented)."""
+    return hasattr(socket, "AF_UNIX")
+
+
+def library_identity(library: Path) -> dict[str, Any]:
+    """What names a library beyond doubt: its resolved path and its catalog file's device and inode."""
+    resolved = library.resolve()
+    try:
+        st = os.stat(resolved / CATALOG_FILE)
+        catalog: list[int] | None = [st.st_dev, st.st_ino]
+    except OSError:
+        catalog = None
+    return {"path": os.fsdecode(resolved), "catalog": catalog}
+
+
+def peer_uid(sock: socket.socket) -> int | None:
+    """The uid of the process at the other end of a Unix socket, or None where the platform cannot say."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    creds = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)
+
+
+def check_socket_file(path: Path, uid: int) -> None:
+    """Refuse ``path`` unless it is a socket owned by ``uid`` that no one else may open."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise ChannelUnavailable(f"nothing listens at {path}") from exc
+    if not stat.S_ISSOCK(st.st_mode):
+        raise ChannelUnavailable(f"{path} is not a socket")
+    if st.st_uid != uid:
+        raise ChannelUnavailable(f"{path} belongs to another user (uid {st.st_uid})")
+    if st.st_mode & 0o077:
+        raise ChannelUnavailable(f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o})")
+
+
+def send_message(sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def receive_message(sock: socket.socket, limit: int) -> dict[str, Any]:
+    """One length-prefixed JSON object of at most ``limit`` bytes (``ChannelUnavailable`` otherwise)."""
+    (size,) = _HEADER.unpack(_receive_exactly(sock, _HEADER.size))
+    if size > limit:
+        raise ChannelUnavailable(f"a message of {size} bytes is over the limit of {limit}")
+    try:
+        message = json.loads(_receive_exactly(sock, size).decode("ascii"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ChannelUnavailable("a message that is not JSON") from exc
+    if not isinstance(message, dict):
+        raise ChannelUnavailable("a message that is not a JSON object")
+    return message
+
+
+def _receive_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        try:
+            chunk = sock.recv(min(size - len(chunks), 1 << 20))
+        except OSError as exc:  # a timeout or a reset
+            raise ChannelUnavailable(f"the other side stopped answering: {exc}") from exc
+        if not chunk:
+            raise ChannelUnavailable("the other side closed the connection")
+        chunks += chunk
+    return bytes(chunks)
+
+
+def ask(
+    library: Path, request: dict[str, Any], *, timeout: float, uid: int | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Send ``request`` to the process serving ``library`` and return its answer.
+
+    ``timeout`` bounds the wait for the answer.  Raises ``ChannelUnavailable`` when nobody
+    answers, the socket or its owner is not to be trusted, the server dies or answers
+    something malformed, or the answer comes from another library.
+    """
+    if not supported():
+        raise ChannelUnavailable("this platform has no Unix sockets")
+    uid = os.getuid() if uid is None else uid
+    path = channel_path(library)
+    check_socket_file(path, uid)
+    identity = library_identity(library)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(connect_timeout)
+        try:
+            sock.connect(os.fspath(path))
+        except OSError as exc:  # refused (a stale socket), timed out, path too long
+            raise ChannelUnavailable(f"nobody answers at {path}: {exc}") from exc
+        server = peer_uid(sock)
+        if server is not None and server != uid:
+            raise ChannelUnavailable(f"the process at {path} runs as another user (uid {server})")
+        sock.settimeout(timeout)
+        try:
+            send_message(sock, {**request, "v": PROTOCOL, "library": identity})
+        except OSError as exc:
+            raise ChannelUnavailable(f"the process at {path} stopped answering: {exc}") from exc
+        answer = receive_message(sock, MAX_RESPONSE_BYTES)
+    finally:
+        sock.close()
+    if answer.get("v") != PROTOCOL or answer.get("library") != identity:
+        raise ChannelUnavailable(f"the process at {path} serves another library")
+    if answer.get("refused"):
+        raise ChannelUnavailable(f"the process at {path} declined: {answer.get('refused')}")
+    return answer
+
+
+class ChannelServer:
+    """Answers requests for one library on its socket, one at a time, on a thread of its own.
+
+    ``handler`` gets each request that passed the checks (its ``v`` and ``library`` are the
+    server's) and returns the answer; an exception from it is answered as a refusal (the
+    client then does the work itself).
+    """
+
+    def __init__(self, library: Path, handler: Handler, *, on_stop: Callable[[], None] | None = None):
+        self.library = library
+        self.path = channel_path(library)
+        self._handler = handler
+        self._on_stop = on_stop
+        self._uid = os.getuid()
+        self._identity = library_identity(library)
+        self._stopped = threading.Event()
+        self._sock: socket.socket | None = None
+        self._inode: int | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Listen (replacing a socket left by a dead server: the caller holds the library's writer lock)."""
+        if not supported():
+            raise ChannelUnavailable("this platform has no Unix sockets")
+        import tempfile  # here: a command asking a server need not import it
+
+        private = tempfile.mkdtemp(prefix=".serve-", dir=self.library)  # mode 0700
+        staged = os.path.join(private, "s")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(staged)
+            os.chmod(staged, 0o600)
+            sock.listen(8)
+            self._inode = os.lstat(staged).st_ino
+            os.replace(staged, self.path)
+        except BaseException:
+            sock.close()
+            raise
+        finally:
+            _remove_quietly(staged)
+            os.rmdir(private)
+        self._sock = sock
+        self._thread = threading.Thread(target=self._serve, name="photoseek-channel", daemon=True)
+        self._thread.start()
+        logger.info("answering commands at %s", self.path)
+
+    def stop(self) -> None:
+        """Stop listening and remove the socket (if it is still this server's)."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        try:
+            if os.lstat(self.path).st_ino == self._inode:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+    def _serve(self) -> None:
+        assert self._sock is not None
+        try:
+            while not self._stopped.is_set():
+                ready, _, _ = select.select([self._sock], [], [], _ACCEPT_POLL_S)
+                if not ready:
+                    continue
+                try:
+                    conn, _ = self._sock.accept()
+                except OSError:
+                    continue
+                with conn:
+                    self._answer(conn)
+        finally:
+            if self._on_stop is not None:
+                self._on_stop()
+
+    def _answer(self, conn: socket.socket) -> None:
+        try:
+            caller = peer_uid(conn)
+            if caller is not None and caller != self._uid:
+                logger.warning("refused a connection from uid %s on %s", caller, self.path)
+                return
+            conn.settimeout(REQUEST_TIMEOUT_S)
+            request = receive_message(conn, MAX_REQUEST_BYTES)
+            answer = self._handle(request)
+            send_message(conn, {**answer, "v": PROTOCOL, "library": self._identity})
+        except (ChannelUnavailable, OSError) as exc:
+            logger.debug("dropped a request on %s: %s", self.path, exc)
+
+    def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("v") != PROTOCOL:
+            return {"refused": "another protocol version"}
+        if request.get("library") != self._identity:
+            return {"refused": "another library"}
+        try:
+            return self._handler(request)
+        except Exception as exc:  # noqa: BLE001 - answered as a refusal: the client works cold instead
+            logger.warning("could not answer a request on %s: %s", self.path, exc, exc_info=True)
+            return {"refused": f"{type(exc).__name__}: {exc}"}
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
