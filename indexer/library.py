@@ -70,6 +70,7 @@ class Library:
         self._lock = LibraryLock(path / "lock")
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
+        self.last_scan = ScanResult()  # what the last reconciliation found (summaries: moved, removed)
 
     # -- opening and closing -------------------------------------------------
 
@@ -348,6 +349,7 @@ class Library:
         return total
 
     def _apply_scan(self, result: ScanResult) -> None:
+        self.last_scan = result
         if result.removed_ids or result.reused_ids:
             self._catch_up_stores()
         if result.removed_ids:

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from . import query_recipes as recipes
+from .best_matches import ScoreBackground, best_flags
 from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .models.encoder import Encoder
@@ -54,6 +55,8 @@ class Query:
     exclude_self: bool = True
     recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
     sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+    best_level: int = 0  # the best-matches cut: negative narrows it, positive widens it (best_matches.LEVELS)
+    min_score: float | None = None  # leave out results scoring below this
 
     @property
     def kind(self) -> str:
@@ -80,6 +83,7 @@ class Hit:
     camera: str | None = None
     online: bool = True
     thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
+    best: bool = False  # inside the query's cut of best matches (best_matches.py)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -91,6 +95,7 @@ class Hit:
             "height": self.height,
             "taken_at": self.taken_at,
             "camera": self.camera,
+            "best": self.best,
         }
 
 
@@ -142,6 +147,7 @@ class Searcher:
             assert q is not None
             q = _subtract(q, negative)
             ids, scores = self._knn(q, query.limit, allowed, exclude)
+            background = self.stats.photo_sample() @ q.astype(np.float32)
         else:
             assert image_vec is not None and text_vec is not None
             default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
@@ -149,7 +155,10 @@ class Searcher:
             if not 0.0 <= weight <= 1.0:
                 raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
             ids, scores = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
-        return self._hits(ids, scores)
+            background = self._composed_background(image_vec, text_vec, negative, weight, query)
+        best = best_flags(scores, ScoreBackground.of(background), query.best_level)
+        keep = np.ones(len(ids), dtype=bool) if query.min_score is None else scores >= query.min_score
+        return self._hits(ids[keep], scores[keep], best[keep])
 
     # -- query vectors -------------------------------------------------------
 
@@ -318,19 +327,33 @@ class Searcher:
         order = np.argsort(-scores, kind="stable")[: query.limit]
         return ids[order], scores[order].astype(np.float32)
 
+    def _composed_background(
+        self, v: np.ndarray, t: np.ndarray, negative: np.ndarray | None, weight: float, query: Query
+    ) -> np.ndarray:
+        """A composed query's scores over the library's photo sample (for the best-matches cut)."""
+        sample = self.stats.photo_sample()
+        if (query.recipe or recipes.DEFAULT_EDIT_RECIPE) != "harris":
+            fused: np.ndarray = sample @ _subtract(recipes.weighted_sum(v, t, weight), negative).astype(np.float32)
+            return fused
+        t = t if negative is None else _subtract(t, negative)
+        scores: np.ndarray = recipes.harris_scores(
+            sample, v, t, mu_image=self.stats.photo_mean(), mu_text=self.stats.text_mean(), a=weight, reference=sample
+        )
+        return scores
+
     # -- results -------------------------------------------------------------
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, best: np.ndarray) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
         hits: list[Hit] = []
-        for pid, score in zip(ids.tolist(), scores.tolist()):
+        for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)
             if row is None:
                 continue  # removed since the index was read
             path, width, height, taken_at, camera, _mtime, online = row
             thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb if thumb is not None and thumb.exists() else None))
+                            thumb if thumb is not None and thumb.exists() else None, bool(is_best)))
         return hits
 
 
