@@ -65,11 +65,7 @@ def cmd_index(args) -> int:
         _cancel_on_sigterm(cancel)
         if not args.paths and not lib.catalog.folders():
             raise UsageError("the library has no folders yet: photoseek index FOLDER")
-        try:
-            last = progress_bar(lib.index(args.paths, cancel=cancel))
-        except KeyboardInterrupt:  # Ctrl+C: the batches committed so far are kept
-            sys.stderr.write(f"{RESUME_HINT}\n")
-            return 130
+        last = progress_bar(lib.index(args.paths, cancel=cancel))  # Ctrl+C: entry.py prints RESUME_HINT
         status = lib.status()
         elapsed = time.monotonic() - started
         done = last.done if last else 0  # photos read this run: embedded or failed
