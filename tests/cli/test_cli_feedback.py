@@ -12,8 +12,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from app.cli.commands import RESUME_HINT
 from app.cli.model_names import no_model_line
 from indexer.models.model_purpose import TEST_MODEL_LABEL
