@@ -243,9 +243,9 @@ def cmd_models(args) -> int:
                 rows.append({"name": name, "installed": True, "known": False, "default": False, "description": ""})
         for row in rows:
             row["current"] = row["name"] == current
-            bundle = installed.get(row["name"])
+            bundle = installed.get(str(row["name"]))
             row["description"], row["test"] = description(
-                row["name"], row["description"], bundle.path if bundle is not None else None)
+                str(row["description"]), bundle.path if bundle is not None else None)
         if args.json:
             print_json(rows + [{"name": b.name, "installed": False, "broken": b.error} for b in broken])
             return 0

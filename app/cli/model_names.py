@@ -27,7 +27,7 @@ def no_model_line() -> str:
     return f"none (photoseek models download {DEFAULT_MODEL}, or photoseek models import DIR)"
 
 
-def description(name: str, known_description: str, bundle_dir: Path | None) -> tuple[str, bool]:
+def description(known_description: str, bundle_dir: Path | None) -> tuple[str, bool]:
     """(the description shown in lists, whether the model is a test model)."""
     from indexer.models.model_purpose import TEST_MODEL_LABEL, is_test_model
 
