@@ -15,7 +15,7 @@ from indexer.search import Query
 def test_the_cut_sits_a_fraction_of_the_way_from_the_mean_to_the_top():
     background = ScoreBackground(mean=0.2, std=0.05)
     assert best_threshold(0.5, background) == pytest.approx(0.2 + FRACTIONS[0] * 0.3)
-    scores = np.array([0.5, 0.48, 0.47, 0.3, 0.25])
+    scores = np.array([0.5, 0.48, 0.475, 0.3, 0.25])  # the cut: 0.2 + 0.9 * 0.3 = 0.47
     assert best_flags(scores, background).tolist() == [True, True, True, False, False]
 
 
