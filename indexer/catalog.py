@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sqlite_utils
 
+from .catalog_browse import BrowseQueries
 from .catalog_file import connect, connect_readonly, corrupt_message, identify
 from .catalog_file import create as create_file
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
@@ -54,7 +55,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables):
+class Catalog(VectorTables, BrowseQueries):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):

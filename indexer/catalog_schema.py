@@ -9,8 +9,6 @@ from __future__ import annotations
 import numpy as np
 import sqlite_utils
 
-SCHEMA_VERSION = 3
-
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statements one by one: ``executescript`` would commit the migration's transaction."""
@@ -126,4 +124,14 @@ def _migration_3(db: sqlite_utils.Database) -> None:
         db.execute("DELETE FROM embeddings WHERE model=? AND photo_id=?", (model, photo_id))
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
+def _add_browse_order_index(db: sqlite_utils.Database) -> None:
+    """``photos_browse``: the photos newest first (date taken, else the file's time, UTC), so the
+    library can be browsed in date order without sorting it (``catalog_browse``)."""
+    db.execute(
+        "CREATE INDEX photos_browse ON photos("
+        "COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch')) DESC, id DESC)"
+    )
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _add_browse_order_index}
+SCHEMA_VERSION = max(MIGRATIONS)
