@@ -17,7 +17,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
@@ -140,7 +149,7 @@ class SectionGrid(QAbstractItemView):
         return min(s.first + line * self.columns, s.first + max(0, s.count - 1))
 
     # ---- QAbstractItemView -----------------------------------------------------
-    def visualRect(self, index: QModelIndex) -> QRect:  # noqa: N802
+    def visualRect(self, index: QModelIndex | QPersistentModelIndex) -> QRect:  # noqa: N802
         if not index.isValid():
             return QRect()
         r = self._cell_rect(index.row())
@@ -161,7 +170,9 @@ class SectionGrid(QAbstractItemView):
         k = (body // self.cell) * self.columns + point.x() // self.cell
         return model.index(s.first + k, 0) if k < s.count else QModelIndex()
 
-    def scrollTo(self, index: QModelIndex, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: N802
+    def scrollTo(  # noqa: N802
+        self, index: QModelIndex | QPersistentModelIndex, hint=QAbstractItemView.ScrollHint.EnsureVisible
+    ) -> None:
         r = self._cell_rect(index.row()) if index.isValid() else QRect()
         if not r.isValid():
             return
@@ -189,7 +200,7 @@ class SectionGrid(QAbstractItemView):
     def verticalOffset(self) -> int:  # noqa: N802
         return self.verticalScrollBar().value()
 
-    def isIndexHidden(self, index: QModelIndex) -> bool:  # noqa: N802
+    def isIndexHidden(self, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         return False
 
     def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802
@@ -230,7 +241,7 @@ class SectionGrid(QAbstractItemView):
     def visualRegionForSelection(self, selection: QItemSelection) -> QRegion:  # noqa: N802
         region = QRegion()
         top, bottom = self.verticalOffset(), self.verticalOffset() + self.viewport().height()
-        for span in selection:
+        for span in (selection.at(i) for i in range(selection.size())):
             for row in range(span.top(), span.bottom() + 1):
                 r = self._cell_rect(row)
                 if r.bottom() >= top and r.top() <= bottom:
