@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from app.desktop import Desktop
 from app.main_window import MainWindow
 from app.model_installer import ModelInstaller
+from app.services.browse_service import BrowseService
 from app.services.index_service import IndexService, SettingsChange
 from app.services.jobs import JobRunner
 from app.services.model_jobs import list_installed_job
@@ -53,7 +54,8 @@ class PhotoseekApp(QObject):
         self.jobs = JobRunner(self)
         self.index = IndexService(self._open_library, self, watch=watch)
         self.search = SearchService(self)
-        self.window = MainWindow(index_service=self.index, search_service=self.search,
+        self.browse = BrowseService(self)
+        self.window = MainWindow(index_service=self.index, search_service=self.search, browse_service=self.browse,
                                  ui_settings=ui_settings or QSettings("photoseek", "photoseek"),
                                  default_weight=DEFAULT_EDIT_WEIGHT, desktop=desktop)
         self.welcome: WelcomeDialog | None = None
@@ -61,6 +63,7 @@ class PhotoseekApp(QObject):
         self.folders_dialog: FoldersDialog | None = None
         self._shut = False
         self.index.readerReady.connect(self.search.use_reader)   # before `opened`: searches need it
+        self.index.readerReady.connect(self.browse.use_reader)
         self.index.opened.connect(self._on_opened)
         self.index.openFailed.connect(self._on_open_failed)
         self.index.modelMissing.connect(self._on_model_missing)
@@ -96,6 +99,7 @@ class PhotoseekApp(QObject):
             # e.g. `photoseek watch` holds it: search what is there, read-only
             self.window.banner.show_error(f"{message}. Searching read-only; indexing is off in this window.")
             self.search.open_reader(self.library_dir)
+            self.browse.open_reader(self.library_dir)
         else:
             self.window.banner.show_error(message)
 
@@ -175,5 +179,6 @@ class PhotoseekApp(QObject):
         self._shut = True
         self.jobs.shutdown(5000)
         self.search.shutdown()
+        self.browse.shutdown()
         self.index.shutdown()
         logger.info("services stopped")
