@@ -187,12 +187,12 @@ class QueryController(QObject):
 
     def _on_results(self, results: SearchResults) -> None:
         self._searching = False
-        if self._continuing:
+        continuing, self._continuing = self._continuing, False   # before the model changes: that may ask for more
+        if continuing:
             self.continued = self._model.update_hits(results.hits)
         else:
-            self._model.set_hits(results.hits)
             self.continued = False
-        self._continuing = False
+            self._model.set_hits(results.hits)
         self.resultsChanged.emit(len(results.hits), results.ms)
 
     def _on_failed(self, message: str) -> None:
