@@ -24,6 +24,7 @@ from app.services.index_service import IndexService, SettingsChange
 from app.services.jobs import JobRunner
 from app.services.model_jobs import list_installed_job
 from app.services.search_service import SearchService
+from app.widgets.failures_dialog import FailuresDialog
 from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
@@ -61,6 +62,7 @@ class PhotoseekApp(QObject):
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
+        self.failures_dialog: FailuresDialog | None = None
         self._shut = False
         self.index.readerReady.connect(self.search.use_reader)   # before `opened`: searches need it
         self.index.readerReady.connect(self.browse.use_reader)
@@ -69,6 +71,8 @@ class PhotoseekApp(QObject):
         self.index.modelMissing.connect(self._on_model_missing)
         self.window.foldersRequested.connect(self.show_folders)
         self.window.settingsRequested.connect(self.show_settings)
+        self.window.index_status.failuresRequested.connect(self.show_failures)
+        self.index.indexingChanged.connect(lambda active: None if active else self._refresh_failures())
         self.window.closing.connect(self.shutdown)
 
     def start(self) -> MainWindow:
@@ -142,6 +146,27 @@ class PhotoseekApp(QObject):
         else:
             dlg.show()
         return dlg
+
+    def show_failures(self) -> FailuresDialog:
+        """The unreadable files, with reasons (read on the browse thread)."""
+        dlg = self.failures_dialog
+        if dlg is None:
+            dlg = self.failures_dialog = FailuresDialog(self.window)
+            self.browse.failures.connect(dlg.set_failures)
+            dlg.revealRequested.connect(self.window.desktop.reveal)
+            dlg.openRequested.connect(self.window.open_path)
+            dlg.retryRequested.connect(self.index.retry_failures)
+        self.browse.read_failures()
+        if dlg.isVisible():
+            dlg.raise_()
+            dlg.activateWindow()
+        else:
+            dlg.show()
+        return dlg
+
+    def _refresh_failures(self) -> None:
+        if self.failures_dialog is not None and self.failures_dialog.isVisible():
+            self.browse.read_failures()
 
     def show_settings(self) -> SettingsDialog | None:
         s = self.index.settings          # the writer's latest published copy

@@ -364,6 +364,16 @@ class Catalog(VectorTables, BrowseQueries):
     def failures(self) -> list[PhotoRow]:
         return self._photo_rows("WHERE status='failed' ORDER BY path", ())
 
+    def retry_failures(self, paths: Sequence[Path]) -> int:
+        """Make these unreadable photos pending again (the next sync reads them); returns how many."""
+        count = 0
+        for chunk in _chunks([encode_path(Path(p)) for p in paths], 900):
+            marks = ",".join("?" * len(chunk))
+            count += self.conn.execute(
+                f"UPDATE photos SET status='ok', error=NULL WHERE status='failed' AND path IN ({marks})", tuple(chunk)
+            ).rowcount
+        return count
+
     def counts(self, model: str | None) -> dict[str, int]:
         photos, failed = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(status='failed'), 0) FROM photos").fetchone()
         indexed = 0

@@ -334,6 +334,11 @@ class Library:
         )
         yield from self._embed_pending(encoder, store, cancel=cancel, workers=workers)
 
+    def retry_failures(self, paths: Sequence[Path]) -> int:
+        """Make these unreadable files pending again, to be read by the next ``sync``; returns how many."""
+        with self.catalog.transaction():
+            return self.catalog.retry_failures(list(paths))
+
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""
         cancel = cancel or CancelToken()
