@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.plain_text import plain, tooltip
+from app.widgets.icon_button import text_only
 from indexer.status import Failure
 
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -60,7 +61,7 @@ class FailuresDialog(QDialog):
         self.reveal_button.clicked.connect(lambda: self._each_selected(self.revealRequested))
         self.open_button.clicked.connect(lambda: self._each_selected(self.openRequested))
         self.retry_button.clicked.connect(self._retry)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = text_only(QDialogButtonBox(QDialogButtonBox.StandardButton.Close))
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
         for b in (self.reveal_button, self.open_button, self.retry_button):
