@@ -1,9 +1,10 @@
 """The library in date order, for browsing (a part of ``Catalog``).
 
 The browse order is newest first by the date a photo was taken (EXIF), else
-its file's modification time (UTC), then by id; the expression index
-``photos_browse`` (catalog_schema) serves it, so a million photos come back in
-order without a sort.  ``BrowseQueries`` is mixed into ``Catalog``, which
+its file's modification time (UTC), then by id: the generated columns
+``browse_at`` and ``browse_month`` and the index ``photos_browse``
+(catalog_schema) serve it, so a million photos come back in order without a
+sort and without reading the table.  ``BrowseQueries`` is mixed into ``Catalog``, which
 provides the connection and the filters.
 """
 
@@ -14,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-# the sort key; it must stay exactly the expression of the photos_browse index for SQLite to use it
-BROWSE_KEY = "COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch'))"
 FETCH_ROWS = 50_000
 
 
@@ -34,10 +33,9 @@ class BrowseQueries:
         YYYYMM integers (0: no date).  Dates are ISO strings, ``before`` exclusive."""
         where, params = self._filter_sql(folder=folder, after=after, before=before, online_only=True)
         where = f"{where} AND p.status = 'ok'" if where else "WHERE p.status = 'ok'"
-        key = BROWSE_KEY.replace("taken_at", "p.taken_at").replace("mtime_ns", "p.mtime_ns")
         cursor = self.conn.execute(
-            f"SELECT p.id, CAST(substr({key}, 1, 4) AS INTEGER) * 100 + CAST(substr({key}, 6, 2) AS INTEGER) "
-            f"FROM photos p INDEXED BY photos_browse {where} ORDER BY {key} DESC, p.id DESC",
+            f"SELECT p.id, p.browse_month FROM photos p INDEXED BY photos_browse {where} "
+            "ORDER BY p.browse_at DESC, p.id DESC",
             params,
         )
         chunks: list[np.ndarray] = []

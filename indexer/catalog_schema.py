@@ -124,12 +124,22 @@ def _migration_3(db: sqlite_utils.Database) -> None:
         db.execute("DELETE FROM embeddings WHERE model=? AND photo_id=?", (model, photo_id))
 
 
+BROWSE_INDEX_COLUMNS = "browse_at DESC, id DESC, browse_month, status, folder_id"
+
+
 def _add_browse_order_index(db: sqlite_utils.Database) -> None:
-    """``photos_browse``: the photos newest first (date taken, else the file's time, UTC), so the
-    library can be browsed in date order without sorting it (``catalog_browse``)."""
-    db.execute(
-        "CREATE INDEX photos_browse ON photos("
-        "COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch')) DESC, id DESC)"
+    """The photos newest first, for browsing the library (``catalog_browse``): ``browse_at`` (the date
+    taken, else the file's time in UTC) and ``browse_month`` (YYYYMM of it) as virtual generated
+    columns, and ``photos_browse``, an index in that order holding what the browse query reads."""
+    key = "COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch'))"
+    _run_script(
+        db,
+        f"""
+        ALTER TABLE photos ADD COLUMN browse_at TEXT GENERATED ALWAYS AS ({key}) VIRTUAL;
+        ALTER TABLE photos ADD COLUMN browse_month INTEGER GENERATED ALWAYS AS
+            (CAST(substr({key}, 1, 4) AS INTEGER) * 100 + CAST(substr({key}, 6, 2) AS INTEGER)) VIRTUAL;
+        CREATE INDEX photos_browse ON photos({BROWSE_INDEX_COLUMNS})
+        """,
     )
 
 
