@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import statistics
 import time
 from pathlib import Path
