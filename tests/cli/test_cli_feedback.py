@@ -131,3 +131,20 @@ def test_watch_prints_a_start_line_and_a_line_per_batch(tmp_path, template_libra
         rest = proc.communicate(timeout=60)[1]
     assert proc.returncode == 0
     assert rest.endswith("stopped watching\n")
+
+
+def test_search_marks_best_matches_filters_by_score_and_has_no_hidden_limit(tmp_path, template_library):
+    lib = copy_template(template_library, tmp_path / "t")
+    seven = str(lib.paths[7])
+    hits = json.loads(run_photoseek("search", "--image", seven, "--json", "--limit", "100000",
+                                    library=lib.library).stdout)
+    assert len(hits) == lib.count - 1                      # every photo but the query itself
+    flags = [h["best"] for h in hits]
+    assert flags[0] is True and flags == sorted(flags, reverse=True)
+    assert {h["path"] for h in hits if h["best"]} >= {str(p) for p in lib.copies}
+    floor = hits[4]["score"]
+    kept = json.loads(run_photoseek("search", "--image", seven, "--json", "--limit", "100000",
+                                    "--min-score", str(floor), library=lib.library).stdout)
+    assert [h["path"] for h in kept] == [h["path"] for h in hits if h["score"] >= floor]
+    bad = run_photoseek("search", "cat", "--min-score", "high", library=lib.library)
+    assert bad.returncode == 2 and "--min-score: invalid float value: 'high'" in bad.stderr
