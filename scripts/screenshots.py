@@ -85,9 +85,11 @@ def make_photos(folder: Path, n: int, side: int) -> list:
     for i, album in enumerate(albums):
         chunk = scenes[i * per:(i + 1) * per]
         rows += world.write_photos(chunk, folder / album, side=side, prefix=album.lower())
-    start, span = 1_546_300_800, 6 * 365 * 86400          # 2019-01-01, six years
+    months = [(2024, 8), (2024, 6), (2024, 3), (2023, 12), (2023, 7), (2023, 4), (2022, 9), (2022, 5),
+              (2021, 10), (2021, 2), (2020, 8), (2019, 6)]         # a few outings a year, as in a real library
     for k, path in enumerate(sorted(folder.rglob("*.jpg"))):
-        when = start + (k * 7919 % n) * span // n              # spread, not in file order
+        year, month = months[k * 7 % len(months)]
+        when = time.mktime((year, month, 1 + k % 27, 12, 0, 0, 0, 0, -1))
         os.utime(path, (when, when))
     for name, data in (("scan-0042.jpg", b"\xff\xd8\xff\xe0 cut off by a full card"),
                        ("notes.jpg", b"shopping list: not a photo")):
@@ -269,7 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     settle(500)
 
     # 1b. the best-matches boundary, once everything is indexed
-    search_and_wait(w, "a red circle on the sand")
+    search_and_wait(w, "two red stars on the grass")
+    w.results_header.best_cut.more.click()                  # widened once
+    wait_for(w.controller.resultsChanged)
+    wait_thumbnails(w)
+    QTest.mouseMove(w.grid.viewport(), QPoint(w.grid.viewport().width() - 5, 5))   # no hover caption
     settle(300)
     shoot(w, out, f"best-matches{suffix}", small=args.small)
 

@@ -21,6 +21,12 @@ WIDTH = 64
 LABEL_GAP = 18   # pixels between two year labels at least
 
 
+def short_title(title: str) -> str:
+    """``"Sep 2023"`` for ``"September 2023"`` (the bubble is narrow); other titles as they are."""
+    words = title.split()
+    return f"{words[0][:3]} {words[1]}" if len(words) == 2 and words[1].isdigit() else title
+
+
 class DateScrubber(QWidget):
     """Lives on the right edge of ``grid`` (a child of it); ``set_active`` shows it in place of the scroll bar."""
 
@@ -135,7 +141,7 @@ class DateScrubber(QWidget):
         p.setBrush(t.color("accent"))
         p.drawRoundedRect(QRectF(WIDTH - 6, top, 4, span), 2, 2)
         if self._hover_y is not None:
-            title = self.title_at(self._hover_y)
+            title = short_title(self.title_at(self._hover_y))
             if title:
                 self._bubble(p, QPoint(WIDTH - 8, self._hover_y), title)
         p.end()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.plain_text import plain, tooltip
-from app.widgets.icon_button import text_only
+from app.widgets.icon_button import text_only, unclipped
 from indexer.status import Failure
 
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -65,7 +65,8 @@ class FailuresDialog(QDialog):
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
         for b in (self.reveal_button, self.open_button, self.retry_button):
-            buttons.addWidget(b)
+            b.setAutoDefault(False)
+            buttons.addWidget(unclipped(b))
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
