@@ -77,18 +77,24 @@ class IndexStatus(QWidget):
         layout.addWidget(self.pause_button)
         self._last: Progress | None = None
         self._status = LibraryStatus()
+        self._counted = (0, 0)   # (done, failed) of the run already in the status shown
         self._rate = SmoothedRate()
         self._update_pause_icon(False)
         self.set_indexing(False)
 
     def set_summary(self, status: LibraryStatus) -> None:
-        self._status = status
+        self._status = status   # fresh counts: they include what the run in progress has done so far
+        self._counted = (self._last.done, self._last.failed) if self._last is not None else (0, 0)
         self._render_summary()
 
     def _render_summary(self) -> None:
         status = self._status
-        running = self._last is not None and self.pause_button.isVisibleTo(self)
-        counts = live_counts(status, self._last if running and self._last is not None else IDLE)
+        p = self._last if self._last is not None and self.pause_button.isVisibleTo(self) else None
+        if p is not None and p.done < self._counted[0]:
+            self._counted = (0, 0)   # another run started counting
+        since = IDLE if p is None else Progress(p.phase, p.done - self._counted[0], p.total - self._counted[0],
+                                                failed=max(0, p.failed - self._counted[1]))
+        counts = live_counts(status, since)
         photos, indexed, failed, nfolders = counts.photos, counts.indexed, counts.failed, status.folders
         text = f"{format_count(indexed)} photos indexed"
         if photos > indexed + failed:
@@ -105,6 +111,7 @@ class IndexStatus(QWidget):
             w.setVisible(running)
         if running:
             self._last = None
+            self._counted = (0, 0)
             self._rate.reset()
             self.activity.setText("Looking for new and changed photos…")
             self.bar.setRange(0, 0)
@@ -114,6 +121,8 @@ class IndexStatus(QWidget):
             self.pause_button.setChecked(False)
             self.pause_button.blockSignals(False)
             self._update_pause_icon(False)
+            self._last = None
+            self._render_summary()
 
     def set_progress(self, p: Progress) -> None:
         self._last = p

@@ -53,3 +53,23 @@ def test_counts_add_up_while_a_run_is_going():
     assert (counts.photos, counts.indexed, counts.failed) == (100, 14, 1)
     idle = live_counts(after_scan, Progress(Phase.DONE))
     assert (idle.photos, idle.indexed, idle.failed) == (100, 4, 1)
+
+
+@pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
+def test_the_status_bar_counts_agree_with_the_progress(qtbot):
+    from app.widgets.index_status import IndexStatus
+
+    bar = IndexStatus()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_summary(LibraryStatus(photos=0, indexed=0, folders=1, model="m"))   # before the folder was scanned
+    bar.set_indexing(True)
+    bar.set_progress(Progress(Phase.INDEXING, done=48, total=96))
+    assert bar.summary.text().startswith("48 photos indexed of 96 ·") and "Indexing 48 of 96" in bar.activity.text()
+    bar.set_summary(LibraryStatus(photos=96, indexed=48, folders=1, model="m"))  # fresh counts mid-run
+    assert bar.summary.text().startswith("48 photos indexed of 96 ·")
+    bar.set_progress(Progress(Phase.INDEXING, done=60, total=96, failed=1))
+    assert bar.summary.text().startswith("59 photos indexed of 96 ·") and bar.unreadable.text() == "1 unreadable"
+    bar.set_summary(LibraryStatus(photos=96, indexed=95, failed=1, folders=1, model="m"))
+    bar.set_indexing(False)
+    assert bar.summary.text().startswith("95 photos indexed ·")
