@@ -25,7 +25,8 @@ from app.widgets.date_scrubber import DateScrubber
 from app.widgets.section_grid import SectionGrid
 from indexer.timeline import Timeline
 
-RELOAD_WHILE_INDEXING_S = 10.0
+RELOAD_WHILE_INDEXING_S = 10.0   # at least this long between two reads of the timeline while indexing,
+READ_SHARE = 0.05                # and long enough that reading it takes at most this share of the time
 
 
 class BrowseView(QObject):
@@ -44,6 +45,7 @@ class BrowseView(QObject):
         service.page.connect(self._on_page)
         service.timeline.connect(self._on_timeline)
         self._last_reload = 0.0
+        self._read_s = 0.0   # how long the last timeline took to arrive
         self.reload()   # answered as soon as the service has a reader
 
     def set_filters(self, filters: Filters) -> None:
@@ -59,8 +61,9 @@ class BrowseView(QObject):
         self.service.read_timeline(TimelineRequest(f.folder, f.after, f.before))
 
     def reload_now_and_then(self) -> None:
-        """While indexing: read the timeline again every ``RELOAD_WHILE_INDEXING_S`` seconds at most."""
-        if time.monotonic() - self._last_reload >= RELOAD_WHILE_INDEXING_S:
+        """While indexing: read the timeline again now and then (a million photos take seconds to read)."""
+        interval = max(RELOAD_WHILE_INDEXING_S, self._read_s / READ_SHARE)
+        if time.monotonic() - self._last_reload >= interval:
             self.reload()
 
     def count(self) -> int:
@@ -78,6 +81,7 @@ class BrowseView(QObject):
         return self.grid.model() is self.model
 
     def _on_timeline(self, timeline: Timeline) -> None:
+        self._read_s = time.monotonic() - self._last_reload
         old = self.model.timeline()
         same = len(old) == len(timeline) and bool((old.ids == timeline.ids).all())
         if not same:
