@@ -282,11 +282,12 @@ class MainWindow(QMainWindow):
             self.set_mode(Mode.IMAGE)
 
     def show_preview(self, row: int) -> None:
-        if not 0 <= row < self.results.rowCount():
+        model = self.grid.model()   # the results, or the library when there is no query
+        if not 0 <= row < model.rowCount():
             return
-        dlg = PreviewDialog(self.results, row, self)
+        dlg = PreviewDialog(model, row, self)
         dlg.openRequested.connect(self.open_path)
-        dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(self.results.index(r)))
+        dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(model.index(r, 0)))
         dlg.finished.connect(dlg.deleteLater)
         dlg.finished.connect(lambda _r: setattr(self, "_preview", None))
         self._preview = dlg

@@ -17,7 +17,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
 
 from app.models.results_model import ResultsModel, _as_datetime, thumbnail_sources
 from app.thumbnails import ThumbnailLoader
@@ -103,8 +112,10 @@ class BrowseModel(QAbstractListModel):
         """The row's photo, or None while its page is being read."""
         page = self._pages.get(row // PAGE_ROWS)
         if page is None:
-            self._want(row // PAGE_ROWS)
-            return None
+            self._want(row // PAGE_ROWS)   # answered later (the browse thread), or at once (tests, benchmarks)
+            page = self._pages.get(row // PAGE_ROWS)
+            if page is None:
+                return None
         self._pages.move_to_end(row // PAGE_ROWS)
         return page[row % PAGE_ROWS]
 
@@ -153,6 +164,21 @@ class BrowseModel(QAbstractListModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return ["text/uri-list", "text/plain"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+        """The dragged photos as file URLs and paths (rows still being read are left out)."""
+        mime = QMimeData()
+        paths = [str(hit.path) for hit in (self.hit(r) for r in sorted({i.row() for i in indexes if i.isValid()}))
+                 if hit is not None]
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        mime.setText("\n".join(paths))
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
 
     def _thumbnail_ready(self, key: str, _image: object = None) -> None:
         row = self._rows_by_path.get(key)

@@ -227,17 +227,21 @@ class ResultsGrid(SectionGrid):
 
     # ---- keys and menu ---------------------------------------------------
     def _open_index(self, index: QModelIndex) -> None:
-        self.openRequested.emit(self._path(index))
+        if index.data(ResultsModel.PathRole):   # a browsed row whose page is still being read has none yet
+            self.openRequested.emit(self._path(index))
 
     def _path(self, index: QModelIndex) -> Path:
         return Path(index.data(ResultsModel.PathRole))
 
     def selected_paths(self) -> list[Path]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
-        return [Path(self.model().index(r, 0).data(ResultsModel.PathRole)) for r in rows]
+        paths = (self.model().index(r, 0).data(ResultsModel.PathRole) for r in rows)
+        return [Path(p) for p in paths if p]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         idx = self.currentIndex()
+        if idx.isValid() and not idx.data(ResultsModel.PathRole):
+            idx = QModelIndex()   # its row is still being read: nothing to open, preview or copy yet
         if idx.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.openRequested.emit(self._path(idx))
             return
@@ -274,7 +278,7 @@ class ResultsGrid(SectionGrid):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
-        if not index.isValid():
+        if not index.isValid() or not index.data(ResultsModel.PathRole):
             return
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)
