@@ -73,7 +73,10 @@ class BrowseView(QObject):
         """The grid shows the library (``browsing``) or the search results."""
         model = self.model if browsing else self.results
         if self.grid.model() is not model:
+            old = self.grid.selectionModel()
             self.grid.setModel(model)
+            if old is not None:
+                old.deleteLater()   # setModel makes a new one; the old one is the view's to delete
             self.grid.verticalScrollBar().setValue(0)
         self.scrubber.set_active(browsing)
 
