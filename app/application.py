@@ -19,12 +19,14 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from app.desktop import Desktop
 from app.main_window import MainWindow
 from app.model_installer import ModelInstaller
+from app.services.browse_service import BrowseService
 from app.services.duplicate_service import DuplicateService
 from app.services.index_service import IndexService, Serve, SettingsChange
 from app.services.jobs import JobRunner
 from app.services.model_jobs import list_installed_job
 from app.services.search_service import SearchService
 from app.widgets.duplicates_dialog import DuplicatesDialog
+from app.widgets.failures_dialog import FailuresDialog
 from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
@@ -56,22 +58,27 @@ class PhotoseekApp(QObject):
         self.index = IndexService(self._open_library, self, watch=watch, serve=serve)
         self.search = SearchService(self)
         self.duplicates = DuplicateService(self.index, self.jobs, self)
-        self.window = MainWindow(index_service=self.index, search_service=self.search,
+        self.browse = BrowseService(self)
+        self.window = MainWindow(index_service=self.index, search_service=self.search, browse_service=self.browse,
                                  ui_settings=ui_settings or QSettings("photoseek", "photoseek"),
                                  default_weight=DEFAULT_EDIT_WEIGHT, desktop=desktop)
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.folders_dialog: FoldersDialog | None = None
         self.duplicates_dialog: DuplicatesDialog | None = None
+        self.failures_dialog: FailuresDialog | None = None
         self._shut = False
         self.index.readerReady.connect(self.search.use_reader)   # before `opened`: searches need it
         self.index.readerReady.connect(self.duplicates.use_reader)
+        self.index.readerReady.connect(self.browse.use_reader)
         self.index.opened.connect(self._on_opened)
         self.index.openFailed.connect(self._on_open_failed)
         self.index.modelMissing.connect(self._on_model_missing)
         self.window.foldersRequested.connect(self.show_folders)
         self.window.settingsRequested.connect(self.show_settings)
         self.window.duplicatesRequested.connect(self.show_duplicates)
+        self.window.index_status.failuresRequested.connect(self.show_failures)
+        self.index.indexingChanged.connect(lambda active: None if active else self._refresh_failures())
         self.window.closing.connect(self.shutdown)
 
     def start(self) -> MainWindow:
@@ -102,6 +109,7 @@ class PhotoseekApp(QObject):
             # e.g. `photoseek watch` holds it: search what is there, read-only
             self.window.banner.show_error(f"{message}. Searching read-only; indexing is off in this window.")
             self.search.open_reader(self.library_dir)
+            self.browse.open_reader(self.library_dir)
         else:
             self.window.banner.show_error(message)
 
@@ -144,6 +152,27 @@ class PhotoseekApp(QObject):
         else:
             dlg.show()
         return dlg
+
+    def show_failures(self) -> FailuresDialog:
+        """The unreadable files, with reasons (read on the browse thread)."""
+        dlg = self.failures_dialog
+        if dlg is None:
+            dlg = self.failures_dialog = FailuresDialog(self.window)
+            self.browse.failures.connect(dlg.set_failures)
+            dlg.revealRequested.connect(self.window.desktop.reveal)
+            dlg.openRequested.connect(self.window.open_path)
+            dlg.retryRequested.connect(self.index.retry_failures)
+        self.browse.read_failures()
+        if dlg.isVisible():
+            dlg.raise_()
+            dlg.activateWindow()
+        else:
+            dlg.show()
+        return dlg
+
+    def _refresh_failures(self) -> None:
+        if self.failures_dialog is not None and self.failures_dialog.isVisible():
+            self.browse.read_failures()
 
     def show_settings(self) -> SettingsDialog | None:
         s = self.index.settings          # the writer's latest published copy
@@ -204,5 +233,6 @@ class PhotoseekApp(QObject):
         self._shut = True
         self.jobs.shutdown(5000)
         self.search.shutdown()
+        self.browse.shutdown()
         self.index.shutdown()
         logger.info("services stopped")

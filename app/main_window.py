@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -33,12 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.browse_view import BrowseView
 from app.desktop import Desktop, DesktopServices, dropped_folders
 from app.empty_views import empty_view
 from app.models.results_model import ResultsModel
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
 from app.resources import app_icon
+from app.results_paging import ResultsPaging
+from app.services.browse_service import BrowseService
 from app.services.index_service import BUSY_PHASES, IndexService
 from app.services.search_service import SearchService
 from app.thumbnails import ThumbnailLoader
@@ -48,10 +51,11 @@ from app.widgets.filter_bar import FilterBar
 from app.widgets.index_status import IndexStatus, format_count
 from app.widgets.preview_dialog import PreviewDialog
 from app.widgets.reference_chip import mime_has_image, ref_from_mime
-from app.widgets.results_grid import DEFAULT_CELL, ResultsGrid
+from app.widgets.results_grid import ResultsGrid
 from app.widgets.results_header import ResultsHeader
 from app.widgets.side_panel import SidePanel
 from app.widgets.top_bar import TopBar
+from app.window_state import restore_window, save_window
 from indexer.pipeline import Progress
 from indexer.status import FolderInfo, LibraryStatus
 
@@ -75,7 +79,8 @@ class MainWindow(QMainWindow):
     closing = Signal()
 
     def __init__(self, *, index_service: IndexService, search_service: SearchService, ui_settings: QSettings,
-                 default_weight: float, desktop: Desktop | None = None, parent: QWidget | None = None):
+                 default_weight: float, desktop: Desktop | None = None, browse_service: BrowseService | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Photoseek")
         self.setWindowIcon(app_icon())
@@ -102,6 +107,10 @@ class MainWindow(QMainWindow):
             self.side.image_panel, self.side.sketch_panel, self.side.edit_panel)
         self.grid = ResultsGrid()
         self.grid.setModel(self.results)
+        # no query: the library, newest first (without a browse service, the empty state instead)
+        self.browse = BrowseView(browse_service, self.grid, self.results, self.thumbnails, self) \
+            if browse_service is not None else None
+        self.paging = ResultsPaging(self.grid, self.results, self.controller, self)
         self.filter_bar = FilterBar()
         self.banner = Banner()
         self.empty = EmptyState()
@@ -171,6 +180,9 @@ class MainWindow(QMainWindow):
         c.resultsChanged.connect(self._on_results)
         c.cleared.connect(self._update_view)
         c.failed.connect(self._on_search_failed)
+        self.results_header.best_cut.levelChanged.connect(c.set_best_level)
+        if self.browse is not None:
+            self.browse.changed.connect(self._update_view)
 
         g = self.grid
         g.openRequested.connect(self.open_path)
@@ -213,34 +225,10 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- state
     def _restore(self) -> None:
-        s = self.ui_settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        splitter = s.value("window/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
-        try:
-            cell = int(str(s.value("results/cell", DEFAULT_CELL)))
-        except (TypeError, ValueError):
-            cell = DEFAULT_CELL
-        self.size_slider.setValue(cell)
-        self.grid.set_cell_size(cell)
-        try:
-            mode = Mode(s.value("search/mode", Mode.TEXT.value))
-        except ValueError:
-            mode = Mode.TEXT
-        self.set_mode(mode)
+        restore_window(self)
 
     def save_state(self) -> None:
-        s = self.ui_settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/splitter", self.splitter.saveState())
-        s.setValue("search/mode", self.mode_switch.mode().value)
-        s.setValue("results/cell", self.size_slider.value())
-        s.sync()
+        save_window(self)
 
     # ---------------------------------------------------------------- actions
     def mode(self) -> Mode:
@@ -305,11 +293,12 @@ class MainWindow(QMainWindow):
             self.set_mode(Mode.IMAGE)
 
     def show_preview(self, row: int) -> None:
-        if not 0 <= row < self.results.rowCount():
+        model = self.grid.model()   # the results, or the library when there is no query
+        if not 0 <= row < model.rowCount():
             return
-        dlg = PreviewDialog(self.results, row, self)
+        dlg = PreviewDialog(model, row, self)
         dlg.openRequested.connect(self.open_path)
-        dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(self.results.index(r)))
+        dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(model.index(r, 0)))
         dlg.finished.connect(dlg.deleteLater)
         dlg.finished.connect(lambda _r: setattr(self, "_preview", None))
         self._preview = dlg
@@ -343,6 +332,8 @@ class MainWindow(QMainWindow):
         # the core's `before` is exclusive; the "To" date in the bar is inclusive
         before = filters.before + timedelta(days=1) if filters.before else None
         self.controller.set_filters(Filters(filters.folder, filters.after, before))
+        if self.browse is not None:
+            self.browse.set_filters(Filters(filters.folder, filters.after, before))
 
     def _empty_action(self, action: str) -> None:
         if action == "add-folder":
@@ -389,17 +380,23 @@ class MainWindow(QMainWindow):
     def _on_folders(self, folders: list[FolderInfo]) -> None:
         self._has_folders = bool(folders)
         self.filter_bar.set_folders(folders)
+        if self.browse is not None:
+            self.browse.reload()
         self._update_view()
 
     def _on_indexing_changed(self, active: bool) -> None:
         self.index_status.set_indexing(active)
         if not active and self.results.rowCount() < self.controller.state.limit:
             self.controller.refresh()          # newly indexed photos may match now
+        if self.browse is not None:
+            self.browse.reload()
         self._update_view()
 
     def _on_progress(self, progress: Progress) -> None:
         if progress.phase in BUSY_PHASES:
             self.index_status.set_progress(progress)
+            if self.browse is not None:
+                self.browse.reload_now_and_then()
 
     def _on_search_started(self) -> None:
         if self.results.rowCount() == 0:
@@ -408,7 +405,7 @@ class MainWindow(QMainWindow):
     def _on_results(self, count: int, ms: float) -> None:
         noun = "photo" if count == 1 else "photos"
         self.results_label.setText(f"{format_count(count)} {noun}  ·  {ms:.0f} ms")
-        if count:
+        if count and not self.controller.continued:
             self.grid.scrollToTop()
         if "search failed" in self.banner.message():
             self.banner.hide()
@@ -420,7 +417,16 @@ class MainWindow(QMainWindow):
         self._update_view()
 
     def _update_view(self) -> None:
-        """Grid when there are results, otherwise the empty state that fits."""
+        """Grid when there are results (or, with no query, the library), otherwise the empty state that fits."""
+        browsing = self.browse is not None and self.controller.wants_library() and self.browse.count() > 0
+        if self.browse is not None:
+            self.browse.show(browsing)
+        self.results_header.best_cut.setVisible(not browsing and self.results.rowCount() > 0)
+        if browsing and self.browse is not None:
+            self.results_header.setVisible(True)
+            self.results_label.setText(f"{format_count(self.browse.count())} photos  ·  newest first")
+            self.results_stack.setCurrentWidget(self.grid)
+            return
         self.results_header.setVisible(self.results.rowCount() > 0)
         if self.results.rowCount():
             self.results_stack.setCurrentWidget(self.grid)

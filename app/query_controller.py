@@ -24,7 +24,7 @@ from indexer.search import Query
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 300
+DEFAULT_LIMIT = 300   # results asked for at first; scrolling to the end asks for this many more
 
 
 def split_words(text: str) -> tuple[str, list[str]]:
@@ -48,13 +48,15 @@ class QueryState:
     weight: float | None = None
     filters: Filters = field(default_factory=Filters)
     limit: int = DEFAULT_LIMIT
+    best_level: int = 0   # the best-matches cut: negative narrows, positive widens (indexer.best_matches)
 
 
 def build_query(state: QueryState) -> Query | None:
     """The core query for ``state``, or None when there is nothing to search yet."""
     words, negatives = split_words(state.text)
     f = state.filters
-    base = Query(negatives=negatives, folder=f.folder, after=f.after, before=f.before, limit=state.limit)
+    base = Query(negatives=negatives, folder=f.folder, after=f.after, before=f.before, limit=state.limit,
+                 best_level=state.best_level)
     if state.mode == Mode.TEXT:
         return replace(base, text=words) if words else None
     if state.mode == Mode.IMAGE:
@@ -94,6 +96,8 @@ class QueryController(QObject):
         self._model = model
         self._sketch_source: Callable[[], Image.Image | None] = lambda: None
         self._searching = False
+        self._continuing = False   # the search sent continues the one shown (more results, another cut)
+        self.continued = False     # the results shown last kept the rows before them
         search_service.results.connect(self._on_results)
         search_service.failed.connect(self._on_failed)
 
@@ -128,18 +132,43 @@ class QueryController(QObject):
         self.state.filters = filters
         self.refresh()
 
+    def set_best_level(self, level: int) -> None:
+        """Widen (positive) or narrow (negative) the best-matches cut of the results shown."""
+        self.state.best_level = level
+        if self._model.rowCount():
+            self._continue()
+
+    def load_more(self) -> None:
+        """Ask for the next page of results (there is no ceiling: until the library ends)."""
+        if self._searching or self._model.rowCount() < self.state.limit:
+            return   # a search is on its way, or the last one already returned every photo there is
+        self.state.limit += DEFAULT_LIMIT
+        self._continue()
+
+    def _continue(self) -> None:
+        self.refresh(keep_limit=True)
+        self._continuing = self._searching
+
     def sketch_changed(self) -> None:
         if self.state.mode == Mode.SKETCH:
             self.refresh()
+
+    def wants_library(self) -> bool:
+        """Whether the window should show the library: a text search with no words yet."""
+        return self.state.mode == Mode.TEXT and not split_words(self.state.text)[0]
 
     def is_searching(self) -> bool:
         return self._searching
 
     # ---- running ----------------------------------------------------------------
-    def refresh(self) -> None:
-        """Search again with the current state (or clear the grid if it is empty)."""
+    def refresh(self, *, keep_limit: bool = False) -> None:
+        """Search again with the current state (or clear the grid if it is empty); a new search asks for
+        the first page of results again unless ``keep_limit``."""
+        if not keep_limit:
+            self.state.limit = DEFAULT_LIMIT
         if self.state.mode == Mode.SKETCH:
             self.state.sketch = self._sketch_source()
+        self._continuing = False
         try:
             query = build_query(self.state)
         except Exception as exc:     # e.g. a pasted image that cannot be converted
@@ -158,7 +187,12 @@ class QueryController(QObject):
 
     def _on_results(self, results: SearchResults) -> None:
         self._searching = False
-        self._model.set_hits(results.hits)
+        continuing, self._continuing = self._continuing, False   # before the model changes: that may ask for more
+        if continuing:
+            self.continued = self._model.update_hits(results.hits)
+        else:
+            self.continued = False
+            self._model.set_hits(results.hits)
         self.resultsChanged.emit(len(results.hits), results.ms)
 
     def _on_failed(self, message: str) -> None:

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sqlite_utils
 
+from .catalog_browse import BrowseQueries
 from .catalog_file import connect, connect_readonly, corrupt_message, identify
 from .catalog_file import create as create_file
 from .catalog_media import MediaTables
@@ -55,7 +56,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables, MediaTables):
+class Catalog(VectorTables, MediaTables, BrowseQueries):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):
@@ -365,6 +366,16 @@ class Catalog(VectorTables, MediaTables):
 
     def failures(self) -> list[PhotoRow]:
         return self._photo_rows("WHERE status='failed' ORDER BY path", ())
+
+    def retry_failures(self, paths: Sequence[Path]) -> int:
+        """Make these unreadable photos pending again (the next sync reads them); returns how many."""
+        count = 0
+        for chunk in _chunks([encode_path(Path(p)) for p in paths], 900):
+            marks = ",".join("?" * len(chunk))
+            count += self.conn.execute(
+                f"UPDATE photos SET status='ok', error=NULL WHERE status='failed' AND path IN ({marks})", tuple(chunk)
+            ).rowcount
+        return count
 
     def counts(self, model: str | None) -> dict[str, int]:
         photos, failed = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(status='failed'), 0) FROM photos").fetchone()

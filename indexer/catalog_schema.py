@@ -9,8 +9,6 @@ from __future__ import annotations
 import numpy as np
 import sqlite_utils
 
-SCHEMA_VERSION = 5
-
 
 def _run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statements one by one: ``executescript`` would commit the migration's transaction."""
@@ -149,6 +147,25 @@ def _migration_video_frames(db: sqlite_utils.Database) -> None:
     )
 
 
+BROWSE_INDEX_COLUMNS = "browse_at DESC, id DESC, browse_month, status, folder_id"
+
+
+def _add_browse_order_index(db: sqlite_utils.Database) -> None:
+    """The photos newest first, for browsing the library (``catalog_browse``): ``browse_at`` (the date
+    taken, else the file's time in UTC) and ``browse_month`` (YYYYMM of it) as virtual generated
+    columns, and ``photos_browse``, an index in that order holding what the browse query reads."""
+    key = "COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch'))"
+    _run_script(
+        db,
+        f"""
+        ALTER TABLE photos ADD COLUMN browse_at TEXT GENERATED ALWAYS AS ({key}) VIRTUAL;
+        ALTER TABLE photos ADD COLUMN browse_month INTEGER GENERATED ALWAYS AS
+            (CAST(substr({key}, 1, 4) AS INTEGER) * 100 + CAST(substr({key}, 6, 2) AS INTEGER)) VIRTUAL;
+        CREATE INDEX photos_browse ON photos({BROWSE_INDEX_COLUMNS})
+        """,
+    )
+
+
 def _migration_duplicates(db: sqlite_utils.Database) -> None:
     """Duplicate finding and safe cleaning.
 
@@ -192,4 +209,6 @@ def _migration_duplicates(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS = {
     1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
+    6: _add_browse_order_index,
 }
+SCHEMA_VERSION = max(MIGRATIONS)

@@ -73,6 +73,7 @@ class Library:
         self._lock = LibraryLock(path / "lock")
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
+        self.last_scan = ScanResult()  # what the last reconciliation found (summaries: moved, removed)
 
     # -- opening and closing -------------------------------------------------
 
@@ -340,6 +341,11 @@ class Library:
                 yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
             yield progress
 
+    def retry_failures(self, paths: Sequence[Path]) -> int:
+        """Make these unreadable files pending again, to be read by the next ``sync``; returns how many."""
+        with self.catalog.transaction():
+            return self.catalog.retry_failures(list(paths))
+
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""
         cancel = cancel or CancelToken()
@@ -355,6 +361,7 @@ class Library:
         return total
 
     def _apply_scan(self, result: ScanResult) -> None:
+        self.last_scan = result
         if result.removed_ids or result.reused_ids:
             self._catch_up_stores()
         if result.removed_ids:

@@ -21,7 +21,8 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from datetime import date
 from pathlib import Path
 
 from . import paths
@@ -42,6 +43,7 @@ from .pipeline import Progress
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
+from .timeline import Timeline, photo_hits, read_timeline
 from .vector_store import VectorStore, VectorStores
 
 logger = logging.getLogger(__name__)
@@ -181,6 +183,15 @@ class LibraryReader:
 
     def failures(self) -> list[Failure]:
         return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()]
+
+    def timeline(self, *, folder: Path | None = None, after: date | None = None,
+                 before: date | None = None) -> Timeline:
+        """Every readable photo passing the filters, newest first (``before`` exclusive)."""
+        return read_timeline(self.catalog, folder=folder, after=after, before=before)
+
+    def photo_hits(self, ids: Sequence[int], first_rank: int = 1) -> list[Hit]:
+        """The photos ``ids`` as hits (for browsing: score 0), in that order."""
+        return photo_hits(self.catalog, self.thumbnails, ids, first_rank)
 
     def configured_model(self) -> str | None:
         """The name of the library's configured model (None when there is none)."""

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from . import query_recipes as recipes
+from .best_matches import ScoreBackground, best_flags
 from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
@@ -56,6 +57,8 @@ class Query:
     exclude_self: bool = True
     recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
     sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+    best_level: int = 0  # the best-matches cut: negative narrows it, positive widens it (best_matches.LEVELS)
+    min_score: float | None = None  # leave out results scoring below this
 
     @property
     def kind(self) -> str:
@@ -86,6 +89,7 @@ class Hit:
     time: float | None = None  # a video: seconds from its start to the frame that matched best
     duration: float | None = None  # a video: its length in seconds, when known
     companions: tuple[tuple[Path, str], ...] = ()  # other files of the same photo: (path, "raw" | "motion")
+    best: bool = False  # inside the query's cut of best matches (best_matches.py)
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -98,6 +102,7 @@ class Hit:
             "taken_at": self.taken_at,
             "camera": self.camera,
             "kind": self.kind,
+            "best": self.best,
         }
         if self.kind == VIDEO:
             data["time"] = None if self.time is None else round(self.time, 3)
@@ -157,6 +162,7 @@ class Searcher:
             q = _subtract(q, negative)
             ids, scores = self._knn(q, query.limit, allowed, exclude)
             scorer: FrameScorer = _dot(q)
+            background = self.stats.photo_sample() @ q.astype(np.float32)
         else:
             assert image_vec is not None and text_vec is not None
             default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
@@ -164,11 +170,14 @@ class Searcher:
             if not 0.0 <= weight <= 1.0:
                 raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
             ids, scores, scorer = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
+            background = self._composed_background(image_vec, text_vec, negative, weight, query)
         moments: dict[int, Moment] = {}
         if self.frames is not None and len(self.frames):
             video_ids, video_scores, moments = best_frames(self.frames, scorer, allowed, exclude, query.limit)
             ids, scores = merge_videos(ids, scores, video_ids, video_scores, query.limit)
-        return self._hits(ids, scores, moments)
+        best = best_flags(scores, ScoreBackground.of(background), query.best_level)
+        keep = np.ones(len(ids), dtype=bool) if query.min_score is None else scores >= query.min_score
+        return self._hits(ids[keep], scores[keep], moments, best[keep])
 
     # -- query vectors -------------------------------------------------------
 
@@ -334,14 +343,28 @@ class Searcher:
         order = np.argsort(-scores, kind="stable")[: query.limit]
         return ids[order], scores[order].astype(np.float32), harris
 
+    def _composed_background(
+        self, v: np.ndarray, t: np.ndarray, negative: np.ndarray | None, weight: float, query: Query
+    ) -> np.ndarray:
+        """A composed query's scores over the library's photo sample (for the best-matches cut)."""
+        sample = self.stats.photo_sample()
+        if (query.recipe or recipes.DEFAULT_EDIT_RECIPE) != "harris":
+            fused: np.ndarray = sample @ _subtract(recipes.weighted_sum(v, t, weight), negative).astype(np.float32)
+            return fused
+        t = t if negative is None else _subtract(t, negative)
+        scores: np.ndarray = recipes.harris_scores(
+            sample, v, t, mu_image=self.stats.photo_mean(), mu_text=self.stats.text_mean(), a=weight, reference=sample
+        )
+        return scores
+
     # -- results -------------------------------------------------------------
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment]) -> list[Hit]:
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment], best: np.ndarray) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
         videos = [pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO]
         durations = self.catalog.video_durations(videos) if videos else {}
         hits: list[Hit] = []
-        for pid, score in zip(ids.tolist(), scores.tolist()):
+        for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)
             if row is None:
                 continue  # removed since the index was read
@@ -349,7 +372,8 @@ class Searcher:
             moment = moments.get(pid)
             thumb = self._thumbnail(pid, moment)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb, media_kind(path), moment.time if moment else None, durations.get(pid)))
+                            thumb, media_kind(path), moment.time if moment else None, durations.get(pid),
+                            best=bool(is_best)))
         return hits
 
     def _thumbnail(self, photo_id: int, moment: Moment | None) -> Path | None:

@@ -7,8 +7,12 @@ Generates a folder of photo-like scenes (tests/quality/world.py: shapes of
 every colour on skies, grass, water, wood and sand, by day and at night),
 indexes it with the real ``Library`` and the given model bundle, starts the
 real app (``PhotoseekApp``) on that library and drives it like a user:
-a text query, a dropped photo, a sketch drawn with the mouse, and a photo
-plus edit words with the blend slider.  PNGs go to ``docs/screenshots/``.
+the library before any query (months, the date scrubber), a text query
+(with its best matches), a dropped photo, a sketch drawn with the mouse, a
+photo plus edit words with the blend slider, and the list of unreadable
+files.  The photos' file times are spread over six years (they have no EXIF
+date) and two files in one album are not images.  PNGs go to
+``docs/screenshots/``.
 
 Without ``--model`` a tiny random-weight CLIP is exported with the test
 helpers (the window is real, the ranking is not meaningful); a model trained
@@ -81,6 +85,15 @@ def make_photos(folder: Path, n: int, side: int) -> list:
     for i, album in enumerate(albums):
         chunk = scenes[i * per:(i + 1) * per]
         rows += world.write_photos(chunk, folder / album, side=side, prefix=album.lower())
+    months = [(2024, 8), (2024, 6), (2024, 3), (2023, 12), (2023, 7), (2023, 4), (2022, 9), (2022, 5),
+              (2021, 10), (2021, 2), (2020, 8), (2019, 6)]         # a few outings a year, as in a real library
+    for k, path in enumerate(sorted(folder.rglob("*.jpg"))):
+        year, month = months[k * 7 % len(months)]
+        when = time.mktime((year, month, 1 + k % 27, 12, 0, 0, 0, 0, -1))
+        os.utime(path, (when, when))
+    for name, data in (("scan-0042.jpg", b"\xff\xd8\xff\xe0 cut off by a full card"),
+                       ("notes.jpg", b"shopping list: not a photo")):
+        (folder / albums[0] / name).write_bytes(data)          # two files that are not images
     return rows
 
 
@@ -231,6 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.theme == "light" else "-dark"
 
+    # 0. the library before any query: months, newest first, and the date scrubber
+    w.set_mode(Mode.TEXT)
+    wait_until(lambda: w.browse is not None and w.browse.count() > 0 and w.grid.model() is w.browse.model, 30000)
+    wait_thumbnails(w)
+    scrubber = w.browse.scrubber
+    QTest.mouseMove(scrubber, QPoint(scrubber.width() // 2, scrubber.height() // 3))
+    settle(300)
+    shoot(w, out, f"browse{suffix}", small=args.small)
+
     # 1. text, while a newly added folder indexes (paused, to show the progress in the status bar)
     w.set_mode(Mode.TEXT)
     search_and_wait(w, "two red stars on the grass")
@@ -247,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     w.index_status.set_paused(False)
     wait_until(lambda: not shell.index.is_indexing(), 120000)
     settle(500)
+
+    # 1b. the best-matches boundary, once everything is indexed
+    search_and_wait(w, "two red stars on the grass")
+    w.results_header.best_cut.more.click()                  # widened once
+    wait_for(w.controller.resultsChanged)
+    wait_thumbnails(w)
+    QTest.mouseMove(w.grid.viewport(), QPoint(w.grid.viewport().width() - 5, 5))   # no hover caption
+    settle(300)
+    shoot(w, out, f"best-matches{suffix}", small=args.small)
 
     # 2. image: drop a photo
     w.set_mode(Mode.IMAGE)
@@ -274,6 +305,19 @@ def main(argv: list[str] | None = None) -> int:
     search_and_wait(w, "at night")
     hover(w, 2)
     shoot(w, out, f"edit{suffix}", small=args.small)
+
+    # 5. the unreadable files, from "2 unreadable" in the status bar
+    w.index_status.unreadable.click()
+    dlg = shell.failures_dialog
+    wait_until(lambda: dlg is not None and dlg.list.topLevelItemCount() > 0, 10000)
+    dlg.list.topLevelItem(0).setSelected(True)
+    settle(300)
+    path = out / f"failures{suffix}.png"
+    dlg.grab().save(str(path))
+    if args.small:
+        compact(path)
+    logger.info("saved %s", path)
+    dlg.close()
 
     shell.window.close()
     shell.shutdown()

@@ -68,7 +68,7 @@ def cmd_index(args) -> int:
         _cancel_on_sigterm(cancel)
         if not args.paths and not lib.catalog.folders():
             raise UsageError("the library has no folders yet: photoseek index FOLDER")
-        last = progress_bar(lib.index(args.paths, cancel=cancel))
+        last = progress_bar(lib.index(args.paths, cancel=cancel))  # Ctrl+C: entry.py prints RESUME_HINT
         status = lib.status()
         elapsed = time.monotonic() - started
         done = last.done if last else 0  # photos read this run: embedded or failed
@@ -79,28 +79,33 @@ def cmd_index(args) -> int:
             f"{status.pending} pending, {status.failed} failed\n"
         )
         if cancel.cancelled:
-            sys.stderr.write("stopped early; run `photoseek index` again to resume\n")
+            sys.stderr.write(f"{RESUME_HINT}\n")
             return 1
     return 0
 
 
 def cmd_watch(args) -> int:
     from app.cli.warm_server import serve_library
+    from app.cli.watch_lines import WatchLines, start_line
     from indexer.watcher import watch
+
+    def write(line: str) -> None:
+        sys.stderr.write(f"{shown(line)}\n")
+        sys.stderr.flush()
 
     with _open(args) as lib:
         if args.model:
             lib.use_model(args.model)
         cancel = CancelToken()
         _cancel_on_sigterm(cancel)
+        write(start_line(len(lib.catalog.folders()), str(lib.path)))
+        lines = WatchLines(write, lambda: lib.last_scan)
         server = serve_library(lib)  # `photoseek search|status` on this library ask this process first
         try:
             for p in watch(lib, cancel, polling=args.polling):
                 if p.phase.value == "watching" and p.message:
                     logger.info("%s", p.message)
-                elif p.phase.value == "done" and p.done:
-                    sys.stderr.write(f"{_indexed(p.done, p.failed)}\n")
-                    sys.stderr.flush()
+                lines.feed(p)
         except KeyboardInterrupt:
             cancel.cancel()
         finally:
@@ -108,6 +113,9 @@ def cmd_watch(args) -> int:
                 server.stop()
         sys.stderr.write("stopped watching\n")
     return 0
+
+
+RESUME_HINT = "stopped early (everything indexed so far is kept); run `photoseek index` again to resume"
 
 
 def _indexed(done: int, failed: int) -> str:
@@ -200,6 +208,8 @@ def cmd_models(args) -> int:
                     current = reader.configured_model()
             except IndexerError:
                 current = None
+        from app.cli.model_names import description
+
         rows = []
         for name, known in registry.KNOWN_MODELS.items():
             rows.append({"name": name, "installed": name in installed, "known": True,
@@ -209,6 +219,9 @@ def cmd_models(args) -> int:
                 rows.append({"name": name, "installed": True, "known": False, "default": False, "description": ""})
         for row in rows:
             row["current"] = row["name"] == current
+            bundle = installed.get(str(row["name"]))
+            row["description"], row["test"] = description(
+                str(row["description"]), bundle.path if bundle is not None else None)
         if args.json:
             print_json(rows + [{"name": b.name, "installed": False, "broken": b.error} for b in broken])
             return 0
@@ -222,8 +235,10 @@ def cmd_models(args) -> int:
         sys.stdout.write(f"models directory: {shown(models_dir)}\n")
         return 0
     if action == "download":
+        from app.cli.model_names import check_downloadable
         from indexer.models.hub import download_model
 
+        check_downloadable(args.name, models_dir)
         bar, update = download_bar(args.name)
         try:
             bundle = download_model(args.name, models_dir, progress=update)

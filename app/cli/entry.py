@@ -19,7 +19,7 @@ from indexer.errors import IndexerError, UsageError
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
     pass
 
-from app.cli.commands import COMMANDS
+from app.cli.commands import COMMANDS, RESUME_HINT
 from app.cli.parser import build_parser
 from app.cli.terminal import configure_logging, shown
 
@@ -82,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.exception("failed")
         sys.stderr.write(f"photoseek: error: {shown(exc)}\n")
         return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+    except KeyboardInterrupt:  # Ctrl+C: what was committed is kept
+        sys.stderr.write(f"{RESUME_HINT if command == 'index' else 'interrupted'}\n")
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into one line
         logger.debug("unexpected error", exc_info=True)

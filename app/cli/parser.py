@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", type=Path, help="only photos inside this folder")
     p.add_argument("--after", type=_date, help="taken on or after this date (YYYY-MM-DD)")
     p.add_argument("--before", type=_date, help="taken before this date (YYYY-MM-DD)")
-    p.add_argument("--limit", type=_positive, default=20, help="number of results (default 20)")
+    p.add_argument("--limit", type=_positive, default=20, help="number of results (default 20; no upper limit)")
+    p.add_argument("--min-score", type=float, metavar="S",
+                   help="only results scoring at least S (default: all; every hit still says if it is a best match)")
     p.add_argument("--include-self", action="store_true", help="image query: keep the query photo in the results")
     p.add_argument("--model", help="model name or bundle directory")
     p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, rank}")
@@ -95,14 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list, download, import, use, quantize or export models")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    ml = msub.add_parser("list")
+    ml = msub.add_parser("list", help="known and installed models; * marks the library's model")
     ml.add_argument("--json", action="store_true")
-    msub.add_parser("download").add_argument("name")
-    mi = msub.add_parser("import")
+    msub.add_parser("download", help="download a known model (or a Hugging Face owner/repo)").add_argument(
+        "name", help="a known model name (see `photoseek models list`) or owner/repo")
+    mi = msub.add_parser("import", help="install a model bundle directory you have")
     mi.add_argument("dir", type=Path)
     mi.add_argument("--name", help="install under this name (default: the directory's name)")
     mi.add_argument("--force", action="store_true", help="replace an installed model of the same name")
-    msub.add_parser("use").add_argument("name")
+    msub.add_parser("use", help="make a model the library's model (embedded by the next index or watch)").add_argument(
+        "name", help="an installed model name or a bundle directory")
     mq = msub.add_parser("quantize", help="write an int8 copy of a model's visual tower")
     mq.add_argument("name")
     mq.add_argument("--force", action="store_true", help="replace an existing int8 copy")

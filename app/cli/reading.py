@@ -42,6 +42,7 @@ def search_query(args: argparse.Namespace) -> Query:
         before=args.before,
         limit=args.limit,
         exclude_self=not args.include_self,
+        min_score=args.min_score,
     )
 
 
@@ -61,8 +62,14 @@ def write_status(status: LibraryStatus, read_only: bool, args: argparse.Namespac
     if args.json:
         print_json(status.to_json(), out)
     else:
-        for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
+        for key in ("photos", "indexed", "pending", "failed", "folders"):
             out.write(f"{key:>8}: {shown(getattr(status, key))}\n")
+        if status.model:
+            out.write(f"{'model':>8}: {shown(status.model)}\n")
+        else:
+            from app.cli.model_names import no_model_line
+
+            out.write(f"{'model':>8}: {no_model_line()}\n")
         for folder in status.offline_folders:
             out.write(f" offline: {shown(folder)}\n")
         if read_only:

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QUrl,
+    Signal,
 )
 from PySide6.QtGui import QImage
 
@@ -48,7 +49,16 @@ class ResultsModel(QAbstractListModel):
     ``VideoTimeRole`` and ``DurationRole`` (a video's best moment and length,
     seconds, or None).  ``DisplayRole`` is the file name and ``ToolTipRole``
     the score, rank, location and what the hit is besides a photo.
+
+    Sections (for the grid): "Best matches (N)" over the leading block of hits
+    inside the query's cut, then "More like this"; none when no hit is a best
+    match.
+
+    Signals:
+        sectionsChanged(): the best-matches boundary moved.
     """
+
+    sectionsChanged = Signal()
 
     PathRole = Qt.ItemDataRole.UserRole + 1
     ScoreRole = Qt.ItemDataRole.UserRole + 2
@@ -96,6 +106,44 @@ class ResultsModel(QAbstractListModel):
         if self._thumbs is not None:
             self._thumbs.cancel_pending()
         self.endResetModel()
+        self.sectionsChanged.emit()
+
+    def update_hits(self, hits: Sequence[Hit]) -> bool:
+        """Take ``hits``, keeping the rows shown when the new list starts with them (more results were
+        loaded, or the best-matches cut moved): no reset, so the view keeps its place.  Otherwise
+        the same as ``set_hits``.  Returns whether the rows were kept."""
+        new = list(hits)
+        shown = len(self._hits)
+        if not shown or len(new) < shown or [str(h.path) for h in new[:shown]] != self._paths:
+            self.set_hits(new)
+            return False
+        self._hits[:shown] = new[:shown]
+        self.dataChanged.emit(self.index(0), self.index(shown - 1))
+        if len(new) > shown:
+            self.beginInsertRows(_ROOT, shown, len(new) - 1)
+            for row, hit in enumerate(new[shown:], start=shown):
+                self._hits.append(hit)
+                self._paths.append(str(hit.path))
+                self._thumb_keys.append(thumbnail_sources(hit)[0])
+                self._rows_by_thumb.setdefault(self._thumb_keys[-1], []).append(row)
+            self.endInsertRows()
+        self.sectionsChanged.emit()
+        return True
+
+    def best_count(self) -> int:
+        """How many of the leading hits are best matches."""
+        count = 0
+        for hit in self._hits:
+            if not hit.best:
+                break
+            count += 1
+        return count
+
+    def sections(self) -> list[tuple[int, str]]:
+        best = self.best_count()
+        if not best:
+            return []
+        return [(0, f"Best matches ({best})")] + ([(best, "More like this")] if best < len(self._hits) else [])
 
     def clear(self) -> None:
         self.set_hits([])

@@ -105,6 +105,10 @@ class _IndexWorker(ServiceWorker):
         self._library().remove_folder(path)
         self._publish()
 
+    def retry_failures(self, paths: list[Path]) -> None:
+        self._library().retry_failures(paths)
+        self._publish()
+
     def use_model(self, ref: str) -> None:
         self._library().use_model(ref)
         self._publish_settings()
@@ -302,6 +306,13 @@ class IndexService(QObject):
         path = Path(path)
         self._interrupt()
         self._post(Call(f"remove folder {path}", lambda: self._worker.remove_folder(path), self._worker.report))
+        self.start_indexing()
+
+    def retry_failures(self, paths: list[Path]) -> None:
+        """Read these unreadable files again (then index)."""
+        paths = [Path(p) for p in paths]
+        self._interrupt()
+        self._post(Call(f"retry {len(paths)} file(s)", lambda: self._worker.retry_failures(paths), self._worker.report))
         self.start_indexing()
 
     def use_model(self, ref: str) -> None:

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from app.desktop import dropped_folders
 from app.resources import icon
+from app.widgets.icon_button import unclipped
+from app.widgets.list_placeholder import ListPlaceholder
 
 
 def pictures_folder() -> Path | None:
@@ -44,7 +46,7 @@ class FolderList(QWidget):
         self.setAcceptDrops(True)
         self.list = QListWidget()
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.add_button = QPushButton(icon("folder-add"), add_text)
+        self.add_button = unclipped(QPushButton(icon("folder-add"), add_text))
         self.add_button.clicked.connect(self.add_dialog)
         self.remove_button = QPushButton(icon("remove"), "Remove")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -59,6 +61,7 @@ class FolderList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        self.placeholder = ListPlaceholder(self.list, "No folders yet. Add one, or drop a folder here.")
 
     def folders(self) -> list[Path]:
         return [Path(self.list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.list.count())]

@@ -25,7 +25,9 @@ from app.desktop import dropped_folders
 from app.plain_text import plain_message_box
 from app.resources import icon
 from app.widgets.folder_list import pictures_folder
+from app.widgets.icon_button import text_only, unclipped
 from app.widgets.index_status import format_count
+from app.widgets.list_placeholder import ListPlaceholder
 from indexer.status import FolderInfo
 
 
@@ -49,17 +51,21 @@ class FoldersDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels(["Folder", "Photos", "Indexed", "Unreadable"])
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
+        for col in (1, 2, 3):   # numbers: right-aligned under right-aligned headers, next to each other
             self.tree.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header = self.tree.headerItem()
+            if header is not None:
+                header.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.placeholder = ListPlaceholder(self.tree, "No folders yet. Add one, or drop a folder here.")
         self.tree.itemSelectionChanged.connect(self._selection)
         hint = QLabel("Photoseek watches these folders and their subfolders. Drop a folder here to add it.")
         hint.setObjectName("PanelHint")
         hint.setWordWrap(True)
-        self.add_button = QPushButton(icon("folder-add"), "Add folder…")
+        self.add_button = unclipped(QPushButton(icon("folder-add"), "Add folder…"))
         self.add_button.clicked.connect(self.add_dialog)
         self.remove_button = QPushButton(icon("remove"), "Remove")
         self.remove_button.clicked.connect(self.remove_selected)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = text_only(QDialogButtonBox(QDialogButtonBox.StandardButton.Close))
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -86,6 +92,7 @@ class FoldersDialog(QDialog):
                 item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
             item.setSelected(str(f.path) in selected)
+        self.placeholder.refresh()
         self._selection()
 
     def _selection(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QToolButton
 
 from app.resources import icon
 
@@ -28,3 +28,16 @@ def icon_button(
     b.setCheckable(checkable)
     b.setCursor(Qt.CursorShape.PointingHandCursor)
     return b
+
+
+def text_only(box: QDialogButtonBox) -> QDialogButtonBox:
+    """The box's buttons without the platform style's stock icons (they clash with the flat icon set)."""
+    for button in box.buttons():
+        button.setIcon(QIcon())
+    return box
+
+
+def unclipped(button: QPushButton) -> QPushButton:
+    """A button at least as wide as its icon and whole text ("Add folder…" never shows as "Add folder.")."""
+    button.setMinimumWidth(button.sizeHint().width() + button.fontMetrics().horizontalAdvance("  "))
+    return button

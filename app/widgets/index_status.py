@@ -1,17 +1,21 @@
-"""Indexing progress for the status bar: done/total, photos/s, ETA, pause."""
+"""Indexing progress for the status bar: counts that add up, done/total, photos/s, a smoothed ETA, pause,
+and the number of unreadable files (a button that opens their list)."""
 
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.plain_text import plain, tooltip
+from app.progress_estimate import SmoothedRate, live_counts
 from app.resources import icon
 from app.widgets.icon_button import icon_button
-from indexer.pipeline import Progress
+from indexer.pipeline import Phase, Progress
 from indexer.status import LibraryStatus
+
+IDLE = Progress(Phase.DONE)   # no run in progress: the library's own counts
 
 
 def format_eta(seconds: float | None) -> str:
@@ -33,15 +37,24 @@ class IndexStatus(QWidget):
     """Signals:
         pauseToggled(bool): True asks to pause, False to resume.
         foldersRequested(): the user clicked the library summary.
+        failuresRequested(): the user clicked "N unreadable".
     """
 
     pauseToggled = Signal(bool)
     foldersRequested = Signal()
+    failuresRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.summary = QLabel()
         self.summary.setAccessibleName("Library status")
+        self.unreadable = QPushButton()
+        self.unreadable.setObjectName("LinkButton")
+        self.unreadable.setFlat(True)
+        self.unreadable.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.unreadable.setToolTip("Show the files that could not be read, and why")
+        self.unreadable.clicked.connect(self.failuresRequested)
+        self.unreadable.hide()
         self.activity = QLabel()
         self.activity.setAccessibleName("Indexing progress")
         self.current = QLabel()
@@ -56,32 +69,50 @@ class IndexStatus(QWidget):
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(8)
         layout.addWidget(self.summary)
+        layout.addWidget(self.unreadable)
         layout.addStretch(1)
         layout.addWidget(self.current)
         layout.addWidget(self.activity)
         layout.addWidget(self.bar)
         layout.addWidget(self.pause_button)
         self._last: Progress | None = None
+        self._status = LibraryStatus()
+        self._counted = (0, 0)   # (done, failed) of the run already in the status shown
+        self._rate = SmoothedRate()
         self._update_pause_icon(False)
         self.set_indexing(False)
 
     def set_summary(self, status: LibraryStatus) -> None:
-        photos, indexed, failed, nfolders = status.photos, status.indexed, status.failed, status.folders
+        self._status = status   # fresh counts: they include what the run in progress has done so far
+        self._counted = (self._last.done, self._last.failed) if self._last is not None else (0, 0)
+        self._render_summary()
+
+    def _render_summary(self) -> None:
+        status = self._status
+        p = self._last if self._last is not None and self.pause_button.isVisibleTo(self) else None
+        if p is not None and p.done < self._counted[0]:
+            self._counted = (0, 0)   # another run started counting
+        since = IDLE if p is None else Progress(p.phase, p.done - self._counted[0], p.total - self._counted[0],
+                                                failed=max(0, p.failed - self._counted[1]))
+        counts = live_counts(status, since)
+        photos, indexed, failed, nfolders = counts.photos, counts.indexed, counts.failed, status.folders
         text = f"{format_count(indexed)} photos indexed"
         if photos > indexed + failed:
             text += f" of {format_count(photos)}"
         text += f" · {nfolders} folder{'s' if nfolders != 1 else ''}"
-        if failed:
-            text += f" · {format_count(failed)} unreadable"
         if status.model:
             text += f" · {status.model}"
         self.summary.setText(text)
+        self.unreadable.setText(f"{format_count(failed)} unreadable")
+        self.unreadable.setVisible(failed > 0)
 
     def set_indexing(self, running: bool) -> None:
         for w in (self.activity, self.bar, self.pause_button, self.current):
             w.setVisible(running)
         if running:
             self._last = None
+            self._counted = (0, 0)
+            self._rate.reset()
             self.activity.setText("Looking for new and changed photos…")
             self.bar.setRange(0, 0)
             self.current.clear()
@@ -90,16 +121,22 @@ class IndexStatus(QWidget):
             self.pause_button.setChecked(False)
             self.pause_button.blockSignals(False)
             self._update_pause_icon(False)
+            self._last = None
+            self._render_summary()
 
     def set_progress(self, p: Progress) -> None:
         self._last = p
+        if p.total > 0:
+            self._rate.update(p.done)
         self._render()
+        self._render_summary()
 
     def _render(self) -> None:
         p = self._last
         if p is None:
             return
-        done, total, rate, eta = p.done, p.total, p.rate, p.eta
+        done, total = p.done, p.total
+        rate, eta = self._rate.rate, self._rate.eta(total - done)
         paused = self.pause_button.isChecked()
         if total > 0:
             self.bar.setRange(0, total)

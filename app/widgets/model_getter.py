@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model_labels import installed_description
 from app.plain_text import plain, tooltip
 from indexer.models.bundle import ModelBundle
 from indexer.models.registry import DEFAULT_MODEL, KNOWN_MODELS
@@ -164,6 +165,7 @@ class ModelGetter(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress_label.setText(f"{bundle.name} is ready")
+        self.description.setText(installed_description(bundle))   # no longer the default model's description
         self.installed.emit(bundle)
 
     def job_failed(self, message: str) -> None:

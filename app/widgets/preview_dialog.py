@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -46,7 +46,7 @@ class PreviewDialog(QDialog):
     openRequested = Signal(Path)
     rowChanged = Signal(int)
 
-    def __init__(self, model: ResultsModel, row: int, parent: QWidget | None = None):
+    def __init__(self, model: QAbstractItemModel, row: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("PreviewDialog")
         self.setWindowTitle("Preview")
@@ -86,7 +86,7 @@ class PreviewDialog(QDialog):
         if not 0 <= row < self._model.rowCount():
             return
         self._row = row
-        idx = self._model.index(row)
+        idx = self._model.index(row, 0)
         path = idx.data(ResultsModel.PathRole)
         big = self._loader.get(path)
         self.view.image = big if big is not None else idx.data(ResultsModel.ThumbnailRole)
@@ -100,7 +100,7 @@ class PreviewDialog(QDialog):
         self.rowChanged.emit(row)
 
     def _on_loaded(self, key: str, image: QImage) -> None:
-        if self._model.rowCount() > self._row and key == self._model.index(self._row).data(ResultsModel.PathRole):
+        if self._model.rowCount() > self._row and key == self._model.index(self._row, 0).data(ResultsModel.PathRole):
             self.view.image = image
             self.view.update()
 
@@ -117,7 +117,9 @@ class PreviewDialog(QDialog):
         elif key in (Qt.Key.Key_Space, Qt.Key.Key_Escape):
             self.accept()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.openRequested.emit(Path(self._model.index(self._row).data(ResultsModel.PathRole)))
+            path = self._model.index(self._row, 0).data(ResultsModel.PathRole)
+            if path:   # a browsed row whose page is still being read has none yet
+                self.openRequested.emit(Path(path))
         else:
             super().keyPressEvent(event)
 

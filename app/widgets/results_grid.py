@@ -1,8 +1,9 @@
-"""The results grid: a virtualised ``QListView`` in icon mode.
+"""The results grid: a virtualised grid of thumbnails in titled sections (``SectionGrid``).
 
 Only visible cells are painted, and painting asks the model for a thumbnail,
-which loads in the background (a placeholder shows meanwhile), so 100k
-results scroll smoothly.  The grid emits intent signals; the window connects
+which loads in the background (a placeholder shows meanwhile), so a million
+photos scroll smoothly.  Sections come from the model: "Best matches (N)" and
+"More like this" for a search, months for the library.  The grid emits intent signals; the window connects
 them to the desktop and search services.
 """
 
@@ -30,7 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QListView,
+    QFrame,
     QMenu,
     QStyle,
     QStyledItemDelegate,
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 from app import theme
 from app.models.results_model import ResultsModel
 from app.resources import icon
+from app.widgets.section_grid import SectionGrid
 from app.widgets.video_badge import paint_video_badge
 
 MIN_CELL, MAX_CELL, DEFAULT_CELL = 120, 360, 196
@@ -154,7 +156,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
-class ResultsGrid(QListView):
+class ResultsGrid(SectionGrid):
     """Thumbnail grid.
 
     Signals:
@@ -176,22 +178,14 @@ class ResultsGrid(QListView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ResultsGrid")
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.SinglePass)
-        self.setWrapping(True)
-        self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.verticalScrollBar().setSingleStep(24)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setMouseTracking(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFrameShape(QListView.Shape.NoFrame)
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Results")
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
@@ -220,16 +214,13 @@ class ResultsGrid(QListView):
         # room for the columns: the widget minus frame, margins and a scroll bar (reserved even
         # when it is hidden, so columns do not jump when results start to scroll)
         m = self.viewportMargins()
-        reserve = max(SCROLLBAR_RESERVE, self.verticalScrollBar().sizeHint().width()) + 8   # + slack: the
-        # icon-mode layout wraps a few pixels before the edge
+        reserve = max(SCROLLBAR_RESERVE, self.verticalScrollBar().sizeHint().width())
         width = self.width() - 2 * self.frameWidth() - m.left() - m.right() - reserve
         width = max(1, width)
         cols = max(1, round(width / self._target_cell))
         cell = max(MIN_CELL // 2, width // cols)
-        if cell != self.delegate.cell:
-            self.delegate.cell = cell
-            self.setGridSize(QSize(cell, cell))
-            self.scheduleDelayedItemsLayout()
+        self.delegate.cell = cell
+        self.set_geometry(cell, cols)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -241,6 +232,8 @@ class ResultsGrid(QListView):
 
     # ---- keys and menu ---------------------------------------------------
     def _open_index(self, index: QModelIndex) -> None:
+        if not index.data(ResultsModel.PathRole):   # a browsed row whose page is still being read has none yet
+            return
         time = index.data(ResultsModel.VideoTimeRole)
         if time is not None:  # a video: at its best frame
             self.openVideoRequested.emit(self._path(index), float(time))
@@ -252,10 +245,13 @@ class ResultsGrid(QListView):
 
     def selected_paths(self) -> list[Path]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
-        return [Path(self.model().index(r, 0).data(ResultsModel.PathRole)) for r in rows]
+        paths = (self.model().index(r, 0).data(ResultsModel.PathRole) for r in rows)
+        return [Path(p) for p in paths if p]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         idx = self.currentIndex()
+        if idx.isValid() and not idx.data(ResultsModel.PathRole):
+            idx = QModelIndex()   # its row is still being read: nothing to open, preview or copy yet
         if idx.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._open_index(idx)
             return
@@ -295,7 +291,7 @@ class ResultsGrid(QListView):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
-        if not index.isValid():
+        if not index.isValid() or not index.data(ResultsModel.PathRole):
             return
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)

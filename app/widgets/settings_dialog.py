@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model_labels import model_label
 from app.resources import icon
 from app.widgets.folder_list import FolderList
+from app.widgets.icon_button import text_only
 from app.widgets.model_getter import ModelGetter
 from indexer.config import MAX_THREADS
 from indexer.models.bundle import ModelBundle
@@ -121,7 +123,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(model_tab, icon("image"), "Model")
         tabs.addTab(perf_tab, icon("settings"), "Performance")
         tabs.addTab(excl_tab, icon("folder"), "Excluded folders")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = text_only(QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -135,7 +138,7 @@ class SettingsDialog(QDialog):
     def _fill_models(self, installed: list[ModelBundle], selected: str | None) -> None:
         self.models.clear()
         for bundle in installed:
-            item = QListWidgetItem(icon("image"), f"{bundle.name}    ({bundle.embed_dim}-d)")
+            item = QListWidgetItem(icon("image"), model_label(bundle))
             item.setData(Qt.ItemDataRole.UserRole, bundle.name)
             self.models.addItem(item)
             if bundle.name == selected:
@@ -146,7 +149,7 @@ class SettingsDialog(QDialog):
             if self.models.item(i).data(Qt.ItemDataRole.UserRole) == bundle.name:
                 self.models.setCurrentRow(i)
                 return
-        item = QListWidgetItem(icon("image"), f"{bundle.name}    ({bundle.embed_dim}-d)")
+        item = QListWidgetItem(icon("image"), model_label(bundle))
         item.setData(Qt.ItemDataRole.UserRole, bundle.name)
         self.models.addItem(item)
         self.models.setCurrentItem(item)

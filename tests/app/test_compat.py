@@ -26,3 +26,11 @@ def test_many_emits_leave_the_bools_alive(qapp):
     assert len(seen) == 20_000 and seen[0] is True and seen[1] is False
     assert sys.getrefcount(True) > 1_000_000 or sys.version_info >= (3, 12) or \
         sys.getrefcount(True) > 20_000
+
+
+def test_many_calls_returning_nothing_leave_none_alive(qapp):
+    protect_bool_singletons()
+    probe = QObject()
+    for _ in range(100_000):
+        probe.setObjectName("probe")             # returns nothing: the binding may drop a reference to None
+    assert sys.getrefcount(None) > 1_000_000 or sys.version_info >= (3, 12)
