@@ -36,6 +36,7 @@ import sqlite_utils
 
 from .catalog_file import connect, connect_readonly, corrupt_message, identify
 from .catalog_file import create as create_file
+from .catalog_places import PlaceTables
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
 from .catalog_vectors import VectorTables
@@ -54,7 +55,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables):
+class Catalog(VectorTables, PlaceTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):

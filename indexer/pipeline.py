@@ -51,6 +51,7 @@ class Phase(str, Enum):
     SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
     INDEXING = "indexing"  # decoding and embedding pending photos
     WATCHING = "watching"  # idle, following changes
+    PLACES = "places"  # reading photos' GPS and finding their places (EXIF headers only; after embedding)
     DONE = "done"  # a sync finished (done/total/failed are its totals)
 
 

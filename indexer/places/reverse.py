@@ -7,8 +7,9 @@ whose area reaches the photo most: the smallest distance divided by the square
 root of the place's radius (``geometry.radius_km``, which grows with its
 population).  A village is still named when the photo is in it; a point near a
 city's centre gets the city.  (The exponent, 0.5, was measured against 0 --
-the nearest entry -- and 1: ``python -m tests.quality.geocoding_accuracy``.)  Positions more than ``MAX_DISTANCE_KM`` from any place (the
-open sea, Antarctica) get no place.
+the nearest entry -- and 1: ``python -m tests.quality.geocoding_accuracy``.)
+Positions more than ``MAX_DISTANCE_KM`` from any place (the open sea,
+Antarctica) get no place.
 """
 
 from __future__ import annotations
