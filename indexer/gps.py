@@ -108,7 +108,7 @@ def _degrees(value: Any, ref: Any, letters: str) -> float:
     if not all(math.isfinite(p) for p in parts):
         raise _Refused("not a number")
     d, m, s = parts
-    if d < 0 or not 0 <= m < 60 or not 0 <= s < 60:
+    if d < 0 or not 0 <= m <= 60 or not 0 <= s <= 60:  # 60: a rounded 59.99...
         raise _Refused("out of range")
     out = d + m / 60 + s / 3600
     letter = _ref_letter(ref)

@@ -20,10 +20,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from . import paths
 from .catalog import Catalog
+from .catalog_places import PlaceCount
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
@@ -31,6 +34,8 @@ from .errors import LibraryError
 from .gallery_stats import GalleryStatsCache
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
+from .place_search import CatalogPlaces
+from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
@@ -176,6 +181,22 @@ class LibraryReader:
 
     def thumbnail_path(self, photo_id: int) -> Path:
         return self.thumbnails.path(photo_id)
+
+    # -- places and dates in queries ---------------------------------------------
+
+    def parse_query(self, text: str, *, today: date | None = None,
+                    months: Mapping[str, int] | None = None) -> ParsedQuery:
+        """``text`` understood: words for CLIP, a place and a date range (``query_parse``), knowing where
+        this library has photos; ``today`` defaults to the local date."""
+        return parse_query(text, today=today or date.today(), places=CatalogPlaces(self.catalog), months=months)
+
+    def place_named(self, name: str) -> PlaceFilter | None:
+        """The place or country called ``name`` (the one the library has photos in first), else None."""
+        return place_named(name, CatalogPlaces(self.catalog))
+
+    def places(self) -> list[PlaceCount]:
+        """The places the library's photos were taken in, with their numbers of photos."""
+        return self.catalog.place_counts()
 
 
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:

@@ -23,6 +23,8 @@ from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .models.encoder import Encoder
 from .models.preprocess import load_rgb
+from .place_search import photos_matching
+from .query_parse import PlaceFilter
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
 
@@ -54,6 +56,7 @@ class Query:
     exclude_self: bool = True
     recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
     sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+    place: PlaceFilter | None = None  # only photos taken there (photos without a position are left out)
 
     @property
     def kind(self) -> str:
@@ -80,8 +83,15 @@ class Hit:
     camera: str | None = None
     online: bool = True
     thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
+    place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
+    lat: float | None = None
+    lon: float | None = None
 
     def to_json(self) -> dict[str, object]:
+        return self._json() | {k: v for k, v in (("place", self.place), ("lat", self.lat), ("lon", self.lon))
+                               if v is not None}
+
+    def _json(self) -> dict[str, object]:
         return {
             "path": str(self.path),
             "score": round(float(self.score), 6),
@@ -233,14 +243,15 @@ class Searcher:
         """Ids passing the filters, or None when nothing is filtered."""
         offline = any(not f.online for f in self.catalog.folders())
         if query.folder is None and query.after is None and query.before is None and not offline:
-            return None
-        return set(
+            return photos_matching(self.catalog, query.place) if query.place is not None else None
+        ids = set(
             self.catalog.filtered_ids(
                 folder=Path(query.folder).expanduser().absolute() if query.folder else None,
                 after=_iso(query.after),
                 before=_iso(query.before),
             )
         )
+        return ids & photos_matching(self.catalog, query.place) if query.place is not None else ids
 
     def _knn(self, q: np.ndarray, k: int, allowed: set[int] | None, exclude: set[int]) -> tuple[np.ndarray, np.ndarray]:
         if allowed is not None and len(allowed) <= EXACT_SEARCH_MAX:
@@ -322,6 +333,7 @@ class Searcher:
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
+        places = self.catalog.hit_places(ids.tolist())
         hits: list[Hit] = []
         for pid, score in zip(ids.tolist(), scores.tolist()):
             row = rows.get(pid)
@@ -329,8 +341,11 @@ class Searcher:
                 continue  # removed since the index was read
             path, width, height, taken_at, camera, _mtime, online = row
             thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
+            where = places.get(pid)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb if thumb is not None and thumb.exists() else None))
+                            thumb if thumb is not None and thumb.exists() else None,
+                            where.label if where else None, where.lat if where else None,
+                            where.lon if where else None))
         return hits
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library import Library
     from indexer.library_reader import LibraryReader
 
+from app.cli.search_terms import understood
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
 
 logger = logging.getLogger("app.cli")
@@ -139,6 +140,10 @@ def cmd_search(args) -> int:
         exclude_self=not args.include_self,
     )
     with _open_reader(args) as reader:
+        parsed = understood(args, reader, query)
+        if args.explain:
+            sys.stderr.write(f"{shown(parsed.explain()) if parsed else 'words: ' + shown(query.text)}\n")
+            sys.stderr.flush()
         hits = reader.search(query)
     if args.json:
         print_json([h.to_json() for h in hits])

@@ -1,0 +1,78 @@
+"""What a ``photoseek search`` looks for: the TEXT understood (words, place, dates) and the place flags.
+
+A plain TEXT query goes through the library's query parser (``LibraryReader.parse_query``): "beach in
+Lisbon" searches CLIP for "beach" among the photos taken in and around Lisbon.  ``--place NAME`` and
+``--near LAT,LON[,KM]`` name the place explicitly (a place the TEXT names then goes back to the words);
+``--after``/``--before`` narrow the dates the TEXT names.  With ``--image`` or ``--sketch`` the TEXT
+is the edit's words, as typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from indexer.errors import UsageError
+
+if TYPE_CHECKING:  # annotations only: importing app.cli loads no numpy
+    from indexer.library_reader import LibraryReader
+    from indexer.query_parse import ParsedQuery
+    from indexer.search import Query
+
+GENERIC_WORDS = "a photo"  # what CLIP is given when every word of the query was a place or a date
+MAX_NEAR_KM = 20_000.0
+
+
+def near_argument(text: str) -> tuple[float, float, float | None]:
+    """``LAT,LON[,KM]`` -> (lat, lon, km or None); an ``argparse`` type."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        lat, lon = float(parts[0]), float(parts[1])
+        km = float(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LAT,LON or LAT,LON,KM: {text!r}") from None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise argparse.ArgumentTypeError("latitude must be -90..90 and longitude -180..180")
+    if km is not None and not 0.0 < km <= MAX_NEAR_KM:
+        raise argparse.ArgumentTypeError(f"the distance must be more than 0 and at most {MAX_NEAR_KM:g} km")
+    return lat, lon, km
+
+
+def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) -> ParsedQuery | None:
+    """Fill ``query``'s words, place and dates from the TEXT and the flags; the parse, when TEXT was parsed."""
+    from indexer.query_parse import PlaceFilter, parse_query
+
+    parsed = None
+    if query.kind == "text":
+        parsed = reader.parse_query(query.text)
+    elif args.place or args.near:
+        parsed = parse_query(query.text, today=date.today(), places=None)  # edit words: kept as typed
+    if parsed is None:
+        return None
+    if args.place and args.near:
+        raise UsageError("use --place or --near, not both")
+    if args.place or args.near:
+        if parsed.place is not None:
+            parsed = parsed.without_place()
+        if args.place:
+            place = reader.place_named(args.place)
+            if place is None:
+                raise UsageError(f"no place called {args.place!r} is known (try a city or a country in English)")
+        else:
+            lat, lon, km = args.near
+            place = PlaceFilter.near(lat, lon) if km is None else PlaceFilter.near(lat, lon, km)
+        parsed = replace(parsed, place=place)
+    if query.kind == "text":
+        query.text = parsed.words or (parsed.place.label.split(",")[0] if parsed.place and
+                                      parsed.place.kind != "near" else GENERIC_WORDS)
+    query.place = parsed.place
+    if parsed.dates is not None:
+        if parsed.dates.after and (query.after is None or parsed.dates.after > query.after):
+            query.after = parsed.dates.after
+        if parsed.dates.before and (query.before is None or parsed.dates.before < query.before):
+            query.before = parsed.dates.before
+    return parsed
