@@ -3,11 +3,14 @@
 The nearest GeoNames entry is often a suburb or a district (1.5 km from
 Reykjavik's centre the nearest entry is Seltjarnarnes or Kopavogur; in central
 Nairobi, Pumwani), so among the nearest entries the one chosen is the place
-whose area reaches the photo most: the smallest distance divided by the square
-root of the place's radius (``geometry.radius_km``, which grows with its
-population).  A village is still named when the photo is in it; a point near a
-city's centre gets the city.  (The exponent, 0.5, was measured against 0 --
-the nearest entry -- and 1: ``python -m tests.quality.geocoding_accuracy``.)
+whose area reaches the photo most: the smallest distance relative to the
+place's radius (``geometry.radius_km``, which grows with its population).  A
+village is still named when the photo is in it; a point near a city's centre
+gets the city, not the district entry GeoNames has there (Baixa and
+Intendente in Lisbon, Pumwani in Nairobi).  Measured with
+``python -m tests.quality.geocoding_accuracy`` (docs/quality.md): dividing by
+the square root of the radius instead names 1 % more small towns next to big
+cities right, but gives central Lisbon to its districts.
 Positions more than ``MAX_DISTANCE_KM`` from any place (the open sea,
 Antarctica) get no place.
 """
@@ -21,7 +24,7 @@ from .geometry import MAX_RADIUS_KM, MIN_RADIUS_KM, RADIUS_FACTOR, URBAN_DENSITY
 
 CANDIDATES = 12  # nearest entries considered for each position
 MAX_DISTANCE_KM = 100.0
-WEIGHT_EXPONENT = 0.5
+WEIGHT_EXPONENT = 1.0
 
 
 class ReverseGeocoder:
