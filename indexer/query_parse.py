@@ -170,6 +170,8 @@ def _find_place(
             common = name in COMMON_WORDS or (length == 1 and len(name) <= 2)
             if prep and words[i - 1] == "of" and not cap:
                 prep = False  # "pictures of rome" is a place, "a plate of turkey" is not: ask for a capital
+            if cap and date_span is not None and date_span[0] == span.stop:
+                prep = True  # a name right before a date ("Turkey 2019") is as good as "in Turkey"
             code = countries.code(name)
             found: PlaceFilter | None
             if code is not None:
