@@ -36,6 +36,7 @@ from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .place_search import CatalogPlaces
 from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
+from .query_understanding import apply_parse
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
@@ -189,6 +190,17 @@ class LibraryReader:
         """``text`` understood: words for CLIP, a place and a date range (``query_parse``), knowing where
         this library has photos; ``today`` defaults to the local date."""
         return parse_query(text, today=today or date.today(), places=CatalogPlaces(self.catalog), months=months)
+
+    def understand(self, query: Query, *, keep_place: bool = True, keep_dates: bool = True,
+                   today: date | None = None, months: Mapping[str, int] | None = None) -> tuple[Query, ParsedQuery]:
+        """A text ``query`` with its place and dates understood (``keep_place``/``keep_dates`` False: that
+        filter removed, its words searched as words), and the parse."""
+        parsed = self.parse_query(query.text, today=today, months=months)
+        if not keep_place and parsed.place is not None:
+            parsed = parsed.without_place()
+        if not keep_dates and parsed.dates is not None:
+            parsed = parsed.without_dates()
+        return apply_parse(query, parsed), parsed
 
     def place_named(self, name: str) -> PlaceFilter | None:
         """The place or country called ``name`` (the one the library has photos in first), else None."""

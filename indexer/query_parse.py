@@ -166,7 +166,7 @@ def _find_place(
             name = " ".join(words[k] for k in span)
             prep = i > 0 and words[i - 1] in PLACE_PREPOSITIONS and (i - 1) not in taken
             cap = all(originals[k][:1].isupper() or words[k] in NAME_LINKS for k in span) and \
-                not words[i] in NAME_LINKS
+                words[i] not in NAME_LINKS
             common = name in COMMON_WORDS or (length == 1 and len(name) <= 2)
             if prep and words[i - 1] == "of" and not cap:
                 prep = False  # "pictures of rome" is a place, "a plate of turkey" is not: ask for a capital

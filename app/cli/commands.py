@@ -122,8 +122,8 @@ def _cancel_on_sigterm(cancel: CancelToken) -> None:
 def cmd_search(args) -> int:
     from indexer.search import Query
 
-    if not (args.text.strip() or args.image or args.sketch):
-        raise UsageError("search needs TEXT, --image or --sketch")
+    if not (args.text.strip() or args.image or args.sketch or args.place or args.near):
+        raise UsageError("search needs TEXT, --image, --sketch, --place or --near")
     if args.image and args.sketch:
         raise UsageError("use --image or --sketch, not both")
     query = Query(

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING
 
 from indexer.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: importing app.cli loads no numpy
     from indexer.library_reader import LibraryReader
-    from indexer.query_parse import ParsedQuery
+    from indexer.query_parse import ParsedQuery, PlaceFilter
     from indexer.search import Query
 
-GENERIC_WORDS = "a photo"  # what CLIP is given when every word of the query was a place or a date
 MAX_NEAR_KM = 20_000.0
 
 
@@ -44,35 +42,31 @@ def near_argument(text: str) -> tuple[float, float, float | None]:
 
 def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) -> ParsedQuery | None:
     """Fill ``query``'s words, place and dates from the TEXT and the flags; the parse, when TEXT was parsed."""
-    from indexer.query_parse import PlaceFilter, parse_query
+    from indexer.query_understanding import apply_parse
 
-    parsed = None
-    if query.kind == "text":
-        parsed = reader.parse_query(query.text)
-    elif args.place or args.near:
-        parsed = parse_query(query.text, today=date.today(), places=None)  # edit words: kept as typed
-    if parsed is None:
-        return None
     if args.place and args.near:
         raise UsageError("use --place or --near, not both")
-    if args.place or args.near:
-        if parsed.place is not None:
-            parsed = parsed.without_place()
-        if args.place:
-            place = reader.place_named(args.place)
-            if place is None:
-                raise UsageError(f"no place called {args.place!r} is known (try a city or a country in English)")
-        else:
-            lat, lon, km = args.near
-            place = PlaceFilter.near(lat, lon) if km is None else PlaceFilter.near(lat, lon, km)
-        parsed = replace(parsed, place=place)
-    if query.kind == "text":
-        query.text = parsed.words or (parsed.place.label.split(",")[0] if parsed.place and
-                                      parsed.place.kind != "near" else GENERIC_WORDS)
-    query.place = parsed.place
-    if parsed.dates is not None:
-        if parsed.dates.after and (query.after is None or parsed.dates.after > query.after):
-            query.after = parsed.dates.after
-        if parsed.dates.before and (query.before is None or parsed.dates.before < query.before):
-            query.before = parsed.dates.before
+    explicit = _explicit_place(args, reader)
+    if query.image is not None or query.sketch is not None:
+        query.place = explicit  # the words of an image + edit or a sketch are kept as typed
+        return None
+    parsed = reader.parse_query(query.text)
+    if explicit is not None:
+        parsed = replace(parsed.without_place() if parsed.place is not None else parsed, place=explicit)
+    applied = apply_parse(query, parsed)
+    query.text, query.place, query.after, query.before = applied.text, applied.place, applied.after, applied.before
     return parsed
+
+
+def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:
+    from indexer.query_parse import PlaceFilter
+
+    if args.place:
+        place = reader.place_named(args.place)
+        if place is None:
+            raise UsageError(f"no place called {args.place!r} is known (try a city or a country in English)")
+        return place
+    if args.near:
+        lat, lon, km = args.near
+        return PlaceFilter.near(lat, lon) if km is None else PlaceFilter.near(lat, lon, km)
+    return None

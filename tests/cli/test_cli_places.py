@@ -93,6 +93,10 @@ def test_place_and_near_flags(geo_library):
     assert names(search(library, "street", "--place", "Lisboa")) == {"lisbon_a.jpg", "lisbon_b.jpg", "lisbon_c.png"}
     assert names(search(library, "street", "--near", "35.68,139.70,10")) == {"tokyo_a.jpg", "tokyo_b.jpg"}
     assert names(search(library, "street", "--near", "41.15,-8.61")) == {"porto.jpg"}
+    assert names(search(library, "--place", "Japan")) == {"tokyo_a.jpg", "tokyo_b.jpg"}  # no TEXT needed
+    # An explicit place replaces the one in the TEXT, whose words go back to CLIP.
+    proc = photoseek("search", "Lisbon 2019", "--place", "Porto", "--explain", library=library)
+    assert proc.stderr.splitlines()[0] == "words: Lisbon · place: Porto, Portugal · dates: 2019"
 
 
 @pytest.mark.parametrize("args, message", [
