@@ -28,6 +28,7 @@ PLACE_PREPOSITIONS = {"in", "at", "from", "near", "around", "to", "visiting", "o
 FILLERS = {"photos", "photo", "pictures", "picture", "pics", "pic", "images", "image", "shots", "snaps", "taken"}
 DEFAULT_NEAR_KM = 25.0
 MAX_PLACE_WORDS = 3
+MAX_QUERY_WORDS = 40  # words read for places and dates (the rest of a longer query is only words): bounds the cost
 NAME_LINKS = {"de", "la", "le", "del", "do", "da", "dos", "das", "upon", "on", "am", "sur", "of", "the", "y", "di"}
 MIN_POPULATION_LOWERCASE = 100_000  # a lower-case name after "in" that the library has no photos in
 
@@ -120,11 +121,12 @@ def parse_query(
     keep = [bool(f) for f in folded]
     words = [f for f, k in zip(folded, keep) if k]
     originals = [t for t, k in zip(raw, keep) if k]
-    date_match = find_date(words, today, months)
+    head = words[:MAX_QUERY_WORDS]
+    date_match = find_date(head, today, months)
     date_span = (date_match.start, date_match.end) if date_match else None
     place_filter, place_span = (None, None)
     if places is not None:
-        place_filter, place_span = _find_place(originals, words, date_span, places)
+        place_filter, place_span = _find_place(originals[:MAX_QUERY_WORDS], head, date_span, places)
     return ParsedQuery(
         text=text,
         words=_clip_words(originals, [s for s in (date_span, place_span) if s]),
@@ -156,6 +158,7 @@ def _find_place(
     library = places.library_names()
     countries = places.countries()
     taken = set(range(*date_span)) if date_span else set()
+    looked_up: dict[tuple[str, bool], tuple[PlaceFilter | None, bool]] = {}
     for i in range(len(words)):
         for length in range(MAX_PLACE_WORDS, 0, -1):
             span = range(i, i + length)
@@ -178,7 +181,10 @@ def _find_place(
                 found = PlaceFilter.of_country(code, countries.name(code))
                 in_library = places.photos_in(found) > 0
             elif name in library or cap or prep:
-                found, in_library = _best_place(name, places, gazetteer=cap or prep)
+                key = (name, cap or prep)
+                if key not in looked_up:
+                    looked_up[key] = _best_place(name, places, gazetteer=cap or prep)
+                found, in_library = looked_up[key]
                 if found is None:
                     continue
                 if not in_library and not cap and (common or not _populous(name, places)):

@@ -30,7 +30,9 @@ def gps_exif(lat: float | None, lon: float | None, taken: str | None = None,
         }
     if taken is not None:
         exif[ExifTags.IFD.Exif] = {ExifTags.Base.DateTimeOriginal: taken}
-    return exif
+    loaded = Image.Exif()  # as read back from a file (an Exif built in memory cannot open its sub-IFDs)
+    loaded.load(exif.tobytes())
+    return loaded
 
 
 def write_geo_photo(path: Path, lat: float | None, lon: float | None, taken: str | None = None, *,
