@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.desktop import Desktop, DesktopServices, dropped_folders
 from app.empty_views import empty_view
 from app.models.results_model import ResultsModel
+from app.places_wiring import connect_places
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
 from app.resources import app_icon
@@ -46,6 +47,7 @@ from app.widgets.banner import Banner
 from app.widgets.empty_state import EmptyState
 from app.widgets.filter_bar import FilterBar
 from app.widgets.index_status import IndexStatus, format_count
+from app.widgets.parse_chips import ParseChips
 from app.widgets.preview_dialog import PreviewDialog
 from app.widgets.reference_chip import mime_has_image, ref_from_mime
 from app.widgets.results_grid import DEFAULT_CELL, ResultsGrid
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.grid = ResultsGrid()
         self.grid.setModel(self.results)
         self.filter_bar = FilterBar()
+        self.parse_chips = ParseChips()  # the place and dates read from the words, removable
         self.banner = Banner()
         self.empty = EmptyState()
         self.index_status = IndexStatus()
@@ -129,6 +132,7 @@ class MainWindow(QMainWindow):
         col = QVBoxLayout(results)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
+        col.addWidget(self.parse_chips)
         col.addWidget(self.filter_bar)
         col.addWidget(self.banner)
         col.addWidget(self.results_header)
@@ -195,6 +199,7 @@ class MainWindow(QMainWindow):
         s.foldersChanged.connect(self._on_folders)
         s.error.connect(self.banner.show_error)
         s.openFailed.connect(self.banner.show_error)
+        connect_places(c, self.parse_chips, self.filter_bar.places, self.search_service, s)
 
     def _shortcuts(self) -> None:
         for keys in ("Ctrl+L", "Ctrl+F"):

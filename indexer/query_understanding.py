@@ -9,12 +9,22 @@ range narrows the query's own dates (it never widens them).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .query_parse import ParsedQuery
 from .search import Query
 
 GENERIC_WORDS = "a photo"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """How a text query is to be understood: which filters read from it to keep (a filter removed by the
+    user is searched as words), and month names of the user's language (folded name, 1..12)."""
+
+    keep_place: bool = True
+    keep_dates: bool = True
+    months: tuple[tuple[str, int], ...] = ()
 
 
 def apply_parse(query: Query, parsed: ParsedQuery) -> Query:
@@ -29,4 +39,5 @@ def apply_parse(query: Query, parsed: ParsedQuery) -> Query:
             after = parsed.dates.after
         if parsed.dates.before is not None and (before is None or parsed.dates.before < before):
             before = parsed.dates.before
-    return replace(query, text=words, place=parsed.place, after=after, before=before)
+    place = parsed.place if parsed.place is not None else query.place  # a place chosen apart stays
+    return replace(query, text=words, place=place, after=after, before=before)
