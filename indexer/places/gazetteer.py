@@ -19,7 +19,7 @@ import numpy as np
 
 from .countries import Countries
 from .geometry import chord_to_km, radius_km, unit_vectors
-from .names import fold, is_latin_name
+from .names import fold, is_latin_name, may_be_latin
 
 TABLES = ("cities15000", "cities5000", "cities1000")
 QUERY_TABLE = "cities15000"  # names typed in queries: the places people name, quick to load
@@ -124,6 +124,8 @@ class Gazetteer:
                     for alt in alternates[:MAX_ALTERNATE_NAMES * 4]:
                         if len(keys) > MAX_ALTERNATE_NAMES:
                             break
+                        if not may_be_latin(alt):
+                            continue
                         folded = fold(alt)
                         # Latin script only, and no codes ("LIS", "REK"): names people type.
                         if len(folded) >= 3 and is_latin_name(folded) and not (alt.isupper() and len(alt) <= 4):

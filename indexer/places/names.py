@@ -16,9 +16,16 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ð": "
 def fold(text: str) -> str:
     """``"Reykjavík"`` -> ``"reykjavik"``, ``"Saint-Étienne"`` -> ``"saint etienne"``: accents, case and
     punctuation removed, spaces collapsed (an apostrophe joins: ``"Val d'Isère"`` -> ``"val disere"``)."""
+    if text.isascii():  # most names: no accents to take apart
+        return _NON_WORD.sub(" ", text.lower().replace("'", "")).strip()
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold().replace("'", "").replace("’", "")
     return _NON_WORD.sub(" ", text).strip()
+
+
+def may_be_latin(name: str) -> bool:
+    """A quick test before folding: does ``name`` start with a Latin letter (basic or accented)?"""
+    return bool(name) and (name[0].isascii() or "\u00c0" <= name[0] <= "\u024f")
 
 
 def is_latin_name(folded: str) -> bool:
