@@ -30,9 +30,9 @@ WEIGHT_EXPONENT = 1.0
 class ReverseGeocoder:
     """Positions -> places, in batches (vectorised: about 0.02 ms a position, measured in docs/quality.md)."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *, weighted: bool = True):
+    def __init__(self, gazetteer: Gazetteer | None = None, *, exponent: float = WEIGHT_EXPONENT):
         self._gazetteer = gazetteer
-        self.weighted = weighted  # False: plainly the nearest entry (for comparison)
+        self.exponent = exponent  # 0: plainly the nearest entry (for comparison)
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -47,11 +47,11 @@ class ReverseGeocoder:
         gazetteer = self.gazetteer
         lat = np.array([p[0] for p in positions], dtype=np.float64)
         lon = np.array([p[1] for p in positions], dtype=np.float64)
-        rows, km = gazetteer.nearest(lat, lon, CANDIDATES if self.weighted else 1)
-        if self.weighted:
+        rows, km = gazetteer.nearest(lat, lon, CANDIDATES if self.exponent else 1)
+        if self.exponent:
             pop = gazetteer.population[rows].astype(np.float64)
             radius = np.clip(RADIUS_FACTOR * np.sqrt(pop / (URBAN_DENSITY * np.pi)), MIN_RADIUS_KM, MAX_RADIUS_KM)
-            choice = np.argmin(km / radius**WEIGHT_EXPONENT, axis=1)
+            choice = np.argmin(km / radius**self.exponent, axis=1)
         else:
             choice = np.zeros(len(lat), dtype=np.int64)
         picked = rows[np.arange(len(lat)), choice]
