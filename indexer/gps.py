@@ -21,6 +21,8 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
+from .models.image_input import open_image_file  # also registers the HEIC/HEIF reader
+
 logger = logging.getLogger(__name__)
 
 _GPS_IFD = ExifTags.IFD.GPSInfo
@@ -81,10 +83,11 @@ def gps_from_exif(exif: Image.Exif | None) -> GpsReading:
 def read_gps_file(path: Path) -> GpsReading:
     """The position in the EXIF header of the file at ``path`` (pixels are not decoded); never raises.
 
-    A file that cannot be opened or has no EXIF has no position.
+    A file that cannot be opened or has no EXIF has no position.  Only regular files are opened (the
+    guarded open every image goes through: a pipe or a device in a folder never blocks the pass).
     """
     try:
-        with Image.open(path) as image:
+        with open_image_file(path) as fh, Image.open(fh) as image:
             exif = image.getexif()
     except Exception as exc:  # noqa: BLE001 - any file in a folder: unreadable means no position
         logger.debug("no EXIF read from %s: %s", path, exc)

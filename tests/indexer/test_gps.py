@@ -92,3 +92,20 @@ def test_files_without_exif_or_not_images_have_no_position(tmp_path):
 def test_a_position_survives_float_rounding_of_seconds():
     reading = gps_from_exif(gps_exif(None, None, raw_gps=raw((64.0, 5.0, 60.0), (21.0, 54.0, 0.0), "N", "W")))
     assert reading.position is not None and math.isclose(reading.position[0], 64.1, abs_tol=1e-9)
+
+
+def test_a_heic_position_is_read(tmp_path):
+    pytest.importorskip("pillow_heif")
+    path = tmp_path / "p.heic"
+    Image.new("RGB", (64, 48), (200, 100, 50)).save(path, format="HEIF",
+                                                     exif=gps_exif(35.6895, 139.6917).tobytes())
+    assert read_gps_file(path).position == pytest.approx((35.6895, 139.6917), abs=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_named_like_a_photo_is_not_opened(tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.jpg"
+    os.mkfifo(pipe)
+    assert read_gps_file(pipe).position is None  # returns at once: nothing waits for a writer
