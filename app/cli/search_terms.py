@@ -50,12 +50,32 @@ def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) ->
     if query.image is not None or query.sketch is not None:
         query.place = explicit  # the words of an image + edit or a sketch are kept as typed
         return None
-    parsed = reader.parse_query(query.text)
+    parsed = reader.parse_query(query.text, months=locale_months())
     if explicit is not None:
         parsed = replace(parsed.without_place() if parsed.place is not None else parsed, place=explicit)
     applied = apply_parse(query, parsed)
     query.text, query.place, query.after, query.before = applied.text, applied.place, applied.after, applied.before
     return parsed
+
+
+def locale_months() -> dict[str, int]:
+    """Month names of the user's language (``LC_TIME``, else ``LANG``), folded -> 1..12; English is built in."""
+    import calendar
+    import locale
+
+    from indexer.places.names import fold
+
+    try:
+        previous = locale.setlocale(locale.LC_TIME)
+        locale.setlocale(locale.LC_TIME, "")
+    except (locale.Error, ValueError):
+        return {}
+    try:
+        names = {fold(n): i for i, n in enumerate(calendar.month_name) if n and fold(n)}
+        names |= {fold(n): i for i, n in enumerate(calendar.month_abbr) if n and len(fold(n)) > 3}
+    finally:
+        locale.setlocale(locale.LC_TIME, previous)
+    return names
 
 
 def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:
