@@ -211,20 +211,28 @@ def _populous(name: str, places: PlaceSource) -> bool:
 
 def _best_place(name: str, places: PlaceSource, *, gazetteer: bool) -> tuple[PlaceFilter | None, bool]:
     """The place called ``name`` with the most photos in the library, else the most populous; and whether
-    the library has photos there."""
-    candidates: list[Place] = list(places.library_places(name))
-    if gazetteer:
-        known = {p.id for p in candidates}
-        candidates += [p for p in places.gazetteer_places(name)[:10] if p.id not in known]
-    best: tuple[int, int, int] | None = None
-    chosen: PlaceFilter | None = None
-    for rank, place in enumerate(candidates):
+    the library has photos there.  GeoNames is asked (and loaded) only when no place of that name has
+    photos in the library: a query naming a place the library knows costs no table load."""
+    library = sorted(places.library_places(name), key=lambda p: -p.population)
+    chosen, photos = _most_photos(library, places)
+    if photos or not gazetteer:
+        return chosen, photos > 0
+    known = {p.id for p in library}
+    chosen, photos = _most_photos(library + [p for p in places.gazetteer_places(name)[:10] if p.id not in known],
+                                  places)
+    return chosen, photos > 0
+
+
+def _most_photos(candidates: list[Place], places: PlaceSource) -> tuple[PlaceFilter | None, int]:
+    """The candidate whose area holds the most library photos (the first, i.e. most populous, on a tie)."""
+    best: PlaceFilter | None = None
+    most = -1
+    for place in candidates:
         f = PlaceFilter.of_place(place)
         photos = places.photos_in(f)
-        key = (photos, -rank, 0)
-        if best is None or key > best:
-            best, chosen = key, f
-    return chosen, bool(best and best[0] > 0)
+        if photos > most:
+            best, most = f, photos
+    return best, max(most, 0)
 
 
 # -- words -------------------------------------------------------------------------

@@ -125,7 +125,7 @@ class Gazetteer:
                         if len(keys) > MAX_ALTERNATE_NAMES:
                             break
                         if not may_be_latin(alt):
-                            continue
+                            break  # GeoNames sorts them by code point: only other scripts follow
                         folded = fold(alt)
                         # Latin script only, and no codes ("LIS", "REK"): names people type.
                         if len(folded) >= 3 and is_latin_name(folded) and not (alt.isupper() and len(alt) <= 4):

@@ -69,6 +69,8 @@ def test_a_plain_lower_case_query_never_loads_geonames(library):
         parsed = parse(text, library)
         assert parsed.place is None
     assert library.gazetteer_lookups == 0
+    assert parse("beach in Lisbon", library).place.label == "Lisbon, Portugal"  # a place the library knows
+    assert library.gazetteer_lookups == 0
 
 
 def test_removing_a_filter_gives_its_words_back(library):
