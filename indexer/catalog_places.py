@@ -61,6 +61,15 @@ def _place(row: Sequence[Any]) -> Place:
 
 class PlaceTables:
     conn: sqlite3.Connection
+    _places_ready = False
+
+    def has_places(self) -> bool:
+        """Whether the catalog has the place tables: a catalog of an older version read without being
+        migrated (a read-only backup disk) has none, and then no photo has a place."""
+        if not self._places_ready:
+            self._places_ready = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='photo_places'").fetchone() is not None
+        return self._places_ready
 
     def photos_without_place(self, limit: int) -> list[tuple[int, Path, int, int]]:
         """(id, path, size, mtime_ns) of photos in online folders whose GPS has not been read for their
@@ -105,6 +114,8 @@ class PlaceTables:
 
     def place_counts(self) -> list[PlaceCount]:
         """The places photos were taken in, with their numbers of photos, most photos first."""
+        if not self.has_places():
+            return []
         rows = self.conn.execute(
             f"SELECT {_PLACE_COLUMNS}, COUNT(*) AS n FROM photo_places pp JOIN places pl ON pl.id = pp.place_id "
             "JOIN photos p ON p.id = pp.photo_id AND p.size = pp.size AND p.mtime_ns = pp.mtime_ns "
@@ -114,20 +125,23 @@ class PlaceTables:
 
     def library_places_named(self, folded: str) -> list[Place]:
         """Places of the library's photos whose name folds to ``folded``."""
+        if not self.has_places():
+            return []
         rows = self.conn.execute(f"SELECT {_PLACE_COLUMNS} FROM places pl WHERE pl.folded = ?", (folded,)).fetchall()
         return [_place(r) for r in rows]
 
     def library_place_names(self) -> set[str]:
         """The folded names of the places the library has photos in."""
+        if not self.has_places():
+            return set()
         return {r[0] for r in self.conn.execute("SELECT DISTINCT folded FROM places")}
-
-    def library_country_codes(self) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT country_code FROM places")}
 
     # -- filters -------------------------------------------------------------------
 
     def photos_near(self, lat: float, lon: float, km: float) -> set[int]:
         """Ids of photos taken within ``km`` of a position."""
+        if not self.has_places():
+            return set()
         lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(lat, lon, km)
         lon_clause = "pp.lon BETWEEN ? AND ?" if lon_lo <= lon_hi else "(pp.lon >= ? OR pp.lon <= ?)"
         rows = self.conn.execute(
@@ -137,13 +151,15 @@ class PlaceTables:
         return {r[0] for r in rows if distance_km(lat, lon, r[1], r[2]) <= km + 1e-9}
 
     def photos_at_places(self, place_ids: Sequence[int]) -> set[int]:
-        if not place_ids:
+        if not place_ids or not self.has_places():
             return set()
         marks = ",".join("?" * len(place_ids))
         rows = self.conn.execute(f"SELECT photo_id FROM photo_places WHERE place_id IN ({marks})", tuple(place_ids))
         return {r[0] for r in rows}
 
     def photos_in_country(self, country_code: str) -> set[int]:
+        if not self.has_places():
+            return set()
         rows = self.conn.execute(
             "SELECT pp.photo_id FROM photo_places pp JOIN places pl ON pl.id = pp.place_id WHERE pl.country_code = ?",
             (country_code,),
@@ -152,6 +168,8 @@ class PlaceTables:
 
     def hit_places(self, ids: Sequence[int]) -> dict[int, PhotoPlace]:
         """Where each of these photos was taken (photos without a position are left out)."""
+        if not self.has_places():
+            return {}
         out: dict[int, PhotoPlace] = {}
         items = list(ids)
         for start in range(0, len(items), 900):

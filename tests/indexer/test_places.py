@@ -145,3 +145,21 @@ def test_a_changed_file_is_read_again(geo_lib):
     write_geo_photo(t.photos / "geo" / "porto.jpg", 38.7223, -9.1393, seed=7)  # now taken in Lisbon
     list(lib.sync())
     assert _places_by_name(lib)["porto.jpg"] == "Lisbon, Portugal"
+
+
+def test_a_catalog_from_before_places_is_searched_without_them(geo_lib):
+    """A library of an older version read without being migrated (a read-only backup disk)."""
+    from indexer.library_reader import LibraryReader
+
+    lib, t = geo_lib
+    list(lib.index())
+    lib.close()
+    with sqlite3.connect(t.library / "catalog.sqlite") as db:
+        db.execute("DROP TABLE photo_places")
+        db.execute("DROP TABLE places")
+    with LibraryReader.open(t.library) as reader:
+        query, parsed = reader.understand(Query(text="beach in Lisbon"))
+        assert parsed.place is not None  # GeoNames still knows Lisbon; the library has no photo there
+        assert reader.search(query) == [] and reader.places() == []
+        hits = reader.search(Query(text="beach", limit=5))
+        assert len(hits) == 5 and all(h.place is None for h in hits)
