@@ -34,6 +34,7 @@ class ParseChips(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ParseChips")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.caption = QLabel("Understood:")
         plain(self.caption)
         self.place = self._chip("place")
