@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -96,7 +96,6 @@ class ParsedQuery:
     words_with_place: str = ""
     words_with_dates: str = ""
     words_with_both: str = ""
-    _spans: tuple[tuple[int, int] | None, ...] = field(default=(), repr=False, compare=False)
 
     def explain(self) -> str:
         return (f"words: {self.words or '(none)'} · place: {self.place.label if self.place else 'any'} · "
@@ -135,7 +134,6 @@ def parse_query(
         words_with_place=_clip_words(originals, [s for s in (date_span,) if s]),
         words_with_dates=_clip_words(originals, [s for s in (place_span,) if s]),
         words_with_both=_clip_words(originals, []),
-        _spans=(date_span, place_span),
     )
 
 
