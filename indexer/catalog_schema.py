@@ -131,11 +131,12 @@ def _migration_photo_places(db: sqlite_utils.Database) -> None:
     ``folded`` = the name without accents or case); ``photo_places`` one row per photo whose EXIF GPS was
     read: the file version read (``size``, ``mtime_ns``: a changed file is read again), its position
     (NULL: none, or ``refused`` says why a value present was garbage) and its place.  A photo without a
-    row has not been looked at yet: the writer fills them in (``place_fill``), existing photos too."""
+    row has not been looked at yet: the writer fills them in (``place_fill``), existing photos too.
+    (IF NOT EXISTS: a catalog set back to an earlier schema version by hand, as tests do, still holds them.)"""
     _run_script(
         db,
         """
-        CREATE TABLE places (
+        CREATE TABLE IF NOT EXISTS places (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL,
             folded TEXT NOT NULL,
@@ -146,8 +147,8 @@ def _migration_photo_places(db: sqlite_utils.Database) -> None:
             lon REAL NOT NULL,
             population INTEGER NOT NULL
         );
-        CREATE INDEX places_folded ON places(folded);
-        CREATE TABLE photo_places (
+        CREATE INDEX IF NOT EXISTS places_folded ON places(folded);
+        CREATE TABLE IF NOT EXISTS photo_places (
             photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
             size INTEGER NOT NULL,
             mtime_ns INTEGER NOT NULL,
@@ -156,8 +157,8 @@ def _migration_photo_places(db: sqlite_utils.Database) -> None:
             place_id INTEGER REFERENCES places(id),
             refused TEXT
         );
-        CREATE INDEX photo_places_place ON photo_places(place_id);
-        CREATE INDEX photo_places_lat ON photo_places(lat)
+        CREATE INDEX IF NOT EXISTS photo_places_place ON photo_places(place_id);
+        CREATE INDEX IF NOT EXISTS photo_places_lat ON photo_places(lat)
         """
     )
 
