@@ -108,6 +108,7 @@ def main() -> None:
     named = [("Reykjavik +1.5 km", offset(64.13548, -21.89541, 1.5, 2.0), "Reykjavík"),
              ("Reykjavik +1.5 km W", offset(64.13548, -21.89541, 1.5, 4.7), "Reykjavík"),
              ("central Nairobi", (-1.2833, 36.8250), "Nairobi"),
+             ("Nairobi, 1.4 km from Pumwani", (-1.2833, 36.8350), "Nairobi"),
              ("Lisbon Baixa", (38.7100, -9.1370), "Lisbon")]
     print(f"{len(centres)} centre points, {len(borders)} border points, {len(speed)} positions for speed")
     print(f"{'source':48} {'load s':>7} {'MB':>6} {'city':>6} {'country':>8} {'border':>7} {'ms/photo':>9}  named")
