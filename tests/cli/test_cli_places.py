@@ -56,7 +56,7 @@ def test_a_city_name_returns_exactly_its_photos_with_their_place(geo_library):
     hits = search(library, "Lisbon")
     assert names(hits) == {"lisbon_a.jpg", "lisbon_b.jpg", "lisbon_c.png"}
     assert all(h["place"].endswith(", Portugal") and h["lat"] and h["lon"] for h in hits)
-    assert {h["place"] for h in hits if Path(h["path"]).name == "lisbon_a.jpg"} == {"Lisbon, Portugal"}
+    assert {h["place"] for h in hits} == {"Lisbon, Portugal"}  # Baixa and Avenidas Novas are districts of it
 
 
 def test_a_year_keeps_only_that_years_photos_with_or_without_a_position(geo_library):

