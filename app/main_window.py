@@ -15,11 +15,9 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
     QGuiApplication,
     QKeySequence,
     QShortcut,
@@ -34,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.browse_view import BrowseView
-from app.desktop import Desktop, DesktopServices, dropped_folders
+from app.desktop import Desktop, DesktopServices
 from app.empty_views import empty_view
 from app.models.results_model import ResultsModel
+from app.places_wiring import connect_places
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
 from app.resources import app_icon
@@ -49,12 +48,14 @@ from app.widgets.banner import Banner
 from app.widgets.empty_state import EmptyState
 from app.widgets.filter_bar import FilterBar
 from app.widgets.index_status import IndexStatus, format_count
+from app.widgets.parse_chips import ParseChips
 from app.widgets.preview_dialog import PreviewDialog
-from app.widgets.reference_chip import mime_has_image, ref_from_mime
+from app.widgets.reference_chip import mime_has_image
 from app.widgets.results_grid import ResultsGrid
 from app.widgets.results_header import ResultsHeader
 from app.widgets.side_panel import SidePanel
 from app.widgets.top_bar import TopBar
+from app.window_drops import WindowDrops
 from app.window_state import restore_window, save_window
 from indexer.pipeline import Progress
 from indexer.status import FolderInfo, LibraryStatus
@@ -65,7 +66,7 @@ SIDE_PANEL_WIDTH = 330
 MIN_SIZE_SLACK = QSize(8, 24)       # room for the status bar's progress line and style margins
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDrops, QMainWindow):
     """Signals:
         foldersRequested(): open the folders dialog.
         settingsRequested(): open the settings dialog.
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
             if browse_service is not None else None
         self.paging = ResultsPaging(self.grid, self.results, self.controller, self)
         self.filter_bar = FilterBar()
+        self.parse_chips = ParseChips()  # the place and dates read from the words, removable
         self.banner = Banner()
         self.empty = EmptyState()
         self.index_status = IndexStatus()
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         col = QVBoxLayout(results)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
+        col.addWidget(self.parse_chips)
         col.addWidget(self.filter_bar)
         col.addWidget(self.banner)
         col.addWidget(self.results_header)
@@ -211,6 +214,7 @@ class MainWindow(QMainWindow):
         s.foldersChanged.connect(self._on_folders)
         s.error.connect(self.banner.show_error)
         s.openFailed.connect(self.banner.show_error)
+        connect_places(c, self.parse_chips, self.filter_bar.places, self.search_service, s)
 
     def _shortcuts(self) -> None:
         for keys in ("Ctrl+L", "Ctrl+F"):
@@ -320,14 +324,6 @@ class MainWindow(QMainWindow):
         if ref is not None:
             self.set_reference(ref)
 
-    def _reference_from(self, mime: QMimeData) -> ImageRef | None:
-        """The image in ``mime``; None when there is none (the banner says why when it is unusable)."""
-        try:
-            return ref_from_mime(mime)
-        except ValueError as exc:
-            self.banner.show_error(str(exc))
-            return None
-
     def _filters_changed(self, filters: Filters) -> None:
         # the core's `before` is exclusive; the "To" date in the bar is inclusive
         before = filters.before + timedelta(days=1) if filters.before else None
@@ -350,28 +346,6 @@ class MainWindow(QMainWindow):
     def add_folder(self, path: Path) -> None:
         self.index_service.add_folder(Path(path))
         self.statusBar().showMessage(f"Adding {path}…", 3000)
-
-    # ---------------------------------------------------------------- drops
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if dropped_folders(mime) or mime_has_image(mime):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        """Folders are added to the library; an image becomes the query's reference."""
-        mime = event.mimeData()
-        folders = dropped_folders(mime)
-        for f in folders:
-            self.add_folder(f)
-        ref = None if folders else self._reference_from(mime)
-        if ref is not None:
-            self.set_reference(ref)
-        if folders or ref is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
 
     # ---------------------------------------------------------------- service events
     def _on_library_opened(self, status: LibraryStatus) -> None:

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field, replace
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
+from app.locale_months import locale_months
 from app.models.results_model import ResultsModel
 from app.query_types import Filters, ImageRef, Mode
 from app.services.search_service import SearchResults, SearchService
+from indexer.query_parse import PlaceFilter
+from indexer.query_understanding import Understanding
 from indexer.search import Query
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,9 @@ class QueryState:
     filters: Filters = field(default_factory=Filters)
     limit: int = DEFAULT_LIMIT
     best_level: int = 0   # the best-matches cut: negative narrows, positive widens (indexer.best_matches)
+    place: PlaceFilter | None = None  # chosen in the Places list
+    keep_place: bool = True  # False: the user removed the place read from the words (its chip)
+    keep_dates: bool = True  # False: the user removed the dates read from the words
 
 
 def build_query(state: QueryState) -> Query | None:
@@ -56,7 +62,7 @@ def build_query(state: QueryState) -> Query | None:
     words, negatives = split_words(state.text)
     f = state.filters
     base = Query(negatives=negatives, folder=f.folder, after=f.after, before=f.before, limit=state.limit,
-                 best_level=state.best_level)
+                 best_level=state.best_level, place=state.place)
     if state.mode == Mode.TEXT:
         return replace(base, text=words) if words else None
     if state.mode == Mode.IMAGE:
@@ -82,16 +88,19 @@ class QueryController(QObject):
         resultsChanged(int, float): number of hits and milliseconds, after the model updated.
         cleared(): there is nothing to search (the grid was emptied).
         failed(str): a readable message (unreadable query image, no model...).
+        understood(object): how the last text query was read (``ParsedQuery``), or None for other modes.
     """
 
     searchStarted = Signal()
     resultsChanged = Signal(int, float)
     cleared = Signal()
     failed = Signal(str)
+    understood = Signal(object)
 
     def __init__(self, search_service: SearchService, model: ResultsModel, parent: QObject | None = None):
         super().__init__(parent)
         self.state = QueryState()
+        self._months = locale_months()
         self._search = search_service
         self._model = model
         self._sketch_source: Callable[[], Image.Image | None] = lambda: None
@@ -110,7 +119,24 @@ class QueryController(QObject):
         self.refresh()
 
     def set_text(self, text: str) -> None:
+        if text != self.state.text:
+            self.state.keep_place = self.state.keep_dates = True  # new words: read their place and dates
         self.state.text = text
+        self.refresh()
+
+    def drop_place(self) -> None:
+        """Search again without the place read from the words (they are searched as words)."""
+        self.state.keep_place = False
+        self.refresh()
+
+    def drop_dates(self) -> None:
+        """Search again without the dates read from the words."""
+        self.state.keep_dates = False
+        self.refresh()
+
+    def set_place(self, place: PlaceFilter | None) -> None:
+        """Only photos taken in ``place`` (the Places list), or anywhere."""
+        self.state.place = place
         self.refresh()
 
     def set_image_ref(self, ref: ImageRef | None) -> None:
@@ -179,9 +205,14 @@ class QueryController(QObject):
             self._search.cancel()          # a search still running must not refill the grid
             self._searching = False
             self._model.clear()
+            self.understood.emit(None)
             self.cleared.emit()
             return
-        self._search.search(query)
+        understanding = None
+        if self.state.mode == Mode.TEXT:
+            understanding = Understanding(keep_place=self.state.keep_place and self.state.place is None,
+                                          keep_dates=self.state.keep_dates, months=self._months)
+        self._search.search(query, understanding)
         self._searching = True
         self.searchStarted.emit()
 
@@ -193,6 +224,7 @@ class QueryController(QObject):
         else:
             self.continued = False
             self._model.set_hits(results.hits)
+        self.understood.emit(results.parsed)
         self.resultsChanged.emit(len(results.hits), results.ms)
 
     def _on_failed(self, message: str) -> None:

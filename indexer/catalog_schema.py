@@ -207,8 +207,45 @@ def _migration_duplicates(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_photo_places(db: sqlite_utils.Database) -> None:
+    """Where photos were taken: ``places`` holds the GeoNames places photos were found in (id = geonameid,
+    ``folded`` = the name without accents or case); ``photo_places`` one row per photo whose EXIF GPS was
+    read: the file version read (``size``, ``mtime_ns``: a changed file is read again), its position
+    (NULL: none, or ``refused`` says why a value present was garbage) and its place.  A photo without a
+    row has not been looked at yet: the writer fills them in (``place_fill``), existing photos too.
+    (IF NOT EXISTS: a catalog set back to an earlier schema version by hand, as tests do, still holds them.)"""
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS places (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            region TEXT,
+            country_code TEXT NOT NULL,
+            country TEXT NOT NULL,
+            lat REAL NOT NULL,
+            lon REAL NOT NULL,
+            population INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS places_folded ON places(folded);
+        CREATE TABLE IF NOT EXISTS photo_places (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            lat REAL,
+            lon REAL,
+            place_id INTEGER REFERENCES places(id),
+            refused TEXT
+        );
+        CREATE INDEX IF NOT EXISTS photo_places_place ON photo_places(place_id);
+        CREATE INDEX IF NOT EXISTS photo_places_lat ON photo_places(lat)
+        """
+    )
+
+
 MIGRATIONS = {
     1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
-    6: _add_browse_order_index,
+    6: _add_browse_order_index, 7: _migration_photo_places,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -48,6 +48,7 @@ from .models.bundle import ModelBundle
 from .models.encoder import Encoder
 from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
+from .place_fill import fill_places
 from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
@@ -324,9 +325,9 @@ class Library:
     def sync(
         self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None
     ) -> Generator[Progress, None, None]:
-        """Reconcile the folders (or only ``paths``, files or directories) with the disk, then embed
-        what is pending.  A generator of ``Progress``; stops early (consistently) when ``cancel``
-        is cancelled, and always ends with a ``DONE`` report."""
+        """Reconcile the folders (or only ``paths``, files or directories) with the disk, embed what is
+        pending, then read where new photos were taken (``place_fill``).  A generator of ``Progress``;
+        stops early (consistently) when ``cancel`` is cancelled, and always ends with a ``DONE`` report."""
         cancel = cancel or CancelToken()
         encoder = self.encoder()
         store = self.store(encoder)
@@ -336,10 +337,18 @@ class Library:
             "scan: %d files, %d new, %d changed, %d moved, %d copied, %d deleted, %d missing but kept",
             scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted, scan.kept,
         )
+        done: Progress | None = None
         for progress in self._embed_pending(encoder, store, cancel=cancel, workers=workers):
-            if progress.phase is Phase.DONE and not cancel.cancelled:  # after the CLIP stage, never beside it
-                yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
+            if progress.phase is Phase.DONE:
+                done = progress  # reported once the later stages are done too
+                continue
             yield progress
+        if not cancel.cancelled:  # after the CLIP stage, never beside it
+            yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
+        if not cancel.cancelled:
+            yield from fill_places(self.catalog, cancel)
+        if done is not None:
+            yield done
 
     def retry_failures(self, paths: Sequence[Path]) -> int:
         """Make these unreadable files pending again, to be read by the next ``sync``; returns how many."""

@@ -21,7 +21,7 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from . import paths
 from .cancel import CancelToken
 from .catalog import Catalog
 from .catalog_duplicates import CleanupAction, DuplicateTables
+from .catalog_places import PlaceCount
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
@@ -40,6 +41,9 @@ from .media.pairing import companions_of
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .pipeline import Progress
+from .place_search import CatalogPlaces
+from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
+from .query_understanding import apply_parse
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
 from .thumbnails import ThumbnailStore
@@ -218,6 +222,33 @@ class LibraryReader:
     def cleanups(self, limit: int = 20) -> list[CleanupAction]:
         """The latest duplicate clean-ups, newest first."""
         return DuplicateTables(self.catalog).cleanups(limit)
+
+    # -- places and dates in queries ---------------------------------------------
+
+    def parse_query(self, text: str, *, today: date | None = None,
+                    months: Mapping[str, int] | None = None) -> ParsedQuery:
+        """``text`` understood: words for CLIP, a place and a date range (``query_parse``), knowing where
+        this library has photos; ``today`` defaults to the local date."""
+        return parse_query(text, today=today or date.today(), places=CatalogPlaces(self.catalog), months=months)
+
+    def understand(self, query: Query, *, keep_place: bool = True, keep_dates: bool = True,
+                   today: date | None = None, months: Mapping[str, int] | None = None) -> tuple[Query, ParsedQuery]:
+        """A text ``query`` with its place and dates understood (``keep_place``/``keep_dates`` False: that
+        filter removed, its words searched as words), and the parse."""
+        parsed = self.parse_query(query.text, today=today, months=months)
+        if not keep_place and parsed.place is not None:
+            parsed = parsed.without_place()
+        if not keep_dates and parsed.dates is not None:
+            parsed = parsed.without_dates()
+        return apply_parse(query, parsed), parsed
+
+    def place_named(self, name: str) -> PlaceFilter | None:
+        """The place or country called ``name`` (the one the library has photos in first), else None."""
+        return place_named(name, CatalogPlaces(self.catalog))
+
+    def places(self) -> list[PlaceCount]:
+        """The places the library's photos were taken in, with their numbers of photos."""
+        return self.catalog.place_counts()
 
 
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from PIL import ExifTags, Image
 
 from .catalog import PhotoMeta
+from .gps import gps_from_exif
 
 logger = logging.getLogger(__name__)
 
 _EXIF_IFD = ExifTags.IFD.Exif
-_GPS_IFD = ExifTags.IFD.GPSInfo
 _DATE_TAGS = (ExifTags.Base.DateTimeOriginal, ExifTags.Base.DateTimeDigitized)
 
 
@@ -71,23 +70,6 @@ def _camera(exif: Image.Exif) -> str | None:
 
 
 def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
-    gps = exif.get_ifd(_GPS_IFD)
-    if not gps:
-        return None, None
-
-    def coord(value: Any, ref: Any) -> float | None:  # raw EXIF values: any type
-        if not value or len(value) != 3:
-            return None
-        d, m, s = (float(x) for x in value)
-        out = d + m / 60 + s / 3600
-        if str(ref).upper() in ("S", "W"):
-            out = -out
-        return out
-
-    lat = coord(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))
-    lon = coord(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef))
-    if lat is not None and not -90 <= lat <= 90:
-        lat = None
-    if lon is not None and not -180 <= lon <= 180:
-        lon = None
-    return lat, lon
+    """The position, or (None, None) when there is none or it is garbage (see ``gps.gps_from_exif``)."""
+    position = gps_from_exif(exif).position
+    return position if position is not None else (None, None)

@@ -57,6 +57,7 @@ class Phase(str, Enum):
     WATCHING = "watching"  # idle, following changes
     FINGERPRINTING = "fingerprinting"  # fingerprinting photos indexed before duplicate finding existed
     COMPARING = "comparing"  # comparing fingerprints to find duplicates
+    PLACES = "places"  # reading photos' GPS and finding their places (EXIF headers only; after embedding)
     DONE = "done"  # a sync finished (done/total/failed are its totals)
 
 

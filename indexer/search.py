@@ -26,6 +26,8 @@ from .media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, 
 from .media.kinds import VIDEO, media_kind
 from .models.encoder import Encoder
 from .models.preprocess import load_rgb
+from .place_search import photos_matching
+from .query_parse import PlaceFilter
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
 
@@ -59,6 +61,7 @@ class Query:
     sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
     best_level: int = 0  # the best-matches cut: negative narrows it, positive widens it (best_matches.LEVELS)
     min_score: float | None = None  # leave out results scoring below this
+    place: PlaceFilter | None = None  # only photos taken there (photos without a position are left out)
 
     @property
     def kind(self) -> str:
@@ -90,6 +93,9 @@ class Hit:
     duration: float | None = None  # a video: its length in seconds, when known
     companions: tuple[tuple[Path, str], ...] = ()  # other files of the same photo: (path, "raw" | "motion")
     best: bool = False  # inside the query's cut of best matches (best_matches.py)
+    place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
+    lat: float | None = None
+    lon: float | None = None
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -109,6 +115,7 @@ class Hit:
             data["duration"] = None if self.duration is None else round(self.duration, 3)
         if self.companions:
             data["companions"] = [{"path": str(path), "kind": role} for path, role in self.companions]
+        data.update((k, v) for k, v in (("place", self.place), ("lat", self.lat), ("lon", self.lon)) if v is not None)
         return data
 
 
@@ -261,14 +268,15 @@ class Searcher:
         """Ids passing the filters, or None when nothing is filtered."""
         offline = any(not f.online for f in self.catalog.folders())
         if query.folder is None and query.after is None and query.before is None and not offline:
-            return None
-        return set(
+            return photos_matching(self.catalog, query.place) if query.place is not None else None
+        ids = set(
             self.catalog.filtered_ids(
                 folder=Path(query.folder).expanduser().absolute() if query.folder else None,
                 after=_iso(query.after),
                 before=_iso(query.before),
             )
         )
+        return ids & photos_matching(self.catalog, query.place) if query.place is not None else ids
 
     def _knn(self, q: np.ndarray, k: int, allowed: set[int] | None, exclude: set[int]) -> tuple[np.ndarray, np.ndarray]:
         if allowed is not None and len(allowed) <= EXACT_SEARCH_MAX:
@@ -363,6 +371,7 @@ class Searcher:
         rows = self.catalog.hit_rows(ids.tolist())
         videos = [pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO]
         durations = self.catalog.video_durations(videos) if videos else {}
+        places = self.catalog.hit_places(ids.tolist())
         hits: list[Hit] = []
         for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)
@@ -371,9 +380,11 @@ class Searcher:
             path, width, height, taken_at, camera, _mtime, online = row
             moment = moments.get(pid)
             thumb = self._thumbnail(pid, moment)
+            where = places.get(pid)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
                             thumb, media_kind(path), moment.time if moment else None, durations.get(pid),
-                            best=bool(is_best)))
+                            best=bool(is_best), place=where.label if where else None,
+                            lat=where.lat if where else None, lon=where.lon if where else None))
         return hits
 
     def _thumbnail(self, photo_id: int, moment: Moment | None) -> Path | None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library_reader import LibraryReader
 
 from app.cli.duplicates import cmd_cleanups, cmd_duplicates, cmd_undo
-from app.cli.reading import check_search_args, search_query, write_hits, write_status
+from app.cli.reading import check_search_args, run_search, write_hits, write_status
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
 from app.cli.warm_client import answer_from_running
 
@@ -139,9 +139,8 @@ def cmd_search(args) -> int:
     warm = answer_from_running(args)
     if warm is not None:  # the app or `photoseek watch` answered, warm
         return warm
-    query = search_query(args)
     with _open_reader(args) as reader:
-        hits = reader.search(query)
+        hits = run_search(reader, args, sys.stderr)
     write_hits(hits, args, sys.stdout, sys.stderr)
     return 0
 

@@ -45,6 +45,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def add_place_arguments(p: argparse.ArgumentParser) -> None:
+    """``search``'s place flags and ``--explain``."""
+    from app.cli.search_terms import near_argument
+
+    p.add_argument("--place", metavar="NAME", help="only photos taken in this place (a city or a country)")
+    p.add_argument("--near", type=near_argument, metavar="LAT,LON[,KM]",
+                   help="only photos taken within KM (default 25) of this position")
+    p.add_argument("--explain", action="store_true",
+                   help="print how the query was understood (words, place, dates) on stderr first")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photoseek",
@@ -81,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-self", action="store_true", help="image query: keep the query photo in the results")
     p.add_argument("--model", help="model name or bundle directory")
     p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, rank}")
+    add_place_arguments(p)
 
     p = sub.add_parser("status", help="counts of photos, indexed, pending and failed")
     p.add_argument("--json", action="store_true")

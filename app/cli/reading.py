@@ -14,13 +14,14 @@ from indexer.errors import UsageError
 from indexer.status import LibraryStatus
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
+    from indexer.library_reader import LibraryReader
     from indexer.search import Hit, Query
 
 
 def check_search_args(args: argparse.Namespace) -> None:
     """The usage errors of ``search`` that need no library (checked before anything is loaded)."""
-    if not (args.text.strip() or args.image or args.sketch):
-        raise UsageError("search needs TEXT, --image or --sketch")
+    if not (args.text.strip() or args.image or args.sketch or args.place or args.near):
+        raise UsageError("search needs TEXT, --image, --sketch, --place or --near")
     if args.image and args.sketch:
         raise UsageError("use --image or --sketch, not both")
 
@@ -44,6 +45,19 @@ def search_query(args: argparse.Namespace) -> Query:
         exclude_self=not args.include_self,
         min_score=args.min_score,
     )
+
+
+def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> list[Hit]:
+    """What ``photoseek search`` finds: the query its arguments ask for, with the TEXT's place and dates
+    understood (``search_terms.understood``) and, with ``--explain``, that parse written to ``err`` first."""
+    from app.cli.search_terms import understood
+
+    query = search_query(args)
+    parsed = understood(args, reader, query)
+    if args.explain:
+        err.write(f"{shown(parsed.explain()) if parsed else 'words: ' + shown(query.text)}\n")
+        err.flush()
+    return reader.search(query)
 
 
 def write_hits(hits: list[Hit], args: argparse.Namespace, out: TextIO, err: TextIO) -> None:

@@ -8,7 +8,7 @@ vector index, on the channel's own thread (never the GUI thread).
 
 A request carries the command's argument list, parsed here by the same parser
 and turned into a query by the same function as a cold search
-(``commands.search_query``); the answer is what the command would print and
+(``reading.run_search``); the answer is what the command would print and
 its exit code, written by the same functions (``write_hits``,
 ``write_status``).  The two paths cannot drift apart.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli.parser import build_parser
-from app.cli.reading import search_query, write_hits, write_status
+from app.cli.reading import run_search, write_hits, write_status
 from app.cli.warm_client import WARM_COMMANDS
 from app.escaping import shown
 from indexer import __version__, local_channel
@@ -62,7 +62,7 @@ def answer(reader: LibraryReader, request: dict[str, Any]) -> dict[str, Any]:
     out, err = io.StringIO(), io.StringIO()
     try:
         if args.command == "search":
-            write_hits(reader.search(search_query(args)), args, out, err)
+            write_hits(run_search(reader, args, err), args, out, err)
         else:
             write_status(reader.status(), reader.read_only, args, out)
     except UsageError as exc:

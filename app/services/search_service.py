@@ -25,6 +25,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.services.jobs import describe_error
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
+from indexer.query_parse import ParsedQuery
+from indexer.query_understanding import Understanding
 from indexer.search import Hit, Query
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class SearchResults:
     request: int
     hits: list[Hit]
     ms: float
+    parsed: ParsedQuery | None = None  # how a text query was understood (its words, place and dates)
 
 
 class LatestRequest:
@@ -72,17 +75,24 @@ class _SearchWorker(ServiceWorker):
     results = Signal(SearchResults)
     failed = Signal(int, str)            # request id (NOT_A_SEARCH: another request), message
     ready = Signal()
+    places = Signal(list)                # list[PlaceCount]
 
     def __init__(self, latest: LatestRequest):
         super().__init__()
         self._latest = latest
         self._reader: LibraryReader | None = None
         self._owned = False
-        self._waiting: tuple[int, Query] | None = None   # a search that arrived before a reader
+        self._waiting: tuple[int, Query, Understanding | None] | None = None   # arrived before a reader
+        self._places_wanted = False
 
-    def search_call(self, rid: int, query: Query) -> Call:
-        return Call(f"search {rid}", lambda: self.search(rid, query),
+    def search_call(self, rid: int, query: Query, understanding: Understanding | None = None) -> Call:
+        return Call(f"search {rid}", lambda: self.search(rid, query, understanding),
                     lambda exc: self.failed.emit(rid, describe_error(exc)))
+
+    def list_places(self) -> None:
+        self._places_wanted = self._reader is None  # no reader yet: list them once there is one
+        if self._reader is not None:
+            self.places.emit(self._reader.places())
 
     def report(self, exc: BaseException) -> None:
         self.failed.emit(NOT_A_SEARCH, describe_error(exc))
@@ -92,10 +102,12 @@ class _SearchWorker(ServiceWorker):
         """Search through ``reader`` (``owned``: close it when done; otherwise its owner does)."""
         self._release()
         self._reader, self._owned = reader, owned
+        if self._places_wanted:
+            self.post(Call("list places", self.list_places, self.report))
         if self._waiting is not None:
-            rid, query = self._waiting
+            rid, query, understanding = self._waiting
             self._waiting = None
-            self.post(self.search_call(rid, query))
+            self.post(self.search_call(rid, query, understanding))
 
     def open_reader(self, library_dir: Path) -> None:
         self.use(LibraryReader.open(library_dir), owned=True)
@@ -106,15 +118,20 @@ class _SearchWorker(ServiceWorker):
         self._reader.encoder().encode_texts(["a photo"])   # loads the text tower and its session
         self.ready.emit()
 
-    def search(self, rid: int, query: Query) -> None:
+    def search(self, rid: int, query: Query, understanding: Understanding | None = None) -> None:
         if not self._latest.is_current(rid):
             return                      # a newer query is queued: skip this one
         if self._reader is None:
-            self._waiting = (rid, query)
+            self._waiting = (rid, query, understanding)
             return
         t0 = time.perf_counter()
+        parsed = None
+        if understanding is not None:   # places and dates in the words (may load GeoNames: not on the GUI thread)
+            query, parsed = self._reader.understand(query, keep_place=understanding.keep_place,
+                                                    keep_dates=understanding.keep_dates,
+                                                    months=dict(understanding.months))
         hits = self._reader.search(query)
-        self.results.emit(SearchResults(rid, hits, (time.perf_counter() - t0) * 1000))
+        self.results.emit(SearchResults(rid, hits, (time.perf_counter() - t0) * 1000, parsed))
 
     def quit(self) -> None:
         try:
@@ -139,11 +156,13 @@ class SearchService(QObject):
         results(SearchResults): the hits of the newest search (best first) and its time.
         failed(str): a readable message: the newest search failed, or opening or warming up did.
         ready(): the model is loaded (answering :meth:`warm_up`).
+        places(list): the places of the library's photos with their counts (answering :meth:`list_places`).
     """
 
     results = Signal(SearchResults)
     failed = Signal(str)
     ready = Signal()
+    places = Signal(list)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -152,6 +171,7 @@ class SearchService(QObject):
         self._worker.results.connect(self._on_results)
         self._worker.failed.connect(self._on_failed)
         self._worker.ready.connect(self.ready)
+        self._worker.places.connect(self.places)
         self._thread = start_thread(self._worker, "photoseek-search", self)
         self._closing = False
 
@@ -165,9 +185,14 @@ class SearchService(QObject):
         self._post(Call(f"open {library_dir} for reading", lambda: self._worker.open_reader(library_dir),
                         self._worker.report))
 
-    def search(self, query: Query) -> None:
-        """Queue ``query``; it supersedes every earlier search (their results are dropped)."""
-        self._post(self._worker.search_call(self._latest.new(), query))
+    def search(self, query: Query, understanding: Understanding | None = None) -> None:
+        """Queue ``query``; it supersedes every earlier search (their results are dropped).
+        With ``understanding``, places and dates in its words are understood first (``SearchResults.parsed``)."""
+        self._post(self._worker.search_call(self._latest.new(), query, understanding))
+
+    def list_places(self) -> None:
+        """Report the places of the library's photos, with their counts (``places``)."""
+        self._post(Call("list places", self._worker.list_places, self._worker.report))
 
     def cancel(self) -> None:
         """Forget the searches sent so far: none of their results will be reported."""

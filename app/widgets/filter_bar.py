@@ -19,6 +19,7 @@ from app.plain_text import tooltip
 from app.query_types import Filters
 from app.resources import icon
 from app.widgets.icon_button import icon_button
+from app.widgets.places_filter import PlacesFilter
 from indexer.status import FolderInfo
 
 
@@ -43,6 +44,7 @@ class FilterBar(QWidget):
         self.folder.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.folder.addItem(icon("folder"), "All folders", None)
         self.folder.currentIndexChanged.connect(self._emit)
+        self.places = PlacesFilter()  # the places of the library's photos, with counts (hidden when none)
 
         today = QDate.currentDate()
         self.after_check = QCheckBox("From")
@@ -67,6 +69,7 @@ class FilterBar(QWidget):
         layout.setSpacing(8)
         layout.addWidget(filt)
         layout.addWidget(self.folder)
+        layout.addWidget(self.places)
         layout.addSpacing(8)
         layout.addWidget(self.after_check)
         layout.addWidget(self.after)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractItemModel, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.hit_captions import where_and_when
 from app.models.results_model import ResultsModel, media_note
 from app.plain_text import plain
 from app.thumbnails import ThumbnailLoader, read_first
@@ -91,9 +92,11 @@ class PreviewDialog(QDialog):
         big = self._loader.get(path)
         self.view.image = big if big is not None else idx.data(ResultsModel.ThumbnailRole)
         score = idx.data(ResultsModel.ScoreRole)
-        note = media_note(idx.data(ResultsModel.HitRole))  # a video's best moment, a RAW or motion beside it
-        self.caption.setText(f"{os.path.basename(path)}   ·   score {score:.3f}   ·   "
-                             + (f"{note}   ·   " if note else "") + os.path.dirname(path))
+        hit = idx.data(ResultsModel.HitRole)
+        details = where_and_when(hit) if hit is not None else ""
+        note = media_note(hit)  # a video's best moment, a RAW or motion beside it
+        self.caption.setText("   ·   ".join(p for p in (os.path.basename(path), details, f"score {score:.3f}", note,
+                                                       os.path.dirname(path)) if p))
         self.position.setText(f"{row + 1} / {self._model.rowCount()}")
         self.setWindowTitle(os.path.basename(path))
         self.view.update()

@@ -1,0 +1,108 @@
+"""The query parser: places and dates read from what people type, and the traps left as words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from indexer.places.names import fold
+from indexer.query_parse import parse_query, place_named
+from tests.quality.query_parse_quality import HELD_OUT, evaluate
+from tests.support.place_source import FakeLibraryPlaces
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def library() -> FakeLibraryPlaces:
+    return FakeLibraryPlaces()
+
+
+def parse(text, places, today=TODAY, **kw):
+    return parse_query(text, today=today, places=places, **kw)
+
+
+def test_the_test_sets_are_read_well_enough():
+    tuned = evaluate()
+    assert tuned["queries"] >= 150
+    for key in ("place_precision", "place_recall", "date_precision", "date_recall"):
+        assert tuned[key] >= 0.95, key
+    held_out = evaluate(path=HELD_OUT)
+    assert min(held_out["place_precision"], held_out["place_recall"]) >= 0.9
+    assert min(held_out["date_precision"], held_out["date_recall"]) >= 0.9
+
+
+def test_the_example_of_the_search_box(library):
+    parsed = parse("beach in Lisbon", library)
+    assert parsed.words == "beach" and parsed.place is not None and parsed.dates is None
+    assert parsed.place.label == "Lisbon, Portugal" and parsed.place.km is not None and parsed.place.km > 10
+    assert parsed.explain() == "words: beach · place: Lisbon, Portugal · dates: any"
+
+
+def test_dates_are_relative_to_the_day_given(library):
+    assert parse("snow last winter", library).dates.label == "Winter 2025/26"
+    assert parse("snow last winter", library, today=date(2020, 7, 1)).dates.label == "Winter 2019/20"
+    y = parse("yesterday", library, today=date(2024, 3, 1)).dates
+    assert (y.after, y.before) == (date(2024, 2, 29), date(2024, 3, 1))
+
+
+def test_whether_the_library_has_photos_there_decides_a_lower_case_everyday_word():
+    with_nice = FakeLibraryPlaces()
+    without_nice = FakeLibraryPlaces([("Lisbon", "PT")])
+    assert parse("sunset in nice", with_nice).place.label == "Nice, France"
+    assert parse("sunset in nice", without_nice).place is None
+    assert parse("sunset in Nice", without_nice).place.label == "Nice, France"  # a name, after "in"
+    for trap in ("nice sunset", "Nice sunset", "reading a book", "china plate", "turkey dinner"):
+        assert parse(trap, with_nice).place is None, trap
+
+
+def test_an_ambiguous_name_picks_the_place_the_library_has_photos_in():
+    assert parse("Paris", FakeLibraryPlaces([("Lisbon", "PT")])).place.label == "Paris, France"  # most populous
+    texas = FakeLibraryPlaces([("Paris", "US")])
+    assert parse("Paris", texas).place.label == "Paris, Texas, United States"
+
+
+def test_a_plain_lower_case_query_never_loads_geonames(library):
+    library.gazetteer_lookups = 0
+    for text in ("red car on a street", "dog playing with a ball", "sunset over the sea 2019"):
+        parsed = parse(text, library)
+        assert parsed.place is None
+    assert library.gazetteer_lookups == 0
+    assert parse("beach in Lisbon", library).place.label == "Lisbon, Portugal"  # a place the library knows
+    assert library.gazetteer_lookups == 0
+
+
+def test_removing_a_filter_gives_its_words_back(library):
+    parsed = parse("nice sunset in Lisbon last summer", library)
+    assert parsed.words == "nice sunset" and parsed.place and parsed.dates
+    no_place = parsed.without_place()
+    assert no_place.place is None and no_place.dates == parsed.dates and no_place.words == "nice sunset in Lisbon"
+    neither = no_place.without_dates()
+    assert neither.words == "nice sunset in Lisbon last summer" and neither.dates is None
+
+
+def test_month_names_of_the_users_language(library):
+    months = {fold("março"): 3, fold("dezembro"): 12}
+    assert parse("praia em março 2019", library, months=months).dates.label == "March 2019"
+    assert parse("praia em março 2019", library).dates.label == "2019"  # without them: only the year
+
+
+def test_names_without_accents_and_in_english(library):
+    assert parse("Reykjavik", library).place.label == "Reykjavík, Iceland"
+    assert parse("Lisboa", library).place.label == "Lisbon, Portugal"
+    assert place_named("lisboa", library).label == "Lisbon, Portugal"
+    assert place_named("the Netherlands", library).label == "The Netherlands"
+    assert place_named("Atlantis of the Deep", library) is None
+
+
+def test_a_query_with_no_places_source_reads_only_dates():
+    parsed = parse_query("beach in Lisbon 2019", today=TODAY, places=None)
+    assert parsed.place is None and parsed.dates.label == "2019" and parsed.words == "beach in Lisbon"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "-", "!!!", "in", "2019 2019 2019", "x" * 5000, "in " * 500,
+                                  "\x1b[31mred\x00", "‮gpj.exe"], ids=[f"odd{i}" for i in range(10)])
+def test_odd_input_never_fails(library, text):
+    parsed = parse(text, library)
+    assert isinstance(parsed.words, str)

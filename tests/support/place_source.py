@@ -1,0 +1,41 @@
+"""A ``PlaceSource`` for parser tests: real GeoNames names, and a made-up library with photos in given places."""
+
+from __future__ import annotations
+
+from indexer.places.countries import Countries
+from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
+from indexer.places.geometry import distance_km
+from indexer.places.names import fold
+from indexer.query_parse import PlaceFilter
+
+LIBRARY_PLACES = [("Lisbon", "PT"), ("Porto", "PT"), ("Paris", "FR"), ("Tokyo", "JP"), ("Reykjavík", "IS"),
+                  ("Nairobi", "KE"), ("Nice", "FR"), ("Kyoto", "JP")]
+
+
+class FakeLibraryPlaces:
+    """The library "has photos" at the centre of each of ``places`` (name, country code)."""
+
+    def __init__(self, places: list[tuple[str, str]] = LIBRARY_PLACES):
+        self.gazetteer = Gazetteer.shared(QUERY_TABLE)
+        self.photos = [next(p for p in self.gazetteer.named(name) if p.country_code == cc) for name, cc in places]
+        self.gazetteer_lookups = 0
+
+    def countries(self) -> Countries:
+        return Countries.shared()
+
+    def library_names(self) -> set[str]:
+        return {fold(p.name) for p in self.photos}
+
+    def library_places(self, folded: str) -> list[Place]:
+        return [p for p in self.photos if fold(p.name) == folded]
+
+    def gazetteer_places(self, folded: str) -> list[Place]:
+        self.gazetteer_lookups += 1
+        return self.gazetteer.named(folded)
+
+    def photos_in(self, place: PlaceFilter) -> int:
+        if place.kind == "country":
+            return sum(p.country_code == place.country_code for p in self.photos)
+        assert place.lat is not None and place.lon is not None and place.km is not None
+        return sum(distance_km(place.lat, place.lon, p.lat, p.lon) <= place.km or p.id == place.place_id
+                   for p in self.photos)
