@@ -23,6 +23,7 @@ from .catalog import Catalog
 from .errors import UnreadableImage, UsageError
 from .models.encoder import Encoder
 from .models.preprocess import load_rgb
+from .photo_words import WordsInPhotos, hit_text
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
 
@@ -54,6 +55,9 @@ class Query:
     exclude_self: bool = True
     recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
     sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+    contains: str = ""  # only photos whose text (OCR) holds all these words ("quoted phrases")
+    words: bool = True  # a text query also matches the words in photos (hybrid); False: CLIP alone
+    text_fusion: str | None = None  # "boost" or "rrf"; None: the measured default
 
     @property
     def kind(self) -> str:
@@ -63,6 +67,8 @@ class Query:
             return "edit" if self.text.strip() else "image"
         if self.text.strip():
             return "text"
+        if self.contains.strip():
+            return "words"
         if self.negatives:
             raise UsageError("a query needs something to look for besides the excluded words")
         raise UsageError("empty query: give text, an image or a sketch")
@@ -80,9 +86,11 @@ class Hit:
     camera: str | None = None
     online: bool = True
     thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
+    text: str | None = None  # the line of text in the photo that matched the query's words
+    text_boxes: tuple[tuple[tuple[float, float], ...], ...] | None = None  # the matching lines' corners
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "path": str(self.path),
             "score": round(float(self.score), 6),
             "rank": self.rank,
@@ -92,6 +100,10 @@ class Hit:
             "taken_at": self.taken_at,
             "camera": self.camera,
         }
+        if self.text is not None:  # words found in the photo matched the query
+            data["text"] = self.text
+            data["text_boxes"] = [[[round(x, 1), round(y, 1)] for x, y in box] for box in self.text_boxes or ()]
+        return data
 
 
 class GalleryStats(Protocol):
@@ -137,11 +149,17 @@ class Searcher:
         negative = self._negative_vector(query.negatives)
 
         allowed = self._allowed_ids(query)
+        words = WordsInPhotos(self.catalog, text=query.text if kind == "text" else "", contains=query.contains,
+                              hybrid=query.words, allowed=allowed, fusion=query.text_fusion)
+        allowed = words.allowed
+        if kind == "words":
+            return self._hits(*words.ranked(query.limit), words)
         if kind in ("text", "image") or (kind == "sketch" and text_vec is None):
             q = text_vec if kind == "text" else image_vec
             assert q is not None
             q = _subtract(q, negative)
             ids, scores = self._knn(q, query.limit, allowed, exclude)
+            ids, scores = words.fuse(ids, scores, lambda extra: self._rescore(q, extra), query.limit)
         else:
             assert image_vec is not None and text_vec is not None
             default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
@@ -149,7 +167,7 @@ class Searcher:
             if not 0.0 <= weight <= 1.0:
                 raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
             ids, scores = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
-        return self._hits(ids, scores)
+        return self._hits(ids, scores, words)
 
     # -- query vectors -------------------------------------------------------
 
@@ -320,7 +338,7 @@ class Searcher:
 
     # -- results -------------------------------------------------------------
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, words: WordsInPhotos | None = None) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
         hits: list[Hit] = []
         for pid, score in zip(ids.tolist(), scores.tolist()):
@@ -329,8 +347,9 @@ class Searcher:
                 continue  # removed since the index was read
             path, width, height, taken_at, camera, _mtime, online = row
             thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
+            text, boxes = hit_text(words.matches, pid) if words is not None else (None, None)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb if thumb is not None and thumb.exists() else None))
+                            thumb if thumb is not None and thumb.exists() else None, text, boxes))
         return hits
 
 
