@@ -52,6 +52,8 @@ class Settings:
     decode_workers: int = 2
     reconcile_minutes: float = 10.0  # full rescan while watching
     debounce_seconds: float = 1.0
+    ocr: bool = True  # read the words in photos (OCR) after embedding them
+    ocr_threads: int = 0  # ONNX Runtime threads for reading text; 0 -> half the cores
 
     @classmethod
     def load(cls, library_dir: Path) -> Settings:
@@ -191,4 +193,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "decode_workers": _whole(0, MAX_DECODE_WORKERS),
     "reconcile_minutes": _positive(MAX_RECONCILE_MINUTES, "minutes"),
     "debounce_seconds": _positive(MAX_DEBOUNCE_SECONDS, "seconds"),
+    "ocr": lambda value: None if isinstance(value, bool) else
+    f"must be true or false, not {_type_name(value)} ({value!r:.60})",
+    "ocr_threads": _whole(0, MAX_THREADS, " (0: half the cores)"),
 }

@@ -27,7 +27,7 @@ import errno
 import logging
 import os
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 
 from .cancel import CancelToken
@@ -47,6 +47,8 @@ from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
 from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
+from .text_reader import TextReader
+from .text_stage import TextReadingStage
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
 
@@ -70,6 +72,8 @@ class Library:
         self._lock = LibraryLock(path / "lock")
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
+        self.last_text_read = 0  # photos whose text the last sync read (tests, summaries)
+        self._text_reader: TextReader | None = None
 
     # -- opening and closing -------------------------------------------------
 
@@ -131,6 +135,8 @@ class Library:
             self._reader.close()
             self._reader = None
         self.models.close()
+        if self._text_reader is not None:
+            self._text_reader.close()
         self._connections.close_all()
         self._lock.release()
 
@@ -309,19 +315,21 @@ class Library:
 
     def index(
         self, folders: Sequence[Path | str] | None = None, *, cancel: CancelToken | None = None,
-        workers: int | None = None,
+        workers: int | None = None, read_text: bool = True,
     ) -> Generator[Progress, None, None]:
         """Add ``folders`` (if new), then ``sync`` every folder."""
         for folder in folders or []:
             self.add_folder(folder)
-        yield from self.sync(cancel=cancel, workers=workers)
+        yield from self.sync(cancel=cancel, workers=workers, read_text=read_text)
 
     def sync(
-        self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None
+        self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None,
+        read_text: bool = True,
     ) -> Generator[Progress, None, None]:
-        """Reconcile the folders (or only ``paths``, files or directories) with the disk, then embed
-        what is pending.  A generator of ``Progress``; stops early (consistently) when ``cancel``
-        is cancelled, and always ends with a ``DONE`` report."""
+        """Reconcile the folders (or only ``paths``, files or directories) with the disk, embed what
+        is pending, then (unless ``read_text`` is False or the ``ocr`` setting is off) read the text
+        in photos not read yet.  A generator of ``Progress``; stops early (consistently) when
+        ``cancel`` is cancelled, and always ends with a ``DONE`` report (of the embedding)."""
         cancel = cancel or CancelToken()
         encoder = self.encoder()
         store = self.store(encoder)
@@ -331,7 +339,30 @@ class Library:
             "scan: %d files, %d new, %d changed, %d moved, %d copied, %d deleted, %d missing but kept",
             scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted, scan.kept,
         )
-        yield from self._embed_pending(encoder, store, cancel=cancel, workers=workers)
+        done: Progress | None = None
+        for progress in self._embed_pending(encoder, store, cancel=cancel, workers=workers):
+            if progress.phase is Phase.DONE:
+                done = progress  # reported once the text is read too
+            else:
+                yield progress
+        self.last_text_read = 0
+        if read_text and self.settings.ocr and not cancel.cancelled:
+            yield from self.read_text(cancel=cancel)
+        if done is not None:
+            yield done
+
+    def read_text(
+        self, *, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None
+    ) -> Generator[Progress, None, None]:
+        """Read the text in the photos the current OCR engine has not read (``Phase.READING_TEXT``);
+        stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
+        if self._text_reader is None:
+            self._text_reader = TextReader(threads=self.settings.ocr_threads)
+        stage = TextReadingStage(self.catalog, self._text_reader)
+        try:
+            yield from stage.run(cancel, interrupt)
+        finally:
+            self.last_text_read += stage.read_count
 
     def scan(self, cancel: CancelToken | None = None) -> ScanResult:
         """Reconcile every folder with the disk (no decoding)."""

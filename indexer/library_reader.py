@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import paths
 from .catalog import Catalog
+from .catalog_text import TextLineRow
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
@@ -33,6 +34,7 @@ from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
+from .text_status import text_failures, text_status
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
 
@@ -167,7 +169,12 @@ class LibraryReader:
         return folder_infos(self.catalog, self._models)
 
     def failures(self) -> list[Failure]:
-        return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()]
+        return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()] + text_failures(
+            self.catalog)
+
+    def photo_text(self, photo_id: int) -> list[TextLineRow]:
+        """The lines of text read in a photo (OCR), in reading order; none when not read or no words."""
+        return self.catalog.photo_text(photo_id)
 
     def configured_model(self) -> str | None:
         """The name of the library's configured model (None when there is none)."""
@@ -192,6 +199,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         model=model,
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
+        **text_status(catalog),
     )
 
 

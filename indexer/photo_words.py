@@ -98,7 +98,8 @@ class WordsInPhotos:
         self.matches = {**self.contains, **self.query_matches}
 
     def fuse(self, ids: np.ndarray, scores: np.ndarray,
-             rescore: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], limit: int) -> tuple[np.ndarray, np.ndarray]:
+             rescore: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+             limit: int) -> tuple[np.ndarray, np.ndarray]:
         """CLIP's ranking (``ids``, ``scores``) fused with the photos the query's words matched."""
         if not self.query_matches:
             return ids, scores

@@ -21,6 +21,7 @@ The sizes were chosen by measurement (docs/quality.md, "Text in photos").
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import math
 import os
@@ -80,8 +81,8 @@ class PhotoText:
 def engine_version(det_side: int = DET_SIDE, gate_side: int = GATE_SIDE, read_side: int = READ_SIDE) -> str:
     """The version string stored with every photo read (the engine's package version, models and sizes)."""
     try:
-        from rapidocr import __version__ as package_version
-    except ImportError:  # not installed: nothing can be read, and nothing read matches
+        package_version = importlib.metadata.version("rapidocr")  # without importing it (cheap for `status`)
+    except importlib.metadata.PackageNotFoundError:  # not installed: nothing can be read, and nothing read matches
         package_version = "missing"
     return f"rapidocr-{package_version}/PP-OCRv6-small/gate{gate_side}-det{det_side}-read{read_side}"
 
