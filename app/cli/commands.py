@@ -65,7 +65,7 @@ def cmd_index(args) -> int:
         _cancel_on_sigterm(cancel)
         if not args.paths and not lib.catalog.folders():
             raise UsageError("the library has no folders yet: photoseek index FOLDER")
-        last = progress_bar(lib.index(args.paths, cancel=cancel))
+        last = progress_bar(lib.index(args.paths, cancel=cancel, read_text=not args.no_ocr))
         status = lib.status()
         elapsed = time.monotonic() - started
         done = last.done if last else 0  # photos read this run: embedded or failed
@@ -73,7 +73,7 @@ def cmd_index(args) -> int:
             f"{_indexed(done, last.failed if last else 0)} in {elapsed:.1f} s "
             f"({done / elapsed if elapsed else 0:.1f}/s); "
             f"library: {status.photos} photos, {status.indexed} indexed, "
-            f"{status.pending} pending, {status.failed} failed\n"
+            f"{status.pending} pending, {status.failed} failed{_text_read(lib.last_text_read)}\n"
         )
         if cancel.cancelled:
             sys.stderr.write("stopped early; run `photoseek index` again to resume\n")
@@ -108,6 +108,11 @@ def _indexed(done: int, failed: int) -> str:
     return f"{text}, {failed} failed (see `photoseek failures`)" if failed else text
 
 
+def _text_read(read: int) -> str:
+    """``; read the text in N photo(s)`` when this run read any (OCR)."""
+    return f"; read the text in {read} photo(s)" if read else ""
+
+
 def _cancel_on_sigterm(cancel: CancelToken) -> None:
     def handler(signum, frame):  # noqa: ARG001
         cancel.cancel()
@@ -121,8 +126,8 @@ def _cancel_on_sigterm(cancel: CancelToken) -> None:
 def cmd_search(args) -> int:
     from indexer.search import Query
 
-    if not (args.text.strip() or args.image or args.sketch):
-        raise UsageError("search needs TEXT, --image or --sketch")
+    if not (args.text.strip() or args.image or args.sketch or args.contains.strip()):
+        raise UsageError("search needs TEXT, --image, --sketch or --contains")
     if args.image and args.sketch:
         raise UsageError("use --image or --sketch, not both")
     query = Query(
@@ -137,6 +142,7 @@ def cmd_search(args) -> int:
         before=args.before,
         limit=args.limit,
         exclude_self=not args.include_self,
+        contains=args.contains,
     )
     with _open_reader(args) as reader:
         hits = reader.search(query)
@@ -161,8 +167,8 @@ def cmd_status(args) -> int:
     if args.json:
         print_json(status.to_json())
     else:
-        for key in ("photos", "indexed", "pending", "failed", "folders", "model"):
-            sys.stdout.write(f"{key:>8}: {shown(getattr(status, key))}\n")
+        for key in ("photos", "indexed", "pending", "failed", "folders", "model", "ocr_done", "ocr_pending"):
+            sys.stdout.write(f"{key:>11}: {shown(getattr(status, key))}\n")
         for folder in status.offline_folders:
             sys.stdout.write(f" offline: {shown(folder)}\n")
         if read_only:
@@ -177,7 +183,8 @@ def cmd_failures(args) -> int:
         print_json([f.to_json() for f in failures])
     else:
         for f in failures:
-            sys.stdout.write(f"{shown(f.path)}: {shown(f.reason)}\n")
+            stage = "reading text: " if f.stage == "ocr" else ""
+            sys.stdout.write(f"{shown(f.path)}: {stage}{shown(f.reason)}\n")
     return 0
 
 
