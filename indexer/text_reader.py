@@ -42,16 +42,15 @@ from .models.image_input import (
     read_image,
     to_rgb,
 )
+from .text_gate import GATE_SIDE, TextGate, line_shaped
 
 logger = logging.getLogger(__name__)
 
-GATE_SIDE = 320  # the no-text gate's detection size (long side, pixels)
 DET_SIDE = 960  # detection size for photos that passed the gate
 READ_SIDE = 2048  # recognition crops come from the photo at this size
 MAX_LINES = 500  # a photo with more detected lines keeps the most confident ones
 MAX_LINE_CHARS = 1000
 MIN_CONFIDENCE = 0.5
-MAX_LINE_HEIGHT = 0.34  # a "line" thicker than this share of the image's short side is not one
 MAX_PIXELS = 100_000_000
 _DET_MODEL = "PP-OCRv6_det_small.onnx"
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -105,6 +104,7 @@ class TextReader:
         self.read_side = read_side
         self.gate = gate
         self.version = engine_version(det_side, gate_side if gate else 0, read_side)
+        self.gate_model = TextGate(threads=self.threads, side=gate_side)
         self._engine: Any = None
         self._lock = threading.Lock()
 
@@ -126,22 +126,17 @@ class TextReader:
             scale = self.read_side / long_side
             image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                                  Image.Resampling.BILINEAR, reducing_gap=2.0)
+        if self.gate and not self.gate_model.has_text(image):
+            return PhotoText((), width, height)  # the OCR engine is not even loaded for photos without text
         bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
         with self._lock:
-            engine = self._load()
-            if self.gate and not self._has_text(engine, image):
-                return PhotoText((), width, height)
-            result = engine(bgr, use_det=True, use_cls=False, use_rec=True)
+            result = self._load()(bgr, use_det=True, use_cls=False, use_rec=True)
         lines = _lines(result, width / image.width, height / image.height, image.width, image.height)
         return PhotoText(lines, width, height)
 
-    def detect(self, image: Image.Image, side: int) -> int:
-        """How many text lines detection finds in ``image`` shrunk to ``side`` pixels (for measurements)."""
-        with self._lock:
-            return self._detect(self._load(), image, side)
-
     def close(self) -> None:
         """Free the models (they load again when used)."""
+        self.gate_model.close()
         with self._lock:
             self._engine = None
 
@@ -161,23 +156,6 @@ class TextReader:
         frame.load()
         rgb = to_rgb(frame, orientation)
         return (rgb.copy() if rgb is frame else rgb), width, height
-
-    def _has_text(self, engine: Any, image: Image.Image) -> bool:
-        return self._detect(engine, image, self.gate_side) > 0
-
-    @staticmethod
-    def _detect(engine: Any, image: Image.Image, side: int) -> int:
-        small = image
-        if max(image.size) > side:
-            scale = side / max(image.size)
-            small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                                 Image.Resampling.BILINEAR, reducing_gap=2.0)
-        bgr = np.ascontiguousarray(np.asarray(small.convert("RGB"))[:, :, ::-1])
-        result = engine(bgr, use_det=True, use_cls=False, use_rec=False)
-        boxes = getattr(result, "boxes", None)
-        if boxes is None:
-            return 0
-        return sum(1 for box in boxes if _line_shaped(box, small.width, small.height))
 
     def _load(self) -> Any:
         if self._engine is None:
@@ -227,17 +205,6 @@ def _quiet_engine_log() -> None:
     engine_log.setLevel(logging.ERROR)
 
 
-def _line_shaped(box: Any, width: int, height: int) -> bool:
-    """Whether a detected box can be a line of text: not a blob as tall as a third of the image (the
-    detector marks grain, foliage and noise that way; a line of text is thin)."""
-    corners = np.asarray(box, dtype=np.float64)[:4]
-    if corners.shape != (4, 2):
-        return False
-    sides = [float(np.hypot(*(corners[(i + 1) % 4] - corners[i]))) for i in range(4)]
-    thickness = min((sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2)
-    return thickness <= MAX_LINE_HEIGHT * min(width, height)
-
-
 def _lines(result: Any, sx: float, sy: float, width: int, height: int) -> tuple[TextLine, ...]:
     texts = getattr(result, "txts", None)
     boxes = getattr(result, "boxes", None)
@@ -246,12 +213,16 @@ def _lines(result: Any, sx: float, sy: float, width: int, height: int) -> tuple[
         return ()
     lines: list[TextLine] = []
     for text, box, score in zip(texts, boxes, scores):
-        if not _line_shaped(box, width, height):
+        quad = np.asarray(box, dtype=np.float64)[:4]
+        if quad.shape != (4, 2):
+            continue
+        sides = [float(np.hypot(*(quad[(i + 1) % 4] - quad[i]))) for i in range(4)]
+        if not line_shaped(min((sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2), width, height):
             continue
         clean = " ".join(str(text).split())[:MAX_LINE_CHARS]
         if not clean:
             continue
-        corners = [(round(float(x) * sx, 1), round(float(y) * sy, 1)) for x, y in np.asarray(box)[:4]]
+        corners = [(round(float(x) * sx, 1), round(float(y) * sy, 1)) for x, y in quad]
         if len(corners) != 4 or not all(math.isfinite(c) for xy in corners for c in xy):
             continue
         lines.append(TextLine(clean, round(float(score), 4), (corners[0], corners[1], corners[2], corners[3])))
