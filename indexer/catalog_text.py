@@ -131,6 +131,17 @@ class PhotoTextTables:
         ).fetchall()
         return [TextLineRow(r[0], r[1], _box(r[2])) for r in rows]
 
+    def photo_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The lines read in each of ``ids`` that has any, in reading order."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for pid, text in self.conn.execute(
+                f"SELECT photo_id, text FROM photo_text_lines WHERE photo_id IN ({marks}) ORDER BY id", tuple(chunk)
+            ):
+                out.setdefault(pid, []).append(text)
+        return {pid: tuple(lines) for pid, lines in out.items()}
+
     def photos_with_terms(
         self, terms: Sequence[str], within: set[int] | None = None
     ) -> dict[int, list[tuple[int, TextLineRow]]]:

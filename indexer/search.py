@@ -88,6 +88,7 @@ class Hit:
     thumbnail: Path | None = None  # the library's thumbnail of the photo, when it has one
     text: str | None = None  # the line of text in the photo that matched the query's words
     text_boxes: tuple[tuple[tuple[float, float], ...], ...] | None = None  # the matching lines' corners
+    photo_text: tuple[str, ...] = ()  # every line of text read in the photo (OCR), in reading order
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -340,6 +341,7 @@ class Searcher:
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, words: WordsInPhotos | None = None) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
+        texts = self.catalog.photo_texts(ids.tolist())
         hits: list[Hit] = []
         for pid, score in zip(ids.tolist(), scores.tolist()):
             row = rows.get(pid)
@@ -349,7 +351,8 @@ class Searcher:
             thumb = self.thumbnails.path(pid) if self.thumbnails is not None else None
             text, boxes = hit_text(words.matches, pid) if words is not None else (None, None)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
-                            thumb if thumb is not None and thumb.exists() else None, text, boxes))
+                            thumb if thumb is not None and thumb.exists() else None, text, boxes,
+                            texts.get(pid, ())))
         return hits
 
 

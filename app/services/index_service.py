@@ -37,7 +37,7 @@ from indexer.watcher import watch
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
-BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING)
+BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.READING_TEXT)
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,8 @@ class _IndexWorker(ServiceWorker):
                     if not busy:
                         self._publish()       # counts first, so "idle" arrives with fresh status
                     self.activeChanged.emit(busy)
+                elif progress.phase is Phase.READING_TEXT and progress.done == 0:
+                    self._publish()           # embedding is done: fresh counts while the text is read
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy:
                     self.progress.emit(progress)

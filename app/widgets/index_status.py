@@ -1,4 +1,8 @@
-"""Indexing progress for the status bar: done/total, photos/s, ETA, pause."""
+"""Indexing progress for the status bar: done/total, photos/s, ETA, pause.
+
+Embedding and reading the text in photos (OCR, after embedding) are shown as two activities:
+"Indexing N of M" then "Reading text N of M", each with its own count, rate and ETA.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from app.plain_text import plain, tooltip
 from app.resources import icon
 from app.widgets.icon_button import icon_button
-from indexer.pipeline import Progress
+from indexer.pipeline import Phase, Progress
 from indexer.status import LibraryStatus
 
 
@@ -104,7 +108,8 @@ class IndexStatus(QWidget):
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
-            parts = [f"Indexing {format_count(done)} of {format_count(total)}"]
+            verb = "Reading text in photos" if p.phase is Phase.READING_TEXT else "Indexing"
+            parts = [f"{verb} {format_count(done)} of {format_count(total)}"]
             if rate and not paused:
                 parts.append(f"{rate:.1f} photos/s")
             if paused:
@@ -117,6 +122,8 @@ class IndexStatus(QWidget):
             self.bar.setRange(0, 0)
             parts = ["Paused" if paused else "Looking for new and changed photos…"]
         self.activity.setText(" · ".join(parts))
+        reading = p.phase is Phase.READING_TEXT
+        self.activity.setAccessibleName("Text-reading progress" if reading else "Indexing progress")
         cur = p.current
         if cur and not paused:
             name = os.path.basename(str(cur))
