@@ -47,7 +47,7 @@ from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
 from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
-from .text_reader import TextReader
+from .text_reader import TextReader, shared_reader
 from .text_stage import TextReadingStage
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
@@ -135,8 +135,6 @@ class Library:
             self._reader.close()
             self._reader = None
         self.models.close()
-        if self._text_reader is not None:
-            self._text_reader.close()
         self._connections.close_all()
         self._lock.release()
 
@@ -357,7 +355,7 @@ class Library:
         """Read the text in the photos the current OCR engine has not read (``Phase.READING_TEXT``);
         stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
         if self._text_reader is None:
-            self._text_reader = TextReader(threads=self.settings.ocr_threads)
+            self._text_reader = shared_reader(self.settings.ocr_threads)
         stage = TextReadingStage(self.catalog, self._text_reader)
         try:
             yield from stage.run(cancel, interrupt)

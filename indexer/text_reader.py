@@ -91,6 +91,22 @@ def ocr_threads(setting: int) -> int:
     return setting if setting > 0 else max(1, (os.cpu_count() or 2) // 2)
 
 
+_shared: dict[int, TextReader] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_reader(threads: int = 0) -> TextReader:
+    """The process's text reader with ``threads`` threads (created on first use): its models load
+    once per process, however many libraries are opened and closed (tests, the app reopening).
+    It serialises its calls, so sharing it between libraries is safe."""
+    count = ocr_threads(threads)
+    with _shared_lock:
+        reader = _shared.get(count)
+        if reader is None:
+            reader = _shared[count] = TextReader(threads=count)
+        return reader
+
+
 class TextReader:
     """Reads the text in images.  Loads its models on first use; one call at a time (a lock)."""
 

@@ -1,0 +1,213 @@
+"""Text in photos, measured: word recall by text height, phrase-query R@1 for CLIP alone vs hybrid
+(both fusions), rankings of queries without words, and OCR cost per photo.
+
+    python -m tests.quality.text_in_photos [--set DIR] [--variants 3] [--curve 24]
+
+builds the set (``tests/quality/text_set.py``: phrases on Debian wallpapers, screenshots,
+documents; plain wallpapers and generated photos as distractors, >= 500 photos in all), indexes
+it with the committed toy CLIP (which cannot read: the point is what the words add) and the OCR
+stage at the shipped settings, then prints the figures, on the tuning part and the held-out part
+separately.  ``--curve N`` adds the detector-size and gate-size curves on N tuning images.
+Figures go to docs/quality.md ("Text in photos").
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+from indexer.library import Library
+from indexer.pipeline import Phase
+from indexer.search import Query
+from tests.quality.text_set import Sample, build
+from tests.support.bundles import TOYCLIP
+from tests.support.photos import write_photo
+
+DISTRACTOR_PHOTOS = 200
+NO_WORD_QUERIES = (
+    "a mountain lake at sunset", "a red circle", "blue sky with clouds", "a forest in autumn", "a city at night",
+    "an abstract pattern", "a dark background", "green hills", "a beach", "a purple gradient", "snow",
+    "a bright yellow shape", "waves on the sea", "a desert", "stars in the night sky", "geometric shapes",
+)
+
+
+def normal_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"[^\W_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def bucket(px: int) -> str:
+    return "<20 px" if px < 20 else ">=20 px"
+
+
+def index_set(root: Path, samples: list[Sample]) -> tuple[Path, dict[str, float], dict[str, float]]:
+    """Index the set (with distractors) once; returns the library, stage rates and per-file OCR ms."""
+    library = root / "library"
+    folder = root / "images"
+    for i in range(DISTRACTOR_PHOTOS):
+        target = folder / f"generated_{i:03d}.jpg"
+        if not target.exists():
+            write_photo(target, 5000 + i, (800, 600))
+    ms: dict[str, float] = {}
+    rates: dict[str, float] = {}
+    if (library / "done").exists():
+        return library, rates, ms
+    shutil.rmtree(library, ignore_errors=True)
+    with Library.open(library) as lib:
+        lib.use_model(str(TOYCLIP))
+        last = time.perf_counter()
+        started = last
+        for p in lib.index([folder]):
+            now = time.perf_counter()
+            if p.phase is Phase.READING_TEXT and p.current is not None:
+                ms[p.current.name] = (now - last) * 1000
+            if p.phase is Phase.INDEXING and p.total:
+                rates["clip_photos_per_s"] = p.rate
+                rates["clip_s"] = now - started
+            if p.phase is Phase.READING_TEXT and p.done:
+                rates["ocr_s"] = now - started - rates.get("clip_s", 0.0)
+            last = now
+    (library / "done").write_text("")
+    return library, rates, ms
+
+
+def recall_by_height(lib: Library, samples: list[Sample], folder: Path) -> dict[tuple[str, str, int], list[float]]:
+    reader = lib.reader()
+    out: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    for s in samples:
+        if not s.phrase:
+            continue
+        row = lib.catalog.photo_by_path(folder / s.file)
+        assert row is not None, s.file
+        seen = set(normal_words(" ".join(line.text for line in reader.photo_text(row.id))))
+        words = normal_words(s.phrase)
+        label = s.kind + (" occluded" if s.occluded else "") + (" plate" if s.light_on_dark else "")
+        out[(s.part, label, s.px)].append(sum(w in seen for w in words) / len(words))
+    return out
+
+
+def rank_at_1(lib: Library, samples: list[Sample], folder: Path) -> dict[tuple[str, str, str], list[float]]:
+    reader = lib.reader()
+    out: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for s in samples:
+        if not s.phrase:
+            continue
+        target = folder / s.file
+        for name, query in (("clip", Query(text=s.phrase, words=False, limit=10)),
+                            ("boost", Query(text=s.phrase, limit=10, text_fusion="boost")),
+                            ("rrf", Query(text=s.phrase, limit=10, text_fusion="rrf"))):
+            hits = reader.search(query)
+            out[(s.part, name, bucket(s.px))].append(float(bool(hits) and hits[0].path == target))
+            out[(s.part, name, "mrr")].append(next((1 / h.rank for h in hits if h.path == target), 0.0))
+    return out
+
+
+def unchanged_without_words(lib: Library) -> dict[str, float]:
+    reader = lib.reader()
+    same = {"boost": 0, "rrf": 0}
+    for text in NO_WORD_QUERIES:
+        clip = [(h.path, round(h.score, 6)) for h in reader.search(Query(text=text, words=False, limit=20))]
+        for fusion in same:
+            hybrid = reader.search(Query(text=text, limit=20, text_fusion=fusion))
+            ranks_equal = [h.path for h in hybrid] == [p for p, _ in clip]
+            scores_equal = fusion == "rrf" or [(h.path, round(h.score, 6)) for h in hybrid] == clip
+            same[fusion] += ranks_equal and scores_equal
+    return {k: v / len(NO_WORD_QUERIES) for k, v in same.items()}
+
+
+def curves(samples: list[Sample], folder: Path, n: int) -> None:
+    from PIL import Image
+
+    from indexer.text_gate import TextGate
+    from indexer.text_reader import TextReader
+
+    picked = [s for s in samples if s.part == "tune" and s.kind in ("photo", "screenshot")][:n]
+    plain = [s for s in samples if s.part == "tune" and s.kind == "plain"][:n]
+    generated = sorted(folder.glob("generated_*.jpg"))[:n]
+    print(f"\ndetector size (gate off), {len(picked)} tuning images (photos and screenshots):")
+    print("  det side   word recall   ms/photo")
+    for side in (480, 640, 960, 1280):
+        reader = TextReader(det_side=side, gate=False)
+        reader.read_image(Image.new("RGB", (64, 64)))  # load the models before timing
+        recalls, spent = [], 0.0
+        for s in picked:
+            t = time.perf_counter()
+            found = reader.read_file(folder / s.file)
+            spent += time.perf_counter() - t
+            seen = set(normal_words(" ".join(line.text for line in found.lines)))
+            words = normal_words(s.phrase)
+            recalls.append(sum(w in seen for w in words) / len(words))
+        print(f"  {side:8d}   {sum(recalls) / len(recalls):11.3f}   {spent / len(picked) * 1000:8.0f}")
+    print(f"\ngate size: share of images passed on (text: {len(picked)}; plain wallpapers: {len(plain)}; "
+          f"generated photos: {len(generated)})")
+    print("  gate side   text passed   plain passed   generated passed   ms/photo")
+    for side in (192, 256, 320, 480):
+        gate = TextGate(threads=1, side=side)
+        images = [(s.kind, Image.open(folder / s.file).convert("RGB")) for s in picked + plain]
+        images += [("generated", Image.open(p).convert("RGB")) for p in generated]
+        gate.has_text(images[0][1])
+        passed: dict[str, list[bool]] = defaultdict(list)
+        t = time.perf_counter()
+        for kind, image in images:
+            passed["text" if kind in ("photo", "screenshot") else kind].append(gate.has_text(image))
+        spent = (time.perf_counter() - t) / len(images) * 1000
+        share = {k: sum(v) / len(v) for k, v in passed.items()}
+        print(f"  {side:9d}   {share.get('text', 0):11.3f}   {share.get('plain', 0):12.3f}   "
+              f"{share.get('generated', 0):16.3f}   {spent:8.0f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", type=Path, default=Path("/var/tmp/photoseek-textset"))
+    parser.add_argument("--variants", type=int, default=3, help="phrases per wallpaper")
+    parser.add_argument("--curve", type=int, default=0, help="images for the detector and gate curves")
+    args = parser.parse_args(argv)
+    samples = build(args.set, variants=args.variants)
+    folder = args.set / "images"
+    library, rates, ms = index_set(args.set, samples)
+    total = len(list(folder.iterdir()))
+    print(f"set: {total} photos ({sum(1 for s in samples if s.phrase)} with a key phrase, "
+          f"{sum(1 for s in samples if s.kind == 'plain')} plain wallpapers, {DISTRACTOR_PHOTOS} generated)")
+    if rates:
+        print(f"indexing: CLIP {rates.get('clip_photos_per_s', 0):.1f} photos/s ({rates.get('clip_s', 0):.0f} s), "
+              f"then OCR {rates.get('ocr_s', 0):.0f} s")
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        for name, spent in ms.items():
+            by_kind[name.split("_")[0]].append(spent)
+        for kind, values in sorted(by_kind.items()):
+            values.sort()
+            print(f"  OCR {kind:10s} median {values[len(values) // 2]:6.0f} ms/photo, mean "
+                  f"{sum(values) / len(values):6.0f} (n={len(values)})")
+    with Library.open(library) as lib:
+        print("\nword recall by text height (share of the key phrase's words read):")
+        recall = recall_by_height(lib, samples, folder)
+        for part in ("tune", "held-out"):
+            rows = sorted(k for k in recall if k[0] == part)
+            for _, label, px in rows:
+                values = recall[(part, label, px)]
+                print(f"  {part:8s} {label:22s} {px:3d} px  {sum(values) / len(values):.3f}  (n={len(values)})")
+        print(f"\nphrase query R@1 among {total} photos (query = the key phrase):")
+        r1 = rank_at_1(lib, samples, folder)
+        for part in ("tune", "held-out"):
+            for method in ("clip", "boost", "rrf"):
+                cells = []
+                for key in ("<20 px", ">=20 px", "mrr"):
+                    values = r1.get((part, method, key), [])
+                    cells.append(f"{key} {sum(values) / len(values):.3f} (n={len(values)})" if values else f"{key} -")
+                print(f"  {part:8s} {method:5s}  " + "   ".join(cells))
+        unchanged = unchanged_without_words(lib)
+        print(f"\nqueries whose words no photo shows ({len(NO_WORD_QUERIES)}): top-20 identical to CLIP alone: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in unchanged.items()))
+    if args.curve:
+        curves(samples, folder, args.curve)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
