@@ -2,8 +2,8 @@
 screenshots and documents.
 
 - **Wallpapers** (Debian's wallpaper packages, ``tests/quality/wallpapers.py``), scaled to
-  ``PHOTO_SIDE`` pixels on the long side, each with one unique phrase: fonts DejaVu, Noto and
-  Droid (whichever are installed; ``fetch_fonts`` gets Noto and Droid with ``apt-get download``),
+  ``PHOTO_SIDE`` pixels on the long side, each with one unique phrase: fonts DejaVu and Noto
+  (whichever are installed; ``fetch_fonts`` gets Noto with ``apt-get download``),
   text heights 12-96 px (the font's pixel size), colours picked against the background,
   light-on-dark plates (a sign), rotations up to +-15 degrees, and in some a blot covering part
   of the phrase (occlusion).  Each artwork keeps its tuning or held-out side (``split``).
@@ -32,8 +32,9 @@ PHOTO_SIDE = 1920
 SIZES = (12, 16, 20, 28, 40, 64, 96)
 MAX_ANGLE = 15.0
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/var/tmp/photoseek-fonts/x/usr/share/fonts"))
+# Droid Sans Fallback (Debian's only Droid font) has no Latin letters, so Droid is not among them.
 FONT_NAMES = ("DejaVuSans.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSansMono.ttf", "NotoSans-Regular.ttf",
-              "NotoSerif-Italic.ttf", "NotoSans-Bold.ttf", "DroidSansFallbackFull.ttf")
+              "NotoSerif-Italic.ttf", "NotoSans-Bold.ttf", "NotoSerif-Regular.ttf")
 WORDS = (
     "amber harbor velvet canyon silver meadow copper lantern maple orbit crimson falcon marble glacier "
     "willow thunder cobalt prairie saffron beacon ember quartz juniper summit hollow cedar indigo "
@@ -57,9 +58,9 @@ class Sample:
 
 
 def fetch_fonts(dest: Path = Path("/var/tmp/photoseek-fonts")) -> Path:
-    """Noto and Droid fonts from the Debian packages (``apt-get download`` + ``dpkg-deb -x``)."""
+    """Noto fonts from the Debian package (``apt-get download`` + ``dpkg-deb -x``)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for package in ("fonts-noto-core", "fonts-droid-fallback"):
+    for package in ("fonts-noto-core",):
         if not any(dest.glob(f"{package}_*.deb")):
             subprocess.run(["apt-get", "download", package], cwd=dest, check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
