@@ -1,7 +1,9 @@
 """``TextGate``: does a photo hold any text?  A cheap first pass before reading it (OCR).
 
 It runs the text *detection* model that ships with RapidOCR directly on ONNX Runtime, on a copy of
-the photo at most ``side`` pixels long (tens of milliseconds), and counts the detected regions
+the photo at ``scale`` times its size, kept between ``side`` and ``max_side`` pixels on its long side
+(so small text in a screenshot or a page stays a few pixels tall, and a 12 MP photo costs no more
+than ``max_side`` allows), and counts the detected regions
 that can be lines of text.  It never imports the OCR engine itself (seconds of start-up), so a run
 over photos without words pays only for this pass.  It follows RapidOCR's detection
 (PP-OCR's DB post-processing: probability map -> regions -> minimum-area rectangles -> mean
@@ -20,7 +22,11 @@ from PIL import Image
 
 from .errors import ModelError
 
-GATE_SIDE = 320  # long side of the gate's copy (pixels); chosen by measurement (docs/quality.md)
+# The gate's copy: GATE_SCALE times the photo's long side, kept within GATE_SIDE..GATE_MAX_SIDE pixels.
+# Chosen by measurement (docs/quality.md, "Text in photos").
+GATE_SIDE = 320
+GATE_SCALE = 0.5
+GATE_MAX_SIDE = 640
 PIXEL_THRESHOLD = 0.3  # DB's binarisation threshold
 BOX_THRESHOLD = 0.5  # a region's mean probability must reach this
 MIN_SIDE = 3  # regions thinner than this (pixels at the gate's size) are noise
@@ -48,20 +54,30 @@ def line_shaped(short_side: float, width: int, height: int) -> bool:
 class TextGate:
     """Counts line-shaped text regions in an image.  The ONNX session loads on first use; thread-safe."""
 
-    def __init__(self, *, threads: int = 1, side: int = GATE_SIDE):
+    def __init__(self, *, threads: int = 1, side: int = GATE_SIDE, scale: float = GATE_SCALE,
+                 max_side: int = GATE_MAX_SIDE):
         self.threads = threads
         self.side = side
+        self.scale = scale
+        self.max_side = max(side, max_side)
+        self.spec = f"gate{side}" if scale <= 0 else f"gate{scale:g}x{side}-{self.max_side}"
         self._session: Any = None
         self._lock = threading.Lock()
+
+    def size_for(self, long_side: int) -> int:
+        """The long side of the gate's copy of an image whose long side is ``long_side``."""
+        if self.scale <= 0:
+            return self.side
+        return min(self.max_side, max(self.side, round(long_side * self.scale)))
 
     def has_text(self, image: Image.Image) -> bool:
         return self.count_lines(image) > 0
 
     def count_lines(self, image: Image.Image, side: int | None = None) -> int:
-        """Line-shaped text regions found in ``image`` shrunk to ``side`` pixels (default: the gate's)."""
+        """Line-shaped text regions found in ``image`` shrunk to ``side`` pixels (default: the gate's size)."""
         import cv2
 
-        side = side or self.side
+        side = side or self.size_for(max(image.size))
         scale = min(1.0, side / max(image.size))
         w = max(32, round(image.width * scale / 32) * 32)
         h = max(32, round(image.height * scale / 32) * 32)

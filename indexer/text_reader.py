@@ -9,8 +9,8 @@ Reading one photo:
 
 1. decode it once, at most ``read_side`` pixels on its long side (JPEG draft mode, EXIF
    orientation, the same guards as every image);
-2. the **gate**: text detection only, on a copy at most ``gate_side`` pixels long (tens of
-   milliseconds); a photo where it finds no text is done;
+2. the **gate** (``TextGate``): text detection only, on a copy at half size, 320 to 640 pixels
+   long (tens to a few hundred milliseconds); a photo where it finds no text is done;
 3. detection at ``det_side`` pixels, then recognition of each detected line (cropped from the
    ``read_side`` image).
 
@@ -42,7 +42,7 @@ from .models.image_input import (
     read_image,
     to_rgb,
 )
-from .text_gate import GATE_SIDE, TextGate, line_shaped
+from .text_gate import TextGate, line_shaped
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +77,13 @@ class PhotoText:
     height: int
 
 
-def engine_version(det_side: int = DET_SIDE, gate_side: int = GATE_SIDE, read_side: int = READ_SIDE) -> str:
+def engine_version(det_side: int = DET_SIDE, gate: str = TextGate().spec, read_side: int = READ_SIDE) -> str:
     """The version string stored with every photo read (the engine's package version, models and sizes)."""
     try:
         package_version = importlib.metadata.version("rapidocr")  # without importing it (cheap for `status`)
     except importlib.metadata.PackageNotFoundError:  # not installed: nothing can be read, and nothing read matches
         package_version = "missing"
-    return f"rapidocr-{package_version}/PP-OCRv6-small/gate{gate_side}-det{det_side}-read{read_side}"
+    return f"rapidocr-{package_version}/PP-OCRv6-small/{gate}-det{det_side}-read{read_side}"
 
 
 def ocr_threads(setting: int) -> int:
@@ -111,16 +111,15 @@ class TextReader:
     """Reads the text in images.  Loads its models on first use; one call at a time (a lock)."""
 
     def __init__(
-        self, *, threads: int = 0, det_side: int = DET_SIDE, gate_side: int = GATE_SIDE,
-        read_side: int = READ_SIDE, gate: bool = True,
+        self, *, threads: int = 0, det_side: int = DET_SIDE, read_side: int = READ_SIDE,
+        gate: TextGate | None = None, use_gate: bool = True,
     ):
         self.threads = ocr_threads(threads)
         self.det_side = det_side
-        self.gate_side = gate_side
         self.read_side = read_side
-        self.gate = gate
-        self.version = engine_version(det_side, gate_side if gate else 0, read_side)
-        self.gate_model = TextGate(threads=self.threads, side=gate_side)
+        self.gate = use_gate
+        self.gate_model = gate or TextGate(threads=self.threads)
+        self.version = engine_version(det_side, self.gate_model.spec if use_gate else "nogate", read_side)
         self._engine: Any = None
         self._lock = threading.Lock()
 

@@ -133,7 +133,7 @@ def curves(samples: list[Sample], folder: Path, n: int) -> None:
     print(f"\ndetector size (gate off), {len(picked)} tuning images (photos and screenshots):")
     print("  det side   word recall   ms/photo")
     for side in (480, 640, 960, 1280):
-        reader = TextReader(det_side=side, gate=False)
+        reader = TextReader(det_side=side, use_gate=False)
         reader.read_image(Image.new("RGB", (64, 64)))  # load the models before timing
         recalls, spent = [], 0.0
         for s in picked:
@@ -146,9 +146,9 @@ def curves(samples: list[Sample], folder: Path, n: int) -> None:
         print(f"  {side:8d}   {sum(recalls) / len(recalls):11.3f}   {spent / len(picked) * 1000:8.0f}")
     print(f"\ngate size: share of images passed on (text: {len(picked)}; plain wallpapers: {len(plain)}; "
           f"generated photos: {len(generated)})")
-    print("  gate side   text passed   plain passed   generated passed   ms/photo")
-    for side in (192, 256, 320, 480):
-        gate = TextGate(threads=1, side=side)
+    print("  gate                text passed   plain passed   generated passed   ms/photo")
+    for gate in (TextGate(side=320, scale=0), TextGate(side=480, scale=0), TextGate(side=640, scale=0),
+                 TextGate(side=320, scale=0.5, max_side=640), TextGate(side=320, scale=0.5, max_side=800)):
         images = [(s.kind, Image.open(folder / s.file).convert("RGB")) for s in picked + plain]
         images += [("generated", Image.open(p).convert("RGB")) for p in generated]
         gate.has_text(images[0][1])
@@ -158,7 +158,7 @@ def curves(samples: list[Sample], folder: Path, n: int) -> None:
             passed["text" if kind in ("photo", "screenshot") else kind].append(gate.has_text(image))
         spent = (time.perf_counter() - t) / len(images) * 1000
         share = {k: sum(v) / len(v) for k, v in passed.items()}
-        print(f"  {side:9d}   {share.get('text', 0):11.3f}   {share.get('plain', 0):12.3f}   "
+        print(f"  {gate.spec:18s}  {share.get('text', 0):11.3f}   {share.get('plain', 0):12.3f}   "
               f"{share.get('generated', 0):16.3f}   {spent:8.0f}")
 
 
