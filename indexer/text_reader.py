@@ -46,7 +46,7 @@ from .text_gate import TextGate, line_shaped
 
 logger = logging.getLogger(__name__)
 
-DET_SIDE = 960  # detection size for photos that passed the gate
+DET_SIDE = 640  # detection size for photos that passed the gate (measured: docs/quality.md)
 READ_SIDE = 2048  # recognition crops come from the photo at this size
 MAX_LINES = 500  # a photo with more detected lines keeps the most confident ones
 MAX_LINE_CHARS = 1000
