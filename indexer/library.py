@@ -359,6 +359,8 @@ class Library:
         stage = TextReadingStage(self.catalog, self._text_reader)
         try:
             yield from stage.run(cancel, interrupt)
+        except ModelError as exc:  # the text reader cannot run here: the photos stay pending, indexing goes on
+            logger.warning("cannot read the text in photos: %s", exc)
         finally:
             self.last_text_read += stage.read_count
 

@@ -64,8 +64,9 @@ def terms(text: str) -> list[str]:
 
 def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
     """Photos (among ``within``, if given) whose text holds every term of ``text``."""
-    found = catalog.photos_with_terms(terms(text), within)
-    return {pid: _match(lines, len(terms(text))) for pid, lines in found.items() if lines}
+    wanted = terms(text)
+    found = catalog.photos_with_terms(wanted, within)
+    return {pid: _match(lines, len(wanted)) for pid, lines in found.items() if lines}
 
 
 def _match(lines: list[tuple[int, TextLineRow]], wanted: int) -> WordMatch:
@@ -86,7 +87,7 @@ class WordsInPhotos:
                  allowed: set[int] | None, fusion: str | None = None):
         self.fusion = fusion or text_fusion.DEFAULT_FUSION
         if self.fusion not in text_fusion.FUSIONS:
-            raise ValueError(f"unknown text fusion {self.fusion!r}")
+            raise UsageError(f"unknown text fusion {self.fusion!r} (one of {', '.join(text_fusion.FUSIONS)})")
         self.allowed = allowed
         self.contains: dict[int, WordMatch] = {}
         if contains.strip():

@@ -12,7 +12,7 @@ import pytest
 
 from indexer.cancel import CancelToken
 from indexer.config import Settings
-from indexer.errors import LibraryError, UnreadableImage, UsageError
+from indexer.errors import LibraryError, ModelError, UnreadableImage, UsageError
 from indexer.library import CATALOG_FILE, Library
 from indexer.pipeline import Phase
 from indexer.search import Query
@@ -246,3 +246,22 @@ def test_ocr_can_be_turned_off(text_lib: Path, tmp_path: Path) -> None:
 def test_a_newer_engine_reads_again() -> None:
     assert engine_version(det_side=960) != engine_version(det_side=1280)
     assert engine_version().startswith("rapidocr-")
+
+
+def test_a_text_reader_that_cannot_run_leaves_photos_pending(text_lib: Path, monkeypatch) -> None:
+    library = text_lib / "library"
+    conn = sqlite3.connect(library / CATALOG_FILE)
+    conn.execute("DELETE FROM photo_text")
+    conn.commit()
+    conn.close()
+
+    def broken(self: TextReader, path: Path | str):  # noqa: ANN202
+        raise ModelError("the text-reading model is missing")
+
+    monkeypatch.setattr(TextReader, "read_file", broken)
+    with Library.open(library) as lib:
+        progress = list(lib.sync(workers=0))  # no error: embedding is done, the text waits
+        assert progress[-1].phase is Phase.DONE
+        status = lib.status()
+        assert (status.indexed, status.ocr_done, status.ocr_pending) == (5, 0, 5)
+        assert lib.reader().failures() == []
