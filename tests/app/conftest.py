@@ -53,11 +53,14 @@ def library_dir(tmp_path, gui_library_template) -> Path:
 
 @pytest.fixture
 def empty_library_dir(tmp_path, tiny_bundle) -> Path:
-    """A library with a model and no folders."""
+    """A library with a model and no folders.  Reading text in photos is off: these tests are about
+    indexing and the window (the text-in-photo GUI has its own tests, and its cost its benchmark)."""
     path = tmp_path / "empty-library"
     lib = Library.open(path)
     try:
         lib.use_model(str(tiny_bundle))
+        lib.settings.ocr = False
+        lib.save_settings()
     finally:
         lib.close()
     return path
