@@ -142,6 +142,12 @@ def unchanged_without_words(lib: Library) -> dict[str, float]:
     return {k: v / len(NO_WORD_QUERIES) for k, v in same.items()}
 
 
+def _file(root: Path, s: Sample) -> Path:
+    """Where a sample's image is: in ``images/``, or in ``spare/`` when not indexed (``select``)."""
+    here = root / s.file
+    return here if here.exists() else root / "spare" / Path(s.file).name
+
+
 def curves(samples: list[Sample], root: Path, n: int) -> None:
     """Detector-size curve (gate off) on ``n`` tuning images with text (photos, screenshots,
     documents), and the gate curve on 40 of them plus 20 plain wallpapers and 20 generated photos."""
@@ -160,12 +166,12 @@ def curves(samples: list[Sample], root: Path, n: int) -> None:
     print(f"\ndetector size (gate off), {len(picked)} tuning images: word recall, ms/photo, by kind")
     for side in (640, 960, 1280):
         reader = TextReader(det_side=side, use_gate=False)
-        reader.read_file(root / picked[0].file)  # load the models before timing
+        reader.read_file(_file(root, picked[0]))  # load the models before timing
         recall: dict[str, list[float]] = defaultdict(list)
         spent: dict[str, float] = defaultdict(float)
         for s in picked:
             t = time.perf_counter()
-            found = reader.read_file(root / s.file)
+            found = reader.read_file(_file(root, s))
             spent[s.kind] += time.perf_counter() - t
             seen = set(normal_words(" ".join(line.text for line in found.lines)))
             words = normal_words(s.phrase)
@@ -174,7 +180,7 @@ def curves(samples: list[Sample], root: Path, n: int) -> None:
             f"{k} {sum(v) / len(v):.3f} {spent[k] / len(v) * 1000:.0f} ms (n={len(v)})" for k, v in recall.items()))
     gated = list(with_text)
     random.Random(1).shuffle(gated)
-    images = [(s.kind, Image.open(root / s.file).convert("RGB")) for s in gated[:40]]
+    images = [(s.kind, Image.open(_file(root, s)).convert("RGB")) for s in gated[:40]]
     images += [(s.kind, Image.open(root / s.file).convert("RGB"))
                for s in samples if s.part == "tune" and s.kind == "plain"][:20]
     images += [("generated", Image.open(p).convert("RGB")) for p in sorted(folder.glob("generated_*.jpg"))[:20]]
