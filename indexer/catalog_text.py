@@ -143,30 +143,33 @@ class PhotoTextTables:
         return {pid: tuple(lines) for pid, lines in out.items()}
 
     def photos_with_terms(
-        self, terms: Sequence[str], within: set[int] | None = None
-    ) -> dict[int, list[tuple[int, TextLineRow]]]:
-        """Photos whose lines hold every FTS5 term of ``terms`` (each a ready MATCH expression), with
-        the lines that matched a term as (how many terms the line holds, line)."""
+        self, terms: Sequence[str], within: set[int] | None = None, min_terms: int | None = None
+    ) -> dict[int, tuple[int, list[tuple[int, TextLineRow]]]]:
+        """Photos whose lines, together, hold at least ``min_terms`` (default: every one) of the FTS5
+        ``terms`` (each a ready MATCH expression): photo id -> (how many terms it holds, the lines that
+        matched a term as (how many terms the line holds, line))."""
         if not terms:
             return {}
-        photos: set[int] | None = within
+        need = len(terms) if min_terms is None else max(1, min(min_terms, len(terms)))
+        photo_terms: dict[int, int] = {}
         line_terms: dict[int, int] = {}
         line_photo: dict[int, int] = {}
-        for term in terms:
+        for i, term in enumerate(terms):
             found: set[int] = set()
             for line_id, photo_id in self.conn.execute(
                 "SELECT l.id, l.photo_id FROM photo_text_lines_fts f JOIN photo_text_lines l ON l.id = f.rowid "
                 "WHERE photo_text_lines_fts MATCH ? LIMIT ?",
                 (term, MAX_TERM_LINES),
             ):
-                if photos is None or photo_id in photos:
+                if within is None or photo_id in within:
                     found.add(photo_id)
                     line_terms[line_id] = line_terms.get(line_id, 0) + 1
                     line_photo[line_id] = photo_id
-            photos = found
-            if not photos:
-                return {}
-        assert photos is not None
+            for photo_id in found:
+                photo_terms[photo_id] = photo_terms.get(photo_id, 0) + 1
+            if not any(n + len(terms) - i - 1 >= need for n in photo_terms.values()):
+                return {}  # no photo can reach ``need`` any more
+        photos = {pid for pid, n in photo_terms.items() if n >= need}
         keep = [lid for lid, pid in line_photo.items() if pid in photos]
         lines: dict[int, list[tuple[int, TextLineRow]]] = {pid: [] for pid in photos}
         for chunk in _chunks(keep, 900):
@@ -176,7 +179,7 @@ class PhotoTextTables:
                 tuple(chunk),
             ):
                 lines[pid].append((line_terms[lid], TextLineRow(text, confidence, _box(box))))
-        return lines
+        return {pid: (photo_terms[pid], found_lines) for pid, found_lines in lines.items()}
 
 
 def _box(text: str) -> tuple[tuple[float, float], ...]:

@@ -13,6 +13,7 @@ show and the boxes to outline.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class WordMatch:
     boxes: tuple[Box, ...]
     together: bool
     confidence: float
+    coverage: float = 1.0  # the share of the query's (significant) terms the photo's text holds
+    line_share: float = 1.0  # the share of them its best line holds (words that stand together)
 
 
 def terms(text: str) -> list[str]:
@@ -62,17 +65,31 @@ def terms(text: str) -> list[str]:
     return out[:MAX_TERMS]
 
 
-def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
-    """Photos (among ``within``, if given) whose text holds every term of ``text``."""
+def significant(term: str) -> bool:
+    """Whether a term counts for a text query's words: a phrase, a word of three or more letters, or
+    a number ("a", "of", "at" would match half the library's screenshots)."""
+    inner = term.strip('"*')
+    return " " in inner or len(inner) >= MIN_PREFIX_CHARS or any(c.isdigit() for c in inner)
+
+
+def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None, *,
+         coverage: float = 1.0) -> dict[int, WordMatch]:
+    """Photos (among ``within``, if given) whose text holds every term of ``text``; with ``coverage``
+    below 1, the photos holding at least that share of its significant terms (a text query: a
+    word misread or hidden in the photo still lets it match)."""
     wanted = terms(text)
-    found = catalog.photos_with_terms(wanted, within)
-    return {pid: _match(lines, len(wanted)) for pid, lines in found.items() if lines}
+    if coverage < 1.0:
+        wanted = [t for t in wanted if significant(t)]
+    need = max(1, math.ceil(coverage * len(wanted) - 1e-9))
+    found = catalog.photos_with_terms(wanted, within, min_terms=need)
+    return {pid: _match(lines, held, len(wanted)) for pid, (held, lines) in found.items() if lines}
 
 
-def _match(lines: list[tuple[int, TextLineRow]], wanted: int) -> WordMatch:
+def _match(lines: list[tuple[int, TextLineRow]], held: int, wanted: int) -> WordMatch:
     best_terms, best = max(lines, key=lambda item: (item[0], item[1].confidence))
+    share = (lambda n: min(1.0, n / wanted)) if wanted else (lambda n: 0.0)
     return WordMatch(best.text, tuple(line.box for _, line in lines if line.box), best_terms >= wanted,
-                     best.confidence)
+                     best.confidence, share(held), share(best_terms))
 
 
 class WordsInPhotos:
@@ -95,7 +112,8 @@ class WordsInPhotos:
                 raise UsageError("--contains needs at least one word (letters or digits)")
             self.contains = find(catalog, contains, allowed)
             self.allowed = set(self.contains)
-        self.query_matches = find(catalog, text, self.allowed) if hybrid and text.strip() else {}
+        self.query_matches = find(catalog, text, self.allowed, coverage=text_fusion.MIN_COVERAGE) \
+            if hybrid and text.strip() else {}
         self.matches = {**self.contains, **self.query_matches}
 
     def fuse(self, ids: np.ndarray, scores: np.ndarray,
@@ -106,10 +124,10 @@ class WordsInPhotos:
             return ids, scores
         extra = np.array(sorted(set(self.query_matches) - set(ids.tolist())), dtype=np.int64)
         extra_ids, extra_scores = rescore(extra) if len(extra) else (extra, np.zeros(0, dtype=np.float32))
-        together = {pid for pid, m in self.query_matches.items() if m.together}
+        together = {pid: m.line_share for pid, m in self.query_matches.items()}
         return text_fusion.fuse(
             np.concatenate([ids, extra_ids]), np.concatenate([scores, extra_scores]).astype(np.float32),
-            set(self.query_matches), together, limit, method=self.fusion,
+            {pid: m.coverage for pid, m in self.query_matches.items()}, together, limit, method=self.fusion,
         )
 
     def ranked(self, limit: int) -> tuple[np.ndarray, np.ndarray]:

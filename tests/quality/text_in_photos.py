@@ -98,13 +98,13 @@ def select(root: Path, samples: list[Sample], screenshots: int, documents: int) 
     return keep
 
 
-def recall_by_height(lib: Library, samples: list[Sample], folder: Path) -> dict[tuple[str, str, int], list[float]]:
+def recall_by_height(lib: Library, samples: list[Sample], root: Path) -> dict[tuple[str, str, int], list[float]]:
     reader = lib.reader()
     out: dict[tuple[str, str, int], list[float]] = defaultdict(list)
     for s in samples:
         if not s.phrase:
             continue
-        row = lib.catalog.photo_by_path(folder / s.file)
+        row = lib.catalog.photo_by_path(root / s.file)
         assert row is not None, s.file
         seen = set(normal_words(" ".join(line.text for line in reader.photo_text(row.id))))
         words = normal_words(s.phrase)
@@ -113,13 +113,13 @@ def recall_by_height(lib: Library, samples: list[Sample], folder: Path) -> dict[
     return out
 
 
-def rank_at_1(lib: Library, samples: list[Sample], folder: Path) -> dict[tuple[str, str, str], list[float]]:
+def rank_at_1(lib: Library, samples: list[Sample], root: Path) -> dict[tuple[str, str, str], list[float]]:
     reader = lib.reader()
     out: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for s in samples:
         if not s.phrase:
             continue
-        target = folder / s.file
+        target = root / s.file
         for name, query in (("clip", Query(text=s.phrase, words=False, limit=10)),
                             ("boost", Query(text=s.phrase, limit=10, text_fusion="boost")),
                             ("rrf", Query(text=s.phrase, limit=10, text_fusion="rrf"))):
@@ -224,14 +224,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sum(values) / len(values):6.0f} (n={len(values)})")
     with Library.open(library) as lib:
         print("\nword recall by text height (share of the key phrase's words read):")
-        recall = recall_by_height(lib, samples, folder)
+        recall = recall_by_height(lib, samples, args.set)
         for part in ("tune", "held-out"):
             rows = sorted(k for k in recall if k[0] == part)
             for _, label, px in rows:
                 values = recall[(part, label, px)]
                 print(f"  {part:8s} {label:22s} {px:3d} px  {sum(values) / len(values):.3f}  (n={len(values)})")
         print(f"\nphrase query R@1 among {total} photos (query = the key phrase):")
-        r1 = rank_at_1(lib, samples, folder)
+        r1 = rank_at_1(lib, samples, args.set)
         for part in ("tune", "held-out"):
             for method in ("clip", "boost", "rrf"):
                 cells = []
