@@ -265,3 +265,17 @@ def test_a_text_reader_that_cannot_run_leaves_photos_pending(text_lib: Path, mon
         status = lib.status()
         assert (status.indexed, status.ocr_done, status.ocr_pending) == (5, 0, 5)
         assert lib.reader().failures() == []
+
+
+def test_the_text_reader_runs_offline_from_its_bundled_models(tmp_path: Path, monkeypatch) -> None:
+    from rapidocr.utils import download_file
+
+    def no_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the text reader tried to download something")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", no_download)
+    image = tmp_path / "sign.png"
+    write_text_image(image, ["OPEN 24 HOURS"], size=(400, 160))
+    reader = TextReader(threads=1)  # a new one: its engine is created here, with downloads refused
+    assert [line.text for line in reader.read_file(image).lines] == ["OPEN 24 HOURS"]
+    assert reader.version == engine_version() and reader.threads == 1
