@@ -47,7 +47,7 @@ from .paths import models_dir
 from .pipeline import EmbeddingPipeline, Phase, Progress
 from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
-from .text_reader import TextReader, shared_reader
+from .text_reader import shared_reader
 from .text_stage import TextReadingStage
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
@@ -73,7 +73,6 @@ class Library:
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
         self.last_text_read = 0  # photos whose text the last sync read (tests, summaries)
-        self._text_reader: TextReader | None = None
 
     # -- opening and closing -------------------------------------------------
 
@@ -354,13 +353,9 @@ class Library:
     ) -> Generator[Progress, None, None]:
         """Read the text in the photos the current OCR engine has not read (``Phase.READING_TEXT``);
         stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
-        if self._text_reader is None:
-            self._text_reader = shared_reader(self.settings.ocr_threads)
-        stage = TextReadingStage(self.catalog, self._text_reader)
+        stage = TextReadingStage(self.catalog, shared_reader(self.settings.ocr_threads))
         try:
             yield from stage.run(cancel, interrupt)
-        except ModelError as exc:  # the text reader cannot run here: the photos stay pending, indexing goes on
-            logger.warning("cannot read the text in photos: %s", exc)
         finally:
             self.last_text_read += stage.read_count
 

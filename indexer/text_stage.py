@@ -41,8 +41,14 @@ class TextReadingStage:
         self.read_count = 0  # photos read by this stage (with or without words), for summaries and tests
 
     def run(self, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None) -> Iterator[Progress]:
-        """A generator of ``Progress`` (``Phase.READING_TEXT``): done/total photos, failed, rate."""
-        cancel = cancel or CancelToken()
+        """A generator of ``Progress`` (``Phase.READING_TEXT``): done/total photos, failed, rate.  When the
+        text reader itself cannot run (``ModelError``), it logs why and stops: the photos stay pending."""
+        try:
+            yield from self._run(cancel or CancelToken(), interrupt)
+        except ModelError as exc:
+            logger.warning("cannot read the text in photos: %s", exc)
+
+    def _run(self, cancel: CancelToken, interrupt: Callable[[], bool] | None) -> Iterator[Progress]:
         engine = self.reader.version
         total = self.catalog.text_counts(engine)["ocr_pending"]
         done = failed = 0
