@@ -161,10 +161,14 @@ def watch(
 
     def read_text() -> Generator[Progress, None, None]:
         nonlocal text_due
+        reported = False
         for p in library.read_text(cancel=cancel, interrupt=lambda: queue.has_changes(excluder.is_own)):
             if p.total:
+                reported = True
                 yield p
         text_due = False  # until the next sync (an interrupted run resumes after the change that stopped it)
+        if reported:
+            yield Progress(Phase.WATCHING, message="up to date")  # idle again
 
     try:
         yield from library.sync(cancel=cancel, read_text=False)

@@ -279,3 +279,40 @@ def test_the_text_reader_runs_offline_from_its_bundled_models(tmp_path: Path, mo
     reader = TextReader(threads=1)  # a new one: its engine is created here, with downloads refused
     assert [line.text for line in reader.read_file(image).lines] == ["OPEN 24 HOURS"]
     assert reader.version == engine_version() and reader.threads == 1
+
+
+def test_watch_reads_text_after_embedding_and_goes_idle(text_lib: Path) -> None:
+    import threading
+    import time
+
+    from indexer.watcher import watch
+
+    photos, library = text_lib / "photos", text_lib / "library"
+    with Library.open(library) as lib:
+        lib.settings.debounce_seconds = 0.2
+        cancel = CancelToken()
+        events: list = []
+        thread = threading.Thread(target=lambda: events.extend(watch(lib, cancel, poll_interval=0.1)), daemon=True)
+        thread.start()
+
+        def wait_for(predicate, timeout: float = 60.0) -> bool:  # noqa: ANN001
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if predicate():
+                    return True
+                time.sleep(0.1)
+            return False
+
+        try:
+            assert wait_for(lambda: any(e.phase is Phase.WATCHING for e in events))
+            write_text_image(photos / "poster.png", ["Concert tonight 8 PM"], size=(560, 240))
+            assert wait_for(lambda: any(e.phase is Phase.READING_TEXT and e.done for e in events))
+            assert wait_for(lambda: events[-1].phase is Phase.WATCHING)  # idle again once the text is read
+            first_text = next(i for i, e in enumerate(events) if e.phase is Phase.READING_TEXT)
+            # embedded (searchable by CLIP) before its text is read
+            assert any(e.phase is Phase.INDEXING and e.total for e in events[:first_text])
+        finally:
+            cancel.cancel()
+            thread.join(30)
+        (hit,) = lib.reader().search(Query(contains="concert tonight"))
+        assert hit.path == photos / "poster.png"
