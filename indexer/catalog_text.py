@@ -167,7 +167,8 @@ class PhotoTextTables:
                     line_photo[line_id] = photo_id
             for photo_id in found:
                 photo_terms[photo_id] = photo_terms.get(photo_id, 0) + 1
-            if not any(n + len(terms) - i - 1 >= need for n in photo_terms.values()):
+            left = len(terms) - i - 1
+            if left < need and not any(n + left >= need for n in photo_terms.values()):
                 return {}  # no photo can reach ``need`` any more
         photos = {pid for pid, n in photo_terms.items() if n >= need}
         keep = [lid for lid, pid in line_photo.items() if pid in photos]

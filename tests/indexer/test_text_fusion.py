@@ -46,3 +46,22 @@ def test_terms_words_prefixes_and_phrases() -> None:
     assert terms('"""  ---') == []
     assert len(terms(" ".join(f"w{i}" for i in range(40)))) == 12
     assert [significant(t) for t in terms('a of the 42 "in it" lake')] == [False, False, True, True, True, True]
+
+
+def test_most_words_matching_counts_terms_in_any_order(tmp_path) -> None:
+    from indexer.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    folder = catalog.add_folder(tmp_path)
+    with catalog.transaction():
+        ids = [catalog.insert_photo(tmp_path / f"p{i}.png", folder.id, 1, 1, None) for i in range(3)]
+    box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
+    catalog.record_text(ids[0], "v", [("amber harbor", 0.9, box)])
+    catalog.record_text(ids[1], "v", [("harbor", 0.9, box), ("lantern 42", 0.8, box)])
+    catalog.record_text(ids[2], "v", [("nothing here", 0.9, box)])
+    wanted = terms("zebra harbor lantern 42")
+    assert set(catalog.photos_with_terms(wanted, min_terms=3)) == {ids[1]}
+    assert {pid: held for pid, (held, _) in catalog.photos_with_terms(wanted, min_terms=1).items()} == {
+        ids[0]: 1, ids[1]: 3}
+    assert catalog.photos_with_terms(wanted) == {}  # every term: "zebra" is nowhere
+    catalog.close()
