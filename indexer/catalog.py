@@ -41,6 +41,7 @@ from .catalog_media import MediaTables
 from .catalog_places import PlaceTables
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
+from .catalog_text import PhotoTextTables
 from .catalog_vectors import VectorTables
 from .errors import CatalogCorrupt, LibraryError
 
@@ -57,7 +58,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables):
+class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PhotoTextTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):
@@ -286,8 +287,9 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables):
         )
 
     def mark_changed(self, photo_id: int, size: int, mtime_ns: int, quick_hash: str | None) -> None:
-        """The file's content changed: forget its vectors and any failure."""
+        """The file's content changed: forget its vectors, the text read from it and any failure."""
         self._delete_vectors([photo_id])
+        self.forget_text([photo_id])
         self.conn.execute(
             "UPDATE photos SET size=?, mtime_ns=?, quick_hash=?, status='ok', error=NULL, updated_at=? WHERE id=?",
             (size, mtime_ns, quick_hash, time.time(), photo_id),

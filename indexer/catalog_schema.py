@@ -244,8 +244,49 @@ def _migration_photo_places(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_photo_text(db: sqlite_utils.Database) -> None:
+    """Text found in photos (OCR): ``photo_text`` says which engine version read a photo (and why it
+    failed, if it did), ``photo_text_lines`` holds the lines read (text, confidence, box: the four
+    corners in the upright original's pixels, as JSON), and ``photo_text_lines_fts`` is their full-text
+    index (FTS5, accent- and case-insensitive), an external-content table kept up to date by triggers
+    in the same transactions as the lines (the layout sqlite-utils' ``enable_fts`` makes; written out
+    here because ``enable_fts`` would commit the migration's transaction half-way)."""
+    for statement in (
+        """CREATE TABLE photo_text (
+            photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+            engine TEXT NOT NULL,
+            lines INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            read_at REAL NOT NULL
+        )""",
+        """CREATE TABLE photo_text_lines (
+            id INTEGER PRIMARY KEY,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            box TEXT NOT NULL
+        )""",
+        "CREATE INDEX photo_text_lines_photo ON photo_text_lines(photo_id)",
+        """CREATE VIRTUAL TABLE photo_text_lines_fts USING FTS5 (
+            text, tokenize='unicode61 remove_diacritics 2', prefix='2 3',
+            content=photo_text_lines, content_rowid=id
+        )""",
+        """CREATE TRIGGER photo_text_lines_ai AFTER INSERT ON photo_text_lines BEGIN
+            INSERT INTO photo_text_lines_fts (rowid, text) VALUES (new.id, new.text);
+        END""",
+        """CREATE TRIGGER photo_text_lines_ad AFTER DELETE ON photo_text_lines BEGIN
+            INSERT INTO photo_text_lines_fts (photo_text_lines_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END""",
+        """CREATE TRIGGER photo_text_lines_au AFTER UPDATE ON photo_text_lines BEGIN
+            INSERT INTO photo_text_lines_fts (photo_text_lines_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO photo_text_lines_fts (rowid, text) VALUES (new.id, new.text);
+        END""",
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS = {
     1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
-    6: _add_browse_order_index, 7: _migration_photo_places,
+    6: _add_browse_order_index, 7: _migration_photo_places, 8: _migration_photo_text,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

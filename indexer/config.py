@@ -54,6 +54,8 @@ class Settings:
     debounce_seconds: float = 1.0
     pair_raw_with_still: bool = True  # a RAW beside a JPEG/HEIC of the same name is one photo with two files
     pair_live_photos: bool = True  # a MOV beside a JPEG/HEIC of the same name is the still's motion part
+    ocr: bool = True  # read the words in photos (OCR) after embedding them
+    ocr_threads: int = 0  # ONNX Runtime threads for reading text; 0 -> half the cores
 
     @classmethod
     def load(cls, library_dir: Path) -> Settings:
@@ -197,4 +199,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     f"must be true or false, not {_type_name(value)} ({value!r:.60})",
     "pair_live_photos": lambda value: None if isinstance(value, bool) else
     f"must be true or false, not {_type_name(value)} ({value!r:.60})",
+    "ocr": lambda value: None if isinstance(value, bool) else
+    f"must be true or false, not {_type_name(value)} ({value!r:.60})",
+    "ocr_threads": _whole(0, MAX_THREADS, " (0: half the cores)"),
 }

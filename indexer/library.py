@@ -27,7 +27,7 @@ import errno
 import logging
 import os
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 
 from .cancel import CancelToken
@@ -51,6 +51,8 @@ from .pipeline import EmbeddingPipeline, Phase, Progress
 from .place_fill import fill_places
 from .scanner import ScanResult
 from .status import FolderInfo, LibraryStatus
+from .text_reader import shared_reader
+from .text_stage import TextReadingStage
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore, VectorStores
 
@@ -75,6 +77,7 @@ class Library:
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
         self.last_scan = ScanResult()  # what the last reconciliation found (summaries: moved, removed)
+        self.last_text_read = 0  # photos whose text the last sync read (tests, summaries)
 
     # -- opening and closing -------------------------------------------------
 
@@ -315,19 +318,23 @@ class Library:
 
     def index(
         self, folders: Sequence[Path | str] | None = None, *, cancel: CancelToken | None = None,
-        workers: int | None = None,
+        workers: int | None = None, read_text: bool = True,
     ) -> Generator[Progress, None, None]:
         """Add ``folders`` (if new), then ``sync`` every folder."""
         for folder in folders or []:
             self.add_folder(folder)
-        yield from self.sync(cancel=cancel, workers=workers)
+        yield from self.sync(cancel=cancel, workers=workers, read_text=read_text)
 
     def sync(
-        self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None
+        self, paths: Sequence[Path] | None = None, *, cancel: CancelToken | None = None, workers: int | None = None,
+        read_text: bool = True,
     ) -> Generator[Progress, None, None]:
         """Reconcile the folders (or only ``paths``, files or directories) with the disk, embed what is
-        pending, then read where new photos were taken (``place_fill``).  A generator of ``Progress``;
-        stops early (consistently) when ``cancel`` is cancelled, and always ends with a ``DONE`` report."""
+        pending, then the later stages, each after the one before and never beside the embedding:
+        fingerprints for duplicate finding, where new photos were taken (``place_fill``) and, unless
+        ``read_text`` is False or the ``ocr`` setting is off, the text in photos not read yet.  A
+        generator of ``Progress``; stops early (consistently) when ``cancel`` is cancelled, and always
+        ends with a ``DONE`` report (of the embedding)."""
         cancel = cancel or CancelToken()
         encoder = self.encoder()
         store = self.store(encoder)
@@ -347,8 +354,22 @@ class Library:
             yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
         if not cancel.cancelled:
             yield from fill_places(self.catalog, cancel)
+        self.last_text_read = 0
+        if read_text and self.settings.ocr and not cancel.cancelled:
+            yield from self.read_text(cancel=cancel)
         if done is not None:
             yield done
+
+    def read_text(
+        self, *, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None
+    ) -> Generator[Progress, None, None]:
+        """Read the text in the photos the current OCR engine has not read (``Phase.READING_TEXT``);
+        stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
+        stage = TextReadingStage(self.catalog, shared_reader(self.settings.ocr_threads))
+        try:
+            yield from stage.run(cancel, interrupt)
+        finally:
+            self.last_text_read += stage.read_count
 
     def retry_failures(self, paths: Sequence[Path]) -> int:
         """Make these unreadable files pending again, to be read by the next ``sync``; returns how many."""

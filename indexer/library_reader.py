@@ -30,6 +30,7 @@ from .cancel import CancelToken
 from .catalog import Catalog
 from .catalog_duplicates import CleanupAction, DuplicateTables
 from .catalog_places import PlaceCount
+from .catalog_text import TextLineRow
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
@@ -46,6 +47,7 @@ from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
 from .query_understanding import apply_parse
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
+from .text_status import text_failures, text_status
 from .thumbnails import ThumbnailStore
 from .timeline import Timeline, photo_hits, read_timeline
 from .vector_store import VectorStore, VectorStores
@@ -186,7 +188,12 @@ class LibraryReader:
         return folder_infos(self.catalog, self._models)
 
     def failures(self) -> list[Failure]:
-        return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()]
+        return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()] + text_failures(
+            self.catalog)
+
+    def photo_text(self, photo_id: int) -> list[TextLineRow]:
+        """The lines of text read in a photo (OCR), in reading order; none when not read or no words."""
+        return self.catalog.photo_text(photo_id)
 
     def timeline(self, *, folder: Path | None = None, after: date | None = None,
                  before: date | None = None) -> Timeline:
@@ -266,6 +273,7 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         videos=catalog.count_videos(models.configured_key(catalog)),
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
+        **text_status(catalog),
     )
 
 

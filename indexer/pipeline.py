@@ -54,6 +54,7 @@ class Phase(str, Enum):
 
     SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
     INDEXING = "indexing"  # decoding and embedding pending photos
+    READING_TEXT = "reading text"  # reading the words in embedded photos (OCR), after embedding
     WATCHING = "watching"  # idle, following changes
     FINGERPRINTING = "fingerprinting"  # fingerprinting photos indexed before duplicate finding existed
     COMPARING = "comparing"  # comparing fingerprints to find duplicates

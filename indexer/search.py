@@ -10,7 +10,6 @@ and joins the catalog.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -26,10 +25,13 @@ from .media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, 
 from .media.kinds import VIDEO, media_kind
 from .models.encoder import Encoder
 from .models.preprocess import load_rgb
+from .photo_words import WordsInPhotos, hit_text
 from .place_search import photos_matching
-from .query_parse import PlaceFilter
+from .search_types import Hit, Query
 from .thumbnails import ThumbnailStore
 from .vector_store import VectorStore
+
+__all__ = ["Hit", "Query", "Searcher", "sketch_canvas"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,86 +39,6 @@ EXACT_SEARCH_MAX = 20_000  # filtered sets up to this size are searched exactly 
 COMPOSED_CANDIDATES = 200  # top-M per query vector gathered for composed queries
 NEGATIVE_WEIGHT = 0.5
 SKETCH_CANVAS_MAX = 1024  # side of the largest sketch canvas: over twice any model's input
-
-
-@dataclass
-class Query:
-    """A search request.  Which fields are set decides the kind of query.
-
-    text only: text query; image only: image query; image + text: image + edit
-    (``weight`` 0 = only the photo, 1 = only the words); sketch (+ text): sketch.
-    """
-
-    text: str = ""
-    image: Path | Image.Image | None = None
-    sketch: Path | Image.Image | None = None
-    negatives: list[str] = field(default_factory=list)
-    weight: float | None = None  # None: the measured default for the kind of query
-    folder: Path | None = None
-    after: date | None = None
-    before: date | None = None  # exclusive
-    limit: int = 50
-    exclude_self: bool = True
-    recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
-    sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
-    best_level: int = 0  # the best-matches cut: negative narrows it, positive widens it (best_matches.LEVELS)
-    min_score: float | None = None  # leave out results scoring below this
-    place: PlaceFilter | None = None  # only photos taken there (photos without a position are left out)
-
-    @property
-    def kind(self) -> str:
-        if self.sketch is not None:
-            return "sketch"
-        if self.image is not None:
-            return "edit" if self.text.strip() else "image"
-        if self.text.strip():
-            return "text"
-        if self.negatives:
-            raise UsageError("a query needs something to look for besides the excluded words")
-        raise UsageError("empty query: give text, an image or a sketch")
-
-
-@dataclass(frozen=True)
-class Hit:
-    photo_id: int
-    path: Path
-    score: float
-    rank: int
-    width: int | None = None
-    height: int | None = None
-    taken_at: str | None = None
-    camera: str | None = None
-    online: bool = True
-    thumbnail: Path | None = None  # the library's thumbnail of the photo (a video's: its best frame's)
-    kind: str = "photo"  # "photo", "raw" or "video"
-    time: float | None = None  # a video: seconds from its start to the frame that matched best
-    duration: float | None = None  # a video: its length in seconds, when known
-    companions: tuple[tuple[Path, str], ...] = ()  # other files of the same photo: (path, "raw" | "motion")
-    best: bool = False  # inside the query's cut of best matches (best_matches.py)
-    place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
-    lat: float | None = None
-    lon: float | None = None
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "path": str(self.path),
-            "score": round(float(self.score), 6),
-            "rank": self.rank,
-            "id": self.photo_id,
-            "width": self.width,
-            "height": self.height,
-            "taken_at": self.taken_at,
-            "camera": self.camera,
-            "kind": self.kind,
-            "best": self.best,
-        }
-        if self.kind == VIDEO:
-            data["time"] = None if self.time is None else round(self.time, 3)
-            data["duration"] = None if self.duration is None else round(self.duration, 3)
-        if self.companions:
-            data["companions"] = [{"path": str(path), "kind": role} for path, role in self.companions]
-        data.update((k, v) for k, v in (("place", self.place), ("lat", self.lat), ("lon", self.lon)) if v is not None)
-        return data
 
 
 class GalleryStats(Protocol):
@@ -163,11 +85,18 @@ class Searcher:
         negative = self._negative_vector(query.negatives)
 
         allowed = self._allowed_ids(query)
+        words = WordsInPhotos(self.catalog, text=query.text if kind == "text" else "", contains=query.contains,
+                              hybrid=query.words, allowed=allowed, fusion=query.text_fusion)
+        allowed = words.allowed
+        if kind == "words":  # only --contains: every hit shows the words asked for
+            ids, scores = words.ranked(query.limit)
+            return self._hits(ids, scores, {}, np.ones(len(ids), dtype=bool), words)
         if kind in ("text", "image") or (kind == "sketch" and text_vec is None):
             q = text_vec if kind == "text" else image_vec
             assert q is not None
             q = _subtract(q, negative)
             ids, scores = self._knn(q, query.limit, allowed, exclude)
+            ids, scores = words.fuse(ids, scores, lambda extra: self._rescore(q, extra), query.limit)
             scorer: FrameScorer = _dot(q)
             background = self.stats.photo_sample() @ q.astype(np.float32)
         else:
@@ -184,7 +113,7 @@ class Searcher:
             ids, scores = merge_videos(ids, scores, video_ids, video_scores, query.limit)
         best = best_flags(scores, ScoreBackground.of(background), query.best_level)
         keep = np.ones(len(ids), dtype=bool) if query.min_score is None else scores >= query.min_score
-        return self._hits(ids[keep], scores[keep], moments, best[keep])
+        return self._hits(ids[keep], scores[keep], moments, best[keep], words)
 
     # -- query vectors -------------------------------------------------------
 
@@ -367,11 +296,13 @@ class Searcher:
 
     # -- results -------------------------------------------------------------
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment], best: np.ndarray) -> list[Hit]:
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment], best: np.ndarray,
+              words: WordsInPhotos | None = None) -> list[Hit]:
         rows = self.catalog.hit_rows(ids.tolist())
         videos = [pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO]
         durations = self.catalog.video_durations(videos) if videos else {}
         places = self.catalog.hit_places(ids.tolist())
+        texts = self.catalog.photo_texts(ids.tolist())
         hits: list[Hit] = []
         for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)
@@ -381,10 +312,12 @@ class Searcher:
             moment = moments.get(pid)
             thumb = self._thumbnail(pid, moment)
             where = places.get(pid)
+            text, boxes = hit_text(words.matches, pid) if words is not None else (None, None)
             hits.append(Hit(pid, path, float(score), len(hits) + 1, width, height, taken_at, camera, bool(online),
                             thumb, media_kind(path), moment.time if moment else None, durations.get(pid),
                             best=bool(is_best), place=where.label if where else None,
-                            lat=where.lat if where else None, lon=where.lon if where else None))
+                            lat=where.lat if where else None, lon=where.lon if where else None,
+                            text=text, text_boxes=boxes, photo_text=texts.get(pid, ())))
         return hits
 
     def _thumbnail(self, photo_id: int, moment: Moment | None) -> Path | None:

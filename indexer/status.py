@@ -20,6 +20,8 @@ class LibraryStatus:
     videos: int = 0  # indexed videos (counted in ``photos`` and ``indexed`` too)
     offline_folders: tuple[str, ...] = ()
     library: str = ""
+    ocr_done: int = 0  # photos whose text has been read (by the current engine)
+    ocr_pending: int = 0  # readable photos whose text is still to be read
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` object (the command line's contract)."""
@@ -45,6 +47,7 @@ class FolderInfo:
 class Failure:
     path: Path
     reason: str
+    stage: str = "embedding"  # what failed: "embedding" (decoding or the model) or "ocr" (reading its text)
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": str(self.path), "reason": self.reason}
+        return {"path": str(self.path), "reason": self.reason, "stage": self.stage}

@@ -26,7 +26,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,12 @@ class ChangeQueue(FileSystemEventHandler):
             for p in paths:
                 self._paths[p] = None
             self._cond.notify_all()
+
+    def has_changes(self, ignore: Callable[[Path], bool]) -> bool:
+        """Whether a change (to a path ``ignore`` does not skip) is waiting, settled or not."""
+        with self._cond:
+            paths = list(self._paths)
+        return any(not ignore(Path(p)) for p in paths)
 
     def take(self, timeout: float) -> list[Path]:
         """Wait up to ``timeout`` for a settled batch; returns [] when there is none yet."""
@@ -149,10 +155,27 @@ def watch(
     excluder = library.excluder()
     last_reconcile = time.monotonic()
     reconcile_every = library.settings.reconcile_minutes * 60
+    # Reading text (OCR) is the lowest priority: it runs when no change is waiting, and stops between
+    # photos as soon as one is (it resumes after that change is embedded).
+    text_due = library.settings.ocr
+
+    def read_text() -> Generator[Progress, None, None]:
+        nonlocal text_due
+        reported = False
+        for p in library.read_text(cancel=cancel, interrupt=lambda: queue.has_changes(excluder.is_own)):
+            if p.total:
+                reported = True
+                yield p
+        text_due = False  # until the next sync (an interrupted run resumes after the change that stopped it)
+        if reported:
+            yield Progress(Phase.WATCHING, message="up to date")  # idle again
+
     try:
-        yield from library.sync(cancel=cancel)
+        yield from library.sync(cancel=cancel, read_text=False)
         yield Progress(Phase.WATCHING, message=f"watching {len(_present(keys))} folder(s)")
         while not cancel.cancelled:
+            if text_due and library.settings.ocr:
+                yield from read_text()
             batch = [p for p in queue.take(poll_interval) if not excluder.is_own(p)]
             current = _folder_keys(library)
             if current != keys:  # folders added or removed, or one deleted, re-created, unmounted, remounted
@@ -164,10 +187,12 @@ def watch(
                 excluder = library.excluder()
                 batch = changed + batch  # reconcile those folders right away (it can take them offline or back)
             if batch:
-                yield from _quiet(library.sync(batch, cancel=cancel))
+                yield from _quiet(library.sync(batch, cancel=cancel, read_text=False))
+                text_due = True
             if time.monotonic() - last_reconcile >= reconcile_every:
                 logger.info("periodic reconciliation scan")
-                yield from _quiet(library.sync(cancel=cancel))
+                yield from _quiet(library.sync(cancel=cancel, read_text=False))
+                text_due = True
                 last_reconcile = time.monotonic()
     finally:
         _stop(observer)

@@ -68,7 +68,8 @@ def cmd_index(args) -> int:
         _cancel_on_sigterm(cancel)
         if not args.paths and not lib.catalog.folders():
             raise UsageError("the library has no folders yet: photoseek index FOLDER")
-        last = progress_bar(lib.index(args.paths, cancel=cancel))  # Ctrl+C: entry.py prints RESUME_HINT
+        # Ctrl+C: entry.py prints RESUME_HINT
+        last = progress_bar(lib.index(args.paths, cancel=cancel, read_text=not args.no_ocr))
         status = lib.status()
         elapsed = time.monotonic() - started
         done = last.done if last else 0  # photos read this run: embedded or failed
@@ -76,7 +77,7 @@ def cmd_index(args) -> int:
             f"{_indexed(done, last.failed if last else 0)} in {elapsed:.1f} s "
             f"({done / elapsed if elapsed else 0:.1f}/s); "
             f"library: {status.photos} photos, {status.indexed} indexed, "
-            f"{status.pending} pending, {status.failed} failed\n"
+            f"{status.pending} pending, {status.failed} failed{_text_read(lib.last_text_read)}\n"
         )
         if cancel.cancelled:
             sys.stderr.write(f"{RESUME_HINT}\n")
@@ -124,6 +125,11 @@ def _indexed(done: int, failed: int) -> str:
     return f"{text}, {failed} failed (see `photoseek failures`)" if failed else text
 
 
+def _text_read(read: int) -> str:
+    """``; read the text in N photo(s)`` when this run read any (OCR)."""
+    return f"; read the text in {read} photo(s)" if read else ""
+
+
 def _cancel_on_sigterm(cancel: CancelToken) -> None:
     def handler(signum, frame):  # noqa: ARG001
         cancel.cancel()
@@ -167,7 +173,8 @@ def cmd_failures(args) -> int:
         print_json([f.to_json() for f in failures])
     else:
         for f in failures:
-            sys.stdout.write(f"{shown(f.path)}: {shown(f.reason)}\n")
+            stage = "reading text: " if f.stage == "ocr" else ""
+            sys.stdout.write(f"{shown(f.path)}: {stage}{shown(f.reason)}\n")
     return 0
 
 

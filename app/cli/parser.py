@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="add folders (if new) and index them now")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders to add (default: every library folder)")
     p.add_argument("--model", help="model name or bundle directory (becomes the library's model)")
+    p.add_argument("--no-ocr", action="store_true", help="do not read the text in photos (OCR) this time")
 
     p = sub.add_parser("watch", help="index all folders, then follow changes until interrupted")
     p.add_argument("--model", help="model name or bundle directory")
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only results scoring at least S (default: all; every hit still says if it is a best match)")
     p.add_argument("--include-self", action="store_true", help="image query: keep the query photo in the results")
     p.add_argument("--model", help="model name or bundle directory")
+    p.add_argument("--contains", default="", metavar="WORDS",
+                   help='only photos whose text shows all these words ("quotes" for a phrase)')
     p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, rank}")
     add_place_arguments(p)
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
 
 def check_search_args(args: argparse.Namespace) -> None:
     """The usage errors of ``search`` that need no library (checked before anything is loaded)."""
-    if not (args.text.strip() or args.image or args.sketch or args.place or args.near):
-        raise UsageError("search needs TEXT, --image, --sketch, --place or --near")
+    if not (args.text.strip() or args.image or args.sketch or args.place or args.near or args.contains.strip()):
+        raise UsageError("search needs TEXT, --image, --sketch, --contains, --place or --near")
     if args.image and args.sketch:
         raise UsageError("use --image or --sketch, not both")
 
@@ -44,6 +44,7 @@ def search_query(args: argparse.Namespace) -> Query:
         limit=args.limit,
         exclude_self=not args.include_self,
         min_score=args.min_score,
+        contains=args.contains,
     )
 
 
@@ -84,6 +85,8 @@ def write_status(status: LibraryStatus, read_only: bool, args: argparse.Namespac
             from app.cli.model_names import no_model_line
 
             out.write(f"{'model':>8}: {no_model_line()}\n")
+        for key in ("ocr_done", "ocr_pending"):
+            out.write(f"{key:>8}: {shown(getattr(status, key))}\n")
         for folder in status.offline_folders:
             out.write(f" offline: {shown(folder)}\n")
         if read_only:

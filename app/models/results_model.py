@@ -214,6 +214,9 @@ class ResultsModel(QAbstractListModel):
             extra.append(_esc(note))
         if extra:
             lines.append(" · ".join(extra))
+        if hit.text is not None:  # words in the photo matched the query
+            shown = hit.text if len(hit.text) <= 200 else hit.text[:199] + "…"
+            lines.append(f"Text: “{_esc(shown)}”")
         lines.append(f"<span style='color:gray'>{_esc(os.path.dirname(path))}</span>")
         return "<br>".join(lines)
 

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
 Serve = Callable[[Library], ChannelServer | None]  # starts answering commands for an open library
-BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING)
+BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING, Phase.READING_TEXT)
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,8 @@ class _IndexWorker(ServiceWorker):
                     if not busy:
                         self._publish()       # counts first, so "idle" arrives with fresh status
                     self.activeChanged.emit(busy)
+                elif progress.phase is Phase.READING_TEXT and progress.done == 0:
+                    self._publish()           # embedding is done: fresh counts while the text is read
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy:
                     self.progress.emit(progress)

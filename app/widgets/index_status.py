@@ -1,5 +1,9 @@
 """Indexing progress for the status bar: counts that add up, done/total, photos/s, a smoothed ETA, pause,
-and the number of unreadable files (a button that opens their list)."""
+and the number of unreadable files (a button that opens their list).
+
+Embedding and the stages after it (fingerprinting for duplicates, reading the text in photos) are
+shown as separate activities, each with its own count, rate and ETA.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from indexer.pipeline import Phase, Progress
 from indexer.status import LibraryStatus
 
 IDLE = Progress(Phase.DONE)   # no run in progress: the library's own counts
+# what the status bar calls each stage of a run that counts photos (else "Indexing")
+VERBS = {Phase.FINGERPRINTING: "Fingerprinting for duplicates", Phase.READING_TEXT: "Reading text in photos"}
 
 
 def format_eta(seconds: float | None) -> str:
@@ -90,6 +96,8 @@ class IndexStatus(QWidget):
     def _render_summary(self) -> None:
         status = self._status
         p = self._last if self._last is not None and self.pause_button.isVisibleTo(self) else None
+        if p is not None and p.phase is not Phase.INDEXING:
+            p = None   # the later stages count photos already indexed
         if p is not None and p.done < self._counted[0]:
             self._counted = (0, 0)   # another run started counting
         since = IDLE if p is None else Progress(p.phase, p.done - self._counted[0], p.total - self._counted[0],
@@ -125,6 +133,8 @@ class IndexStatus(QWidget):
             self._render_summary()
 
     def set_progress(self, p: Progress) -> None:
+        if self._last is not None and self._last.phase is not p.phase:
+            self._rate.reset()   # each stage its own rate and ETA
         self._last = p
         if p.total > 0:
             self._rate.update(p.done)
@@ -141,7 +151,7 @@ class IndexStatus(QWidget):
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
-            verb = "Fingerprinting for duplicates" if p.phase.value == "fingerprinting" else "Indexing"
+            verb = VERBS.get(p.phase, "Indexing")
             parts = [f"{verb} {format_count(done)} of {format_count(total)}"]
             if rate and not paused:
                 parts.append(f"{rate:.1f} photos/s")
@@ -155,6 +165,8 @@ class IndexStatus(QWidget):
             self.bar.setRange(0, 0)
             parts = ["Paused" if paused else "Looking for new and changed photos…"]
         self.activity.setText(" · ".join(parts))
+        reading = p.phase is Phase.READING_TEXT
+        self.activity.setAccessibleName("Text-reading progress" if reading else "Indexing progress")
         cur = p.current
         if cur and not paused:
             name = os.path.basename(str(cur))

@@ -1,4 +1,8 @@
-"""A large in-app preview of one result, with arrow-key navigation."""
+"""A large in-app preview of one result, with arrow-key navigation.
+
+When the words of the query were found in the photo, the lines that matched are outlined on it;
+the text read in the photo is shown below it ("Text in photo"), selectable and copyable.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from app.hit_captions import where_and_when
 from app.models.results_model import ResultsModel, media_note
 from app.plain_text import plain
 from app.thumbnails import ThumbnailLoader, read_first
+from app.widgets.photo_text_view import Box, TextInPhotoPanel, paint_text_boxes
 
 PREVIEW_MAX_PX = 2048
 
@@ -21,14 +26,19 @@ class _ImageView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.image: QImage | None = None
+        self.boxes: tuple[Box, ...] = ()  # lines to outline, in the original photo's pixels
+        self.original: tuple[int, int] | None = None  # the original photo's (width, height)
+        self.outlined = 0  # boxes drawn by the last paint
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.outlined = 0
         if self.image is not None and not self.image.isNull():
             s = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
             r = QRectF((self.width() - s.width()) / 2, (self.height() - s.height()) / 2, s.width(), s.height())
             p.drawImage(r, self.image)
+            self.outlined = paint_text_boxes(p, r, self.original, self.boxes)
         else:
             p.setPen(QColor("#8a8f9c"))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Loading…")
@@ -65,12 +75,14 @@ class PreviewDialog(QDialog):
         self.position = QLabel()
         self.position.setObjectName("PreviewCaption")
         plain(self.caption, self.position)  # file names: never markup
+        self.text_panel = TextInPhotoPanel(self)
         bottom = QHBoxLayout()
         bottom.addWidget(self.caption, 1)
         bottom.addWidget(self.position)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 10)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.text_panel)
         layout.addLayout(bottom)
         self.show_row(row)
 
@@ -93,6 +105,9 @@ class PreviewDialog(QDialog):
         self.view.image = big if big is not None else idx.data(ResultsModel.ThumbnailRole)
         score = idx.data(ResultsModel.ScoreRole)
         hit = idx.data(ResultsModel.HitRole)
+        self.view.boxes = tuple(hit.text_boxes or ())
+        self.view.original = (hit.width, hit.height) if hit.width and hit.height else None
+        self.text_panel.set_lines(hit.photo_text)
         details = where_and_when(hit) if hit is not None else ""
         note = media_note(hit)  # a video's best moment, a RAW or motion beside it
         self.caption.setText("   ·   ".join(p for p in (os.path.basename(path), details, f"score {score:.3f}", note,

@@ -31,11 +31,14 @@ def gui_photos(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def gui_library_template(tmp_path_factory, gui_photos, tiny_bundle) -> Path:
-    """A library with ``gui_photos`` fully indexed by the tiny model (built once)."""
+    """A library with ``gui_photos`` fully indexed by the tiny model (built once), without reading the
+    text in them (these tests are not about OCR)."""
     path = tmp_path_factory.mktemp("gui-library-template") / "library"
     lib = Library.open(path)
     try:
         lib.use_model(str(tiny_bundle))
+        lib.settings.ocr = False
+        lib.save_settings()
         for _ in lib.index([gui_photos]):
             pass
     finally:
@@ -53,11 +56,14 @@ def library_dir(tmp_path, gui_library_template) -> Path:
 
 @pytest.fixture
 def empty_library_dir(tmp_path, tiny_bundle) -> Path:
-    """A library with a model and no folders."""
+    """A library with a model and no folders.  Reading text in photos is off: these tests are about
+    indexing and the window (the text-in-photo GUI has its own tests, and its cost its benchmark)."""
     path = tmp_path / "empty-library"
     lib = Library.open(path)
     try:
         lib.use_model(str(tiny_bundle))
+        lib.settings.ocr = False
+        lib.save_settings()
     finally:
         lib.close()
     return path

@@ -34,6 +34,7 @@ def test_status_json(cli_library):
         "photos": cli_library.count, "indexed": cli_library.count, "pending": 0, "failed": 0, "folders": 1,
         "model": TOYCLIP_NAME, "offline_folders": [], "library": str(cli_library.library),
         "videos": 0,
+        "ocr_done": 0, "ocr_pending": cli_library.count,  # the template reads no text (tests/support/template.py)
     }
 
 

@@ -58,7 +58,9 @@ def test_index_reports_progress_and_counts(template_library, indexed):
     assert status.model == TOYCLIP_NAME and status.offline_folders == ()
     assert status.to_json() == {"photos": TOTAL, "indexed": TOTAL, "pending": 0, "failed": 0, "folders": 1,
                                 "model": TOYCLIP_NAME, "offline_folders": [], "library": str(reader.path),
-                                "videos": 0}
+                                "videos": 0,
+
+                                "ocr_done": 0, "ocr_pending": TOTAL}  # the template reads no text
 
 
 def test_image_query_finds_itself_then_its_copies(indexed):

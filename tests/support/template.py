@@ -46,7 +46,10 @@ class TemplateLibrary:
 
 
 def build_template(root: Path, bundle: Path) -> TemplateLibrary:
-    """Generate the photos under ``root`` and index them with ``bundle`` (the library's model)."""
+    """Generate the photos under ``root`` and index them with ``bundle`` (the library's model).
+
+    Reading text in photos (OCR) is off in the template (and so in its copies): the tests that copy
+    it are not about text in photos, which has its own tests and libraries."""
     photos, library = root / "My Photos", root / "library"
     paths = write_library(photos, PHOTOS)
     copies = [
@@ -55,6 +58,8 @@ def build_template(root: Path, bundle: Path) -> TemplateLibrary:
     ]
     with Library.open(library) as lib:
         lib.use_model(str(bundle))
+        lib.settings.ocr = False
+        lib.save_settings()
         progress = list(lib.index([photos]))
         decoded = lib.last_decoded
     return TemplateLibrary(root, photos, library, paths, copies, progress, decoded)
