@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from .cancel import CancelToken
 from .catalog import Catalog, PhotoRow
 from .errors import Cancelled, ModelError, UnreadableImage
+from .media.kinds import PHOTO, media_kind
 from .pipeline import Phase, Progress
 from .text_reader import PhotoText, TextReader
 
@@ -80,6 +81,10 @@ class TextReadingStage:
 
     def _read_one(self, row: PhotoRow, engine: str) -> bool | None:
         """Read and commit one photo: True when read, False when it failed, None when it changed meanwhile."""
+        if media_kind(row.path) != PHOTO:
+            # videos and RAW files: the text reader reads still images (a RAW's JPEG twin is read)
+            self.catalog.record_text(row.id, engine, ())
+            return True
         try:
             before = os.stat(row.path)
         except OSError:

@@ -11,7 +11,9 @@ def check_downloadable(name: str, models_dir: Path) -> None:
     """Refuse, before any network use, a name that is neither a known model, an installed one, nor
     a Hugging Face ``owner/repo``."""
     from indexer.models import registry
+    from indexer.models.hub import repo_for
 
+    repo_for(name)  # a name that can be no model's (a control character, a bad owner/repo) says why first
     if name in registry.KNOWN_MODELS or "/" in name or (Path(models_dir) / name).is_dir():
         return
     raise UsageError(

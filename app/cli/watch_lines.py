@@ -34,8 +34,12 @@ class WatchLines:
         self._watching = False  # the first full sync is over
         self._embedded = 0
         self._failed = 0
+        self._reading_text = False  # the watcher is reading text in photos: no change to report after it
 
     def feed(self, progress: Progress) -> None:
+        if progress.phase is Phase.READING_TEXT:
+            self._reading_text = True
+            return
         if progress.phase is Phase.DONE:
             self._embedded, self._failed = progress.done - progress.failed, progress.failed
             if not self._watching:
@@ -48,6 +52,9 @@ class WatchLines:
             self._watching = True
             self._write(f"{progress.message}; waiting for changes")
             self._embedded = self._failed = 0
+            return
+        if progress.message == UP_TO_DATE and self._reading_text:
+            self._reading_text = False  # idle again after reading text: no batch of changes
             return
         if progress.message == UP_TO_DATE:
             scan = self._last_scan()

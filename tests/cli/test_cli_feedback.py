@@ -87,7 +87,7 @@ def test_ctrl_c_during_index_says_how_to_resume(tmp_path, template_library):
     shutil.copytree(template_library.photos, photos)
     library = tmp_path / "lib"
     library.mkdir()
-    (library / "settings.toml").write_text(f'model = "{TOYCLIP}"\nbatch_size = 1\ndecode_workers = 0\n')
+    (library / "settings.toml").write_text(f'model = "{TOYCLIP}"\nbatch_size = 1\ndecode_workers = 0\nocr = false\n')
     proc = subprocess.Popen(photoseek_cmd("--verbose", "index", str(photos), library=library), cwd=ROOT,
                             env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None

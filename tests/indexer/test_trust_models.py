@@ -296,8 +296,9 @@ def _as_before_fingerprints(library: Path) -> None:
 
     for index in names(conn, "index") - names(early.conn, "index"):
         conn.execute(f'DROP INDEX "{index}"')
-    for table in sorted(names(conn, "table") - names(early.conn, "table"), key=lambda t: "_" in t):
-        if table in names(conn, "table"):            # a virtual table's shadow tables go with it
+    virtual = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
+    for table in sorted(names(conn, "table") - names(early.conn, "table"), key=lambda t: t not in virtual):
+        if table in names(conn, "table"):            # a virtual table's shadow tables went with it
             conn.execute(f'DROP TABLE "{table}"')
     for table in names(early.conn, "table"):
         before = {r[1] for r in early.conn.execute(f'PRAGMA table_xinfo("{table}")')}
