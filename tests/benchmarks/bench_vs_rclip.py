@@ -143,8 +143,10 @@ def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ..
     code = "\n".join([PATCHES[name] for name in patches] + ["import sys", "from app.cli.entry import main",
                                                             "sys.exit(main())"])
     started = time.perf_counter()
+    # --no-ocr: rclip reads no text in photos; Photoseek's text reading is a later stage of its own
+    # (measured apart: python -m tests.benchmarks.bench_text_reading)
     proc = subprocess.run([sys.executable, "-c", code, "--library", str(library), "index", str(folder),
-                           "--model", str(bundle)], cwd=ROOT, env=env, capture_output=True, text=True)
+                           "--model", str(bundle), "--no-ocr"], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"photoseek failed ({proc.returncode}): {proc.stderr[-2000:]}")
