@@ -11,7 +11,10 @@ with FFmpeg).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
+
+from indexer.errors import UnreadableImage
 
 PHOTO_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".apng", ".webp", ".gif", ".bmp", ".dib",
@@ -48,3 +51,20 @@ def media_kind(path: str | os.PathLike[str] | Path) -> str:
 
 def is_media_name(name: str) -> bool:
     return extension(name) in MEDIA_EXTENSIONS
+
+
+def check_media_file(path: Path, label: str, what: str, max_bytes: int | None = None) -> None:
+    """Refuse, before any decoder sees it, a file that is gone, not a regular file, empty, or over
+    ``max_bytes``: a clear reason naming ``what`` it should be ("a RAW file", "a video")."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError as exc:
+        raise UnreadableImage(label, "file not found (it may have been moved or deleted)") from exc
+    except OSError as exc:
+        raise UnreadableImage(label, f"cannot read the file ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableImage(label, f"is not a regular file, so it cannot be {what}")
+    if info.st_size == 0:
+        raise UnreadableImage(label, "empty file (0 bytes)")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise UnreadableImage(label, f"file is {info.st_size >> 20} MB, too large for {what}")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from indexer.errors import UnreadableImage
+from indexer.media.kinds import check_media_file
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import (
     DEFAULT_MAX_PIXELS,
@@ -51,7 +51,7 @@ _FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
 def decode_raw(path: Path, cfg: PreprocessConfig, *, thumb_size: int = DEFAULT_THUMB_SIZE) -> DecodedImage:
     """Decode the RAW file ``path`` into model pixels, a thumbnail, its size and EXIF (see module doc)."""
     label = os.fspath(path)
-    _check_file(path, label)
+    check_media_file(path, label, "a RAW file", MAX_RAW_BYTES)
     import rawpy
 
     try:
@@ -96,21 +96,6 @@ def _libraw(path: Path) -> Iterator[Any]:
         yield raw
     finally:
         raw.close()
-
-
-def _check_file(path: Path, label: str) -> None:
-    try:
-        info = os.stat(path)
-    except FileNotFoundError as exc:
-        raise UnreadableImage(label, "file not found (it may have been moved or deleted)") from exc
-    except OSError as exc:
-        raise UnreadableImage(label, f"cannot read the file ({exc.strerror or exc})") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise UnreadableImage(label, "is not a regular file, so it cannot be a RAW file")
-    if info.st_size == 0:
-        raise UnreadableImage(label, "empty file (0 bytes)")
-    if info.st_size > MAX_RAW_BYTES:
-        raise UnreadableImage(label, f"file is {info.st_size >> 20} MB, too large for a RAW file")
 
 
 def _needed_side(cfg: PreprocessConfig, thumb_size: int) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import numpy as np
 from PIL import Image
 
 from indexer.errors import UnreadableImage
+from indexer.media.kinds import check_media_file
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.preprocess import DEFAULT_THUMB_SIZE, DecodedImage, model_input
 
@@ -102,7 +102,7 @@ def decode_video(path: Path, cfg: PreprocessConfig, *, thumb_size: int = DEFAULT
                  budget_s: float = DECODE_BUDGET_S) -> DecodedVideo:
     """Sample and decode the frames of the video ``path`` (see module doc); ``UnreadableImage`` when it has none."""
     label = os.fspath(path)
-    _check_file(path, label)
+    check_media_file(path, label, "a video")
     import av
 
     try:
@@ -127,19 +127,6 @@ def decode_video(path: Path, cfg: PreprocessConfig, *, thumb_size: int = DEFAULT
     first = frames[0]
     return DecodedVideo(unpack_pixels(first.packed, cfg), first.thumbnail, width, height, None, frames=frames,
                         duration=duration, preprocess=cfg)
-
-
-def _check_file(path: Path, label: str) -> None:
-    try:
-        info = os.stat(path)
-    except FileNotFoundError as exc:
-        raise UnreadableImage(label, "file not found (it may have been moved or deleted)") from exc
-    except OSError as exc:
-        raise UnreadableImage(label, f"cannot read the file ({exc.strerror or exc})") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise UnreadableImage(label, "is not a regular file, so it cannot be a video")
-    if info.st_size == 0:
-        raise UnreadableImage(label, "empty file (0 bytes)")
 
 
 def _video_stream(container: Any, label: str) -> Any:
