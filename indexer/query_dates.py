@@ -25,6 +25,10 @@ UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30, 
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10, "few": 3, "couple": 2}
 PREPOSITIONS = {"in", "from", "on", "during", "at", "of", "over", "around"}
+# "the spring of 2019", "summer in 2021", "March of 2020": a season or month, a link word, then its year
+# ("the women's march in 2017" is a year, not March: a month takes "of" only).
+SEASON_YEAR_LINKS = ("of", "in")
+MONTH_YEAR_LINKS = ("of",)
 EARLIEST_YEAR = 1826  # the oldest surviving photograph
 
 
@@ -82,6 +86,15 @@ def _year(word: str, today: date) -> int | None:
     if re.fullmatch(r"\d{4}", word) and EARLIEST_YEAR <= int(word) <= today.year + 1:
         return int(word)
     return None
+
+
+def _linked_year(words: list[str], j: int, today: date, links: tuple[str, ...]) -> tuple[int | None, int]:
+    """The year at ``words[j]``, or after a link word there ("of 2019", "in 2019"), and the index past it."""
+    if j < len(words) and (y := _year(words[j], today)) is not None:
+        return y, j + 1
+    if j + 1 < len(words) and words[j] in links and (y := _year(words[j + 1], today)) is not None:
+        return y, j + 2
+    return None, j
 
 
 def _year_range(y: int) -> DateRange:
@@ -143,9 +156,9 @@ def _month(words: list[str], i: int, today: date, months: dict[str, int]) -> Fou
     if re.fullmatch(r"\d{1,2}", nxt) and 1 <= int(nxt) <= 31:
         y = _year(words[i + 2], today) if i + 2 < len(words) else None
         return _day(y, m, int(nxt), today, i + (3 if y else 2))
-    y = _year(nxt, today)
+    y, end = _linked_year(words, i + 1, today, MONTH_YEAR_LINKS)
     if y is not None:
-        return i + 2, _month_range(y, m)
+        return end, _month_range(y, m)
     prev = words[i - 1] if i > 0 else ""
     if prev in ("last", "this") or prev in PREPOSITIONS - {"of", "at"} or prev in ("since", "before", "after"):
         y = today.year if m <= today.month else today.year - 1
@@ -190,12 +203,10 @@ def _season(words: list[str], i: int, today: date, months: dict[str, int]) -> Fo
     season = words[i]
     if season not in SEASONS:
         return None
-    nxt = words[i + 1] if i + 1 < len(words) else ""
-    y = _year(nxt, today)
+    y, end = _linked_year(words, i + 1, today, SEASON_YEAR_LINKS)
     if y is not None:
         # "winter 2025 26" (from "winter 2025/26") names the same winter
-        end = i + 2
-        if season == "winter" and i + 2 < len(words) and words[i + 2] == f"{(y + 1) % 100:02d}":
+        if season == "winter" and end < len(words) and words[end] == f"{(y + 1) % 100:02d}":
             end += 1
         return end, _season_range(season, y)
     prev = words[i - 1] if i > 0 else ""

@@ -126,13 +126,17 @@ def parse_query(
     place_filter, place_span = (None, None)
     if places is not None:
         place_filter, place_span = _find_place(originals[:MAX_QUERY_WORDS], head, date_span, places)
+    # "tokyo tower", "kyoto garden": a lower-case name right before a noun names that thing; it filters on the
+    # place (the library has photos there) and its words stay for CLIP.
+    clip_place_span = None if place_span is not None and _modifies_next_word(originals, head, place_span, date_span) \
+        else place_span
     return ParsedQuery(
         text=text,
-        words=_clip_words(originals, [s for s in (date_span, place_span) if s]),
+        words=_clip_words(originals, [s for s in (date_span, clip_place_span) if s]),
         place=place_filter,
         dates=date_match.range if date_match else None,
         words_with_place=_clip_words(originals, [s for s in (date_span,) if s]),
-        words_with_dates=_clip_words(originals, [s for s in (place_span,) if s]),
+        words_with_dates=_clip_words(originals, [s for s in (clip_place_span,) if s]),
         words_with_both=_clip_words(originals, []),
     )
 
@@ -193,6 +197,21 @@ def _find_place(
                 start = i - 1 if prep else i
                 return found, (start, span.stop)
     return None, None
+
+
+def _modifies_next_word(
+    originals: list[str], words: list[str], span: tuple[int, int], date_span: tuple[int, int] | None
+) -> bool:
+    """Whether a place span read without a preposition and written in lower case stands right before a
+    noun it names ("tokyo tower", "paris hotel"): the next word is a plain word, not a link, a date or the end."""
+    start, stop = span
+    if words[start] in PLACE_PREPOSITIONS or any(originals[k][:1].isupper() for k in range(start, stop)):
+        return False
+    if stop >= len(words) or (date_span is not None and date_span[0] <= stop < date_span[1]):
+        return False
+    nxt = words[stop]
+    return bool(re.fullmatch(r"[a-z]{3,}", nxt)) and nxt not in PLACE_PREPOSITIONS | NAME_LINKS | FILLERS | \
+        {"and", "with", "for", "by", "during", "last", "this", "on"}
 
 
 def _meant_as_place(*, common: bool, prep: bool, cap: bool, first: bool, in_library: bool) -> bool:

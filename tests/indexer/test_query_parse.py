@@ -106,3 +106,27 @@ def test_a_query_with_no_places_source_reads_only_dates():
 def test_odd_input_never_fails(library, text):
     parsed = parse(text, library)
     assert isinstance(parsed.words, str)
+
+
+def test_a_season_or_month_takes_its_year_after_of_or_in(library):
+    parsed = parse("Paris in the spring of 2019", library)
+    assert (parsed.words, parsed.place.label, parsed.dates.label) == ("", "Paris, France", "Spring 2019")
+    assert parse("beach summer in 2021", library).dates.label == "Summer 2021"
+    assert parse("snow in the winter of 2022", library).dates.label == "Winter 2022/23"
+    assert parse("March of 2020", library).dates.label == "March 2020"
+    # a month takes "of" only: "in 2017" is the year of the march
+    march = parse("the womens march in 2017", library)
+    assert (march.words, march.dates.label) == ("womens march", "2017")
+    assert parse("march of penguins", library).dates is None
+
+
+def test_a_lower_case_name_before_a_noun_keeps_its_words(library):
+    tower = parse("tokyo tower", library)
+    assert (tower.words, tower.place.label) == ("tokyo tower", "Tokyo, Japan")
+    assert tower.without_place().words == "tokyo tower"
+    assert parse("kyoto garden at night", library).words == "kyoto garden at night"
+    # a name written as one, after a preposition, or before a date is read as the place alone
+    assert parse("Prague castle", library).words == "castle"
+    assert parse("tower in tokyo", library).words == "tower"
+    assert parse("tokyo 2019", library).words == ""
+    assert parse("tokyo", library).words == ""
