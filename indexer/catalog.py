@@ -38,6 +38,7 @@ from .catalog_browse import BrowseQueries
 from .catalog_file import connect, connect_readonly, corrupt_message, identify
 from .catalog_file import create as create_file
 from .catalog_media import MediaTables
+from .catalog_place_names import PlaceNameIndex
 from .catalog_places import PlaceTables
 from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
@@ -58,7 +59,7 @@ OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PhotoTextTables):
+class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIndex, PhotoTextTables):
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):

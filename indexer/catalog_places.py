@@ -50,10 +50,10 @@ class PhotoPlace:
     label: str | None  # "Lisbon, Portugal"; None far from every place
 
 
-_PLACE_COLUMNS = "pl.id, pl.name, pl.lat, pl.lon, pl.population, pl.country_code, pl.region, pl.country"
+PLACE_COLUMNS = "pl.id, pl.name, pl.lat, pl.lon, pl.population, pl.country_code, pl.region, pl.country"
 
 
-def _place(row: Sequence[Any]) -> Place:
+def place_of_row(row: Sequence[Any]) -> Place:
     pid, name, lat, lon, population, cc, region, country = row
     return Place(int(pid), str(name), float(lat), float(lon), int(population), str(cc),
                  str(region) if region is not None else None, str(country))
@@ -96,15 +96,21 @@ class PlaceTables:
         for r in readings:
             if r.place is not None:
                 p = r.place
+                # Upserts, not INSERT OR REPLACE: a row replaced that way fires no delete trigger, and the
+                # triggers keep the place-name index and the places photos are in (catalog_schema).
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO places(id, name, folded, region, country_code, country, lat, lon, "
-                    "population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO places(id, name, folded, region, country_code, country, lat, lon, population) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+                    "folded=excluded.folded, region=excluded.region, country_code=excluded.country_code, "
+                    "country=excluded.country, lat=excluded.lat, lon=excluded.lon, population=excluded.population",
                     (p.id, p.name, fold(p.name), p.region, p.country_code, p.country, p.lat, p.lon, p.population),
                 )
             lat, lon = r.position if r.position is not None else (None, None)
             self.conn.execute(
-                "INSERT OR REPLACE INTO photo_places(photo_id, size, mtime_ns, lat, lon, place_id, refused) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO photo_places(photo_id, size, mtime_ns, lat, lon, place_id, refused) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(photo_id) DO UPDATE SET size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, lat=excluded.lat, lon=excluded.lon, place_id=excluded.place_id, "
+                "refused=excluded.refused",
                 (r.photo_id, r.size, r.mtime_ns, lat, lon, r.place.id if r.place else None, r.refused),
             )
             # photos.lat/lon follow the strict reading (earlier versions kept 0,0 placeholders).
@@ -117,24 +123,18 @@ class PlaceTables:
         if not self.has_places():
             return []
         rows = self.conn.execute(
-            f"SELECT {_PLACE_COLUMNS}, COUNT(*) AS n FROM photo_places pp JOIN places pl ON pl.id = pp.place_id "
+            f"SELECT {PLACE_COLUMNS}, COUNT(*) AS n FROM photo_places pp JOIN places pl ON pl.id = pp.place_id "
             "JOIN photos p ON p.id = pp.photo_id AND p.size = pp.size AND p.mtime_ns = pp.mtime_ns "
             "GROUP BY pl.id ORDER BY n DESC, pl.name"
         ).fetchall()
-        return [PlaceCount(_place(r[:8]), int(r[8])) for r in rows]
+        return [PlaceCount(place_of_row(r[:8]), int(r[8])) for r in rows]
 
     def library_places_named(self, folded: str) -> list[Place]:
         """Places of the library's photos whose name folds to ``folded``."""
         if not self.has_places():
             return []
-        rows = self.conn.execute(f"SELECT {_PLACE_COLUMNS} FROM places pl WHERE pl.folded = ?", (folded,)).fetchall()
-        return [_place(r) for r in rows]
-
-    def library_place_names(self) -> set[str]:
-        """The folded names of the places the library has photos in."""
-        if not self.has_places():
-            return set()
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT folded FROM places")}
+        rows = self.conn.execute(f"SELECT {PLACE_COLUMNS} FROM places pl WHERE pl.folded = ?", (folded,)).fetchall()
+        return [place_of_row(r) for r in rows]
 
     # -- filters -------------------------------------------------------------------
 
@@ -166,6 +166,17 @@ class PlaceTables:
         )
         return {r[0] for r in rows}
 
+    def photos_in_region(self, country_code: str, region: str) -> set[int]:
+        """Ids of the photos geocoded to a place in a first-level region ("Bavaria" of "DE")."""
+        if not self.has_places():
+            return set()
+        rows = self.conn.execute(
+            "SELECT pp.photo_id FROM photo_places pp JOIN places pl ON pl.id = pp.place_id "
+            "WHERE pl.country_code = ? AND pl.region = ?",
+            (country_code, region),
+        )
+        return {r[0] for r in rows}
+
     def hit_places(self, ids: Sequence[int]) -> dict[int, PhotoPlace]:
         """Where each of these photos was taken (photos without a position are left out)."""
         if not self.has_places():
@@ -176,11 +187,11 @@ class PlaceTables:
             chunk = items[start:start + 900]
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                f"SELECT pp.photo_id, pp.lat, pp.lon, {_PLACE_COLUMNS} FROM photo_places pp "
+                f"SELECT pp.photo_id, pp.lat, pp.lon, {PLACE_COLUMNS} FROM photo_places pp "
                 f"LEFT JOIN places pl ON pl.id = pp.place_id WHERE pp.lat IS NOT NULL AND pp.photo_id IN ({marks})",
                 tuple(chunk),
             ):
-                label = _place(r[3:]).label if r[3] is not None else None
+                label = place_of_row(r[3:]).label if r[3] is not None else None
                 if math.isfinite(r[1]) and math.isfinite(r[2]):
                     out[r[0]] = PhotoPlace(float(r[1]), float(r[2]), label)
         return out

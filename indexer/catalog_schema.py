@@ -285,8 +285,56 @@ def _migration_photo_text(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+PLACE_NAMES_FTS = (
+    """CREATE VIRTUAL TABLE places_fts USING FTS5 (
+        folded, region, country, tokenize='unicode61 remove_diacritics 2', prefix='2 3',
+        content=places, content_rowid=id
+    )""",
+    """CREATE TRIGGER places_ai AFTER INSERT ON places BEGIN
+        INSERT INTO places_fts (rowid, folded, region, country) VALUES (new.id, new.folded, new.region, new.country);
+    END""",
+    """CREATE TRIGGER places_ad AFTER DELETE ON places BEGIN
+        INSERT INTO places_fts (places_fts, rowid, folded, region, country)
+            VALUES ('delete', old.id, old.folded, old.region, old.country);
+    END""",
+    """CREATE TRIGGER places_au AFTER UPDATE ON places BEGIN
+        INSERT INTO places_fts (places_fts, rowid, folded, region, country)
+            VALUES ('delete', old.id, old.folded, old.region, old.country);
+        INSERT INTO places_fts (rowid, folded, region, country) VALUES (new.id, new.folded, new.region, new.country);
+    END""",
+    # a place no photo is in any more leaves the catalog (and so the index) with its last photo
+    """CREATE TRIGGER photo_places_ad AFTER DELETE ON photo_places WHEN old.place_id IS NOT NULL BEGIN
+        DELETE FROM places WHERE id = old.place_id
+            AND NOT EXISTS (SELECT 1 FROM photo_places WHERE place_id = old.place_id);
+    END""",
+    """CREATE TRIGGER photo_places_au AFTER UPDATE OF place_id ON photo_places
+        WHEN old.place_id IS NOT NULL AND old.place_id IS NOT new.place_id BEGIN
+        DELETE FROM places WHERE id = old.place_id
+            AND NOT EXISTS (SELECT 1 FROM photo_places WHERE place_id = old.place_id);
+    END""",
+)
+
+
+def _migration_place_names(db: sqlite_utils.Database) -> None:
+    """Place names in a full-text index: ``places_fts`` (FTS5, accent- and case-insensitive, prefix index)
+    over each place's folded name, first-level region and country, an external-content table on ``places``
+    kept by triggers in the same transactions; ``places`` now holds only the places photos are in (a place
+    leaves with its last photo, by trigger) and every place's region worldwide (it was US states only):
+    existing rows get theirs here, from the GeoNames table (read only when the catalog has places), so an
+    existing library needs no re-embedding and no new reading of its photos."""
+    from .places.region_fill import regions_of  # GeoNames tables: read only by this migration, when needed
+
+    db.execute("DELETE FROM places WHERE id NOT IN (SELECT place_id FROM photo_places WHERE place_id IS NOT NULL)")
+    ids = [int(r[0]) for r in db.execute("SELECT id FROM places WHERE region IS NULL").fetchall()]
+    for place_id, region in regions_of(ids).items():
+        db.execute("UPDATE places SET region = ? WHERE id = ?", (region, place_id))
+    for statement in PLACE_NAMES_FTS:
+        db.execute(statement)
+    db.execute("INSERT INTO places_fts (places_fts) VALUES ('rebuild')")
+
+
 MIGRATIONS = {
     1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
-    6: _add_browse_order_index, 7: _migration_photo_places, 8: _migration_photo_text,
+    6: _add_browse_order_index, 7: _migration_photo_places, 8: _migration_photo_text, 9: _migration_place_names,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -2,18 +2,21 @@
 
 ``photos_matching`` turns a ``PlaceFilter`` into photo ids: a place covers its
 area (within its radius of its centre, which grows with its population) and
-every photo geocoded to it; a country, every photo geocoded to a place in it;
+every photo geocoded to it; a country or a region, every photo geocoded to a
+place in it;
 ``--near``, every photo within the distance.  ``CatalogPlaces`` answers the
-parser's questions from one catalog connection (read-only is enough); the
-GeoNames table is loaded only when a query names a place the library does not
-know by name.
+parser's questions from one catalog connection (read-only is enough), through
+the place-name index (``catalog_place_names``); the GeoNames table is loaded
+only when a query names a place the library does not know by name.
 """
 
 from __future__ import annotations
 
 from .catalog import Catalog
+from .catalog_place_names import PlaceMatches
 from .places.countries import Countries
 from .places.gazetteer import QUERY_TABLE, Gazetteer, Place
+from .places.regions import Regions
 from .query_parse import PlaceFilter
 
 
@@ -21,6 +24,8 @@ def photos_matching(catalog: Catalog, place: PlaceFilter) -> set[int]:
     """Ids of the photos a place filter keeps (photos without a position are never kept)."""
     if place.kind == "country":
         return catalog.photos_in_country(place.country_code or "")
+    if place.kind == "region":
+        return catalog.photos_in_region(place.country_code or "", place.region or "")
     ids: set[int] = set()
     if place.lat is not None and place.lon is not None and place.km is not None:
         ids |= catalog.photos_near(place.lat, place.lon, place.km)
@@ -35,24 +40,36 @@ class CatalogPlaces:
     def __init__(self, catalog: Catalog, gazetteer: Gazetteer | None = None):
         self._catalog = catalog
         self._gazetteer = gazetteer
-        self._names: set[str] | None = None
+        self._matches: dict[str, PlaceMatches] = {}
         self._counts: dict[PlaceFilter, int] = {}
 
     def countries(self) -> Countries:
         return Countries.shared()
 
-    def library_names(self) -> set[str]:
-        if self._names is None:
-            self._names = self._catalog.library_place_names()
-        return self._names
+    def _library_matches(self, folded: str) -> PlaceMatches:
+        """One look-up in the place-name index per name (a catalog without it: its ``places`` by name)."""
+        if folded not in self._matches:
+            if self._catalog.has_place_names():
+                self._matches[folded] = self._catalog.library_place_matches(folded)
+            else:
+                self._matches[folded] = PlaceMatches(self._catalog.library_places_named(folded), [])
+        return self._matches[folded]
 
     def library_places(self, folded: str) -> list[Place]:
-        return self._catalog.library_places_named(folded) if folded in self.library_names() else []
+        return self._library_matches(folded).named
+
+    def library_regions(self, folded: str) -> list[PlaceFilter]:
+        regions = {(p.country_code, p.region): p.country for p in self._library_matches(folded).in_region}
+        return [PlaceFilter.of_region(cc, region, country) for (cc, region), country in regions.items() if region]
 
     def gazetteer_places(self, folded: str) -> list[Place]:
         if self._gazetteer is None:
             self._gazetteer = Gazetteer.shared(QUERY_TABLE)
         return self._gazetteer.named(folded)
+
+    def gazetteer_regions(self, folded: str) -> list[PlaceFilter]:
+        countries = Countries.shared()
+        return [PlaceFilter.of_region(cc, name, countries.name(cc)) for cc, name in Regions.shared().named(folded)]
 
     def photos_in(self, place: PlaceFilter) -> int:
         if place not in self._counts:

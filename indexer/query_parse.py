@@ -32,6 +32,14 @@ MAX_QUERY_WORDS = 40  # words read for places and dates (the rest of a longer qu
 NAME_LINKS = {"de", "la", "le", "del", "do", "da", "dos", "das", "upon", "on", "am", "sur", "of", "the", "y", "di"}
 MIN_POPULATION_LOWERCASE = 100_000  # a lower-case name after "in" that the library has no photos in
 
+# Words of region names that say where in a country, not which region: a region named only with them
+# ("Centre", "Capital Region", "North West") is never read from a query (it filters by --place only).
+GENERIC_REGION_WORDS = frozenset("""
+north south east west northern southern eastern western central centre center middle upper lower
+northeast northwest southeast southwest north east west capital region province district territory
+coast coastal islands island lakes highlands lowlands mountains plains border city area state
+""".split())
+
 # Place names that are also everyday English words: they filter only with a sign (see the module docstring).
 COMMON_WORDS = frozenset("""
 nice reading mobile china turkey march may bath split orange eagle buffalo phoenix victoria florence
@@ -51,16 +59,18 @@ class PlaceSource(Protocol):
     """What the parser needs to know about places: GeoNames, and where the library has photos."""
 
     def countries(self) -> Countries: ...
-    def library_names(self) -> set[str]: ...  # folded names of the places the library has photos in
-    def library_places(self, folded: str) -> list[Place]: ...
+    def library_places(self, folded: str) -> list[Place]: ...  # places of that name the library has photos in
+    def library_regions(self, folded: str) -> list[PlaceFilter]: ...  # regions of that name it has photos in
     def gazetteer_places(self, folded: str) -> list[Place]: ...  # may load the GeoNames table
+    def gazetteer_regions(self, folded: str) -> list[PlaceFilter]: ...  # GeoNames regions of that name
     def photos_in(self, place: PlaceFilter) -> int: ...
 
 
 @dataclass(frozen=True)
 class PlaceFilter:
     """Photos taken in a place (``kind`` "place": within ``km`` of its centre, or geocoded to it), a country
-    ("country": geocoded to a place in it) or near a position ("near": within ``km``)."""
+    ("country": geocoded to a place in it), a first-level region ("region": geocoded to a place in it) or
+    near a position ("near": within ``km``)."""
 
     kind: str
     label: str
@@ -69,6 +79,7 @@ class PlaceFilter:
     km: float | None = None
     place_id: int | None = None
     country_code: str | None = None
+    region: str | None = None
 
     @classmethod
     def of_place(cls, place: Place) -> PlaceFilter:
@@ -78,6 +89,10 @@ class PlaceFilter:
     @classmethod
     def of_country(cls, code: str, name: str) -> PlaceFilter:
         return cls("country", name, country_code=code)
+
+    @classmethod
+    def of_region(cls, code: str, region: str, country: str) -> PlaceFilter:
+        return cls("region", f"{region}, {country}", country_code=code, region=region)
 
     @classmethod
     def near(cls, lat: float, lon: float, km: float = DEFAULT_NEAR_KM) -> PlaceFilter:
@@ -143,12 +158,17 @@ def parse_query(
 
 def place_named(name: str, places: PlaceSource) -> PlaceFilter | None:
     """An explicit place name (``--place``): a country, else the place of that name the library has photos
-    in, else the most populous; None when no place has that name."""
+    in, else the region of that name it has photos in, else the most populous place; None when no place
+    has that name."""
     folded = fold(name)
     code = places.countries().code(folded)
     if code is not None:
         return PlaceFilter.of_country(code, places.countries().name(code))
-    return _best_place(folded, places, gazetteer=True)[0]
+    if not places.library_places(folded):
+        region = _best_region(folded, places)
+        if region is not None:
+            return region
+    return _place_or_region(folded, places, gazetteer=True, regions=True)[0]
 
 
 # -- places ------------------------------------------------------------------------
@@ -157,7 +177,6 @@ def place_named(name: str, places: PlaceSource) -> PlaceFilter | None:
 def _find_place(
     originals: list[str], words: list[str], date_span: tuple[int, int] | None, places: PlaceSource
 ) -> tuple[PlaceFilter | None, tuple[int, int] | None]:
-    library = places.library_names()
     countries = places.countries()
     taken = set(range(*date_span)) if date_span else set()
     looked_up: dict[tuple[str, bool], tuple[PlaceFilter | None, bool]] = {}
@@ -182,10 +201,12 @@ def _find_place(
             if code is not None:
                 found = PlaceFilter.of_country(code, countries.name(code))
                 in_library = places.photos_in(found) > 0
-            elif name in library or cap or prep:
+            elif (region := _region_meant(name, places, common=common)) is not None:
+                found, in_library = region, True
+            elif cap or prep or places.library_places(name):
                 key = (name, cap or prep)
                 if key not in looked_up:
-                    looked_up[key] = _best_place(name, places, gazetteer=cap or prep)
+                    looked_up[key] = _place_or_region(name, places, gazetteer=cap or prep, regions=not common)
                 found, in_library = looked_up[key]
                 if found is None:
                     continue
@@ -222,6 +243,27 @@ def _meant_as_place(*, common: bool, prep: bool, cap: bool, first: bool, in_libr
     return (prep and cap) or (in_library and (prep or (cap and not first)))
 
 
+def _region_meant(name: str, places: PlaceSource, *, common: bool) -> PlaceFilter | None:
+    """The region called ``name`` the library has photos in (read like a place the library has photos in:
+    with or without a capital or a preposition), when ``name`` is no everyday or generic word ("Centre",
+    "Capital Region", "West") and names no place the library has photos in (Lisbon the city, not Lisbon
+    the district)."""
+    if common or all(w in GENERIC_REGION_WORDS for w in name.split()):
+        return None
+    if places.library_places(name):
+        return None
+    return _best_region(name, places)
+
+
+def _best_region(name: str, places: PlaceSource) -> PlaceFilter | None:
+    best, most = None, 0
+    for region in places.library_regions(name):
+        photos = places.photos_in(region)
+        if photos > most:
+            best, most = region, photos
+    return best
+
+
 def _populous(name: str, places: PlaceSource) -> bool:
     return any(p.population >= MIN_POPULATION_LOWERCASE for p in places.gazetteer_places(name)[:1])
 
@@ -238,6 +280,21 @@ def _best_place(name: str, places: PlaceSource, *, gazetteer: bool) -> tuple[Pla
     chosen, photos = _most_photos(library + [p for p in places.gazetteer_places(name)[:10] if p.id not in known],
                                   places)
     return chosen, photos > 0
+
+
+def _place_or_region(
+    name: str, places: PlaceSource, *, gazetteer: bool, regions: bool
+) -> tuple[PlaceFilter | None, bool]:
+    """``_best_place``; but when the library has no photos there, a GeoNames region of that name (unless
+    ``regions`` is False) wins over places that are no city of ``MIN_POPULATION_LOWERCASE`` people:
+    "in Tuscany" is the region, not a suburb of Calgary; "in Washington" is still the city."""
+    chosen, in_library = _best_place(name, places, gazetteer=gazetteer)
+    if in_library or not gazetteer or not regions or all(w in GENERIC_REGION_WORDS for w in name.split()):
+        return chosen, in_library
+    known = places.gazetteer_regions(name)
+    if not known or (chosen is not None and _populous(name, places)):
+        return chosen, in_library
+    return known[0], False
 
 
 def _most_photos(candidates: list[Place], places: PlaceSource) -> tuple[PlaceFilter | None, int]:

@@ -38,10 +38,12 @@ import time, datetime
 t = time.perf_counter()
 from indexer.query_parse import parse_query
 from indexer.place_search import CatalogPlaces
+from indexer.catalog_place_names import PlaceMatches
 imported = time.perf_counter() - t
 
 class NoLibrary:  # a library without places: only GeoNames answers
-    def library_place_names(self): return set()
+    def has_place_names(self): return True
+    def library_place_matches(self, f): return PlaceMatches([], [])
     def library_places_named(self, f): return []
     def photos_near(self, *a): return set()
     def photos_at_places(self, *a): return set()
