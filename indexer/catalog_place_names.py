@@ -66,6 +66,16 @@ class PlaceNameIndex:
         return PlaceMatches([p for p in places if fold(p.name) == folded],
                             [p for p in places if p.region is not None and fold(p.region) == folded])
 
+    def library_place_word(self, word: str) -> bool:
+        """Whether a name or region of the library's places has the word ``word`` (folded): a quick test
+        before ``library_place_matches``, that one word of a query rules out every name holding it."""
+        phrase = _phrase(fold(word))
+        if phrase is None or not self.has_place_names():
+            return False
+        row = self.conn.execute("SELECT 1 FROM places_fts WHERE places_fts MATCH ? LIMIT 1",
+                                ("{folded region} : " + phrase,)).fetchone()
+        return row is not None
+
     def library_places_starting(self, text: str, limit: int = 50) -> list[Place]:
         """The places photos were taken in whose name, region or country has words starting with ``text``'s
         ("sel" finds Seltjarnarnes, "bav" the places of Bavaria), most populous first."""

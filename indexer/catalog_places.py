@@ -102,7 +102,10 @@ class PlaceTables:
                     "INSERT INTO places(id, name, folded, region, country_code, country, lat, lon, population) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
                     "folded=excluded.folded, region=excluded.region, country_code=excluded.country_code, "
-                    "country=excluded.country, lat=excluded.lat, lon=excluded.lon, population=excluded.population",
+                    "country=excluded.country, lat=excluded.lat, lon=excluded.lon, population=excluded.population "
+                    "WHERE (name, folded, region, country_code, country, lat, lon, population) IS NOT (excluded.name, "
+                    "excluded.folded, excluded.region, excluded.country_code, excluded.country, excluded.lat, "
+                    "excluded.lon, excluded.population)",  # unchanged: no write, and no re-indexing
                     (p.id, p.name, fold(p.name), p.region, p.country_code, p.country, p.lat, p.lon, p.population),
                 )
             lat, lon = r.position if r.position is not None else (None, None)

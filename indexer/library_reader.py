@@ -43,6 +43,7 @@ from .model_choice import ModelChoice
 from .models.encoder import Encoder
 from .pipeline import Progress
 from .place_search import CatalogPlaces
+from .places.gazetteer import Place
 from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
 from .query_understanding import apply_parse
 from .search import Hit, Query, Searcher
@@ -252,6 +253,11 @@ class LibraryReader:
     def place_named(self, name: str) -> PlaceFilter | None:
         """The place or country called ``name`` (the one the library has photos in first), else None."""
         return place_named(name, CatalogPlaces(self.catalog))
+
+    def places_starting(self, text: str, limit: int = 50) -> list[Place]:
+        """The library's places whose name, region or country has words starting with ``text``'s, most
+        populous first (the place-name index: "selt" finds Seltjarnarnes)."""
+        return self.catalog.library_places_starting(text, limit)
 
     def places(self) -> list[PlaceCount]:
         """The places the library's photos were taken in, with their numbers of photos."""

@@ -41,6 +41,7 @@ class CatalogPlaces:
         self._catalog = catalog
         self._gazetteer = gazetteer
         self._matches: dict[str, PlaceMatches] = {}
+        self._words: dict[str, bool] = {}  # words of the query that some place name or region has
         self._counts: dict[PlaceFilter, int] = {}
 
     def countries(self) -> Countries:
@@ -50,10 +51,16 @@ class CatalogPlaces:
         """One look-up in the place-name index per name (a catalog without it: its ``places`` by name)."""
         if folded not in self._matches:
             if self._catalog.has_place_names():
-                self._matches[folded] = self._catalog.library_place_matches(folded)
+                known = all(self._word(w) for w in folded.split())
+                self._matches[folded] = self._catalog.library_place_matches(folded) if known else PlaceMatches([], [])
             else:
                 self._matches[folded] = PlaceMatches(self._catalog.library_places_named(folded), [])
         return self._matches[folded]
+
+    def _word(self, word: str) -> bool:
+        if word not in self._words:
+            self._words[word] = self._catalog.library_place_word(word)
+        return self._words[word]
 
     def library_places(self, folded: str) -> list[Place]:
         return self._library_matches(folded).named

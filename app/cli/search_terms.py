@@ -84,7 +84,9 @@ def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFil
     if args.place:
         place = reader.place_named(args.place)
         if place is None:
-            raise UsageError(f"no place called {args.place!r} is known (try a city or a country in English)")
+            like = [p.label for p in reader.places_starting(args.place, limit=5)]
+            raise UsageError(f"no place called {args.place!r} is known (try a city, a region or a country in English)"
+                             + (f"; the library has photos in {'; '.join(like)}" if like else ""))
         return place
     if args.near:
         lat, lon, km = args.near

@@ -8,7 +8,8 @@
    of 200 and in one batch: ms/photo, plus the time to load the cities1000 table and build its tree.
 3. The catalog at 100,000 photos, every one read, a third with a position in 300 places: what each sync
    of the writer costs when nothing is left to read (``places_unread``), the place filter of a city
-   (``photos_near`` + ``photos_at_places``) and the Places list (``place_counts``).
+   (``photos_near`` + ``photos_at_places``), the Places list (``place_counts``), and the place-name index
+   (``places_fts``): a name, a prefix, and whole parses of queries (without and with a place or region).
 4. The cold ``photoseek search`` path: a fresh process parses a query with no place (nothing loaded)
    and one with a place (loads the cities15000 table); the time of each parse is printed.
 """
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +28,10 @@ import numpy as np
 from indexer.catalog import Catalog
 from indexer.catalog_places import PlaceReading
 from indexer.gps import read_gps_file
-from indexer.place_search import photos_matching
-from indexer.places.gazetteer import Gazetteer
+from indexer.place_search import CatalogPlaces, photos_matching
+from indexer.places.gazetteer import Gazetteer, Place
 from indexer.places.reverse import ReverseGeocoder
-from indexer.query_parse import PlaceFilter
+from indexer.query_parse import PlaceFilter, parse_query
 from tests.benchmarks._common import load, parser
 from tests.support.geo_photos import write_geo_photo
 
@@ -96,10 +98,35 @@ def catalog_figures(n: int, geocoder: ReverseGeocoder) -> None:
         t = time.perf_counter()
         counts = catalog.place_counts()
         listing = (time.perf_counter() - t) * 1000
+        lookups = name_index_figures(catalog, city)
         catalog.close()
     print(f"catalog of {n} photos: recording readings {write:.4f} ms/photo; nothing left to read ({left}) found in "
           f"{unread:.0f} ms; the filter of {city.label} ({len(matched)} photos) {near:.1f} ms; the Places list "
           f"({len(counts)} places) {listing:.0f} ms; {load()}")
+    print(lookups)
+
+
+def name_index_figures(catalog: Catalog, city: Place) -> str:
+    """The place-name index (``places_fts``): one look-up of a name, one prefix look-up, and whole parses of
+    queries through ``CatalogPlaces`` (a fresh one per query, as each search makes; GeoNames loaded before)."""
+    reps = 1000
+    t = time.perf_counter()
+    for _ in range(reps):
+        catalog.library_place_matches(city.name)
+    one = (time.perf_counter() - t) * 1000 / reps
+    t = time.perf_counter()
+    for _ in range(reps):
+        catalog.library_places_starting(city.name[:3], 5)
+    prefix = (time.perf_counter() - t) * 1000 / reps
+    parts = []
+    for text in ("red car parked on a quiet street at night", f"beach in {city.name}", f"from {city.region}"):
+        parse_query(text, today=date(2026, 11, 29), places=CatalogPlaces(catalog))  # GeoNames loaded if asked
+        t = time.perf_counter()
+        for _ in range(100):
+            parsed = parse_query(text, today=date(2026, 11, 29), places=CatalogPlaces(catalog))
+        label = parsed.place.label if parsed.place else "no place"
+        parts.append(f"{text!r} {(time.perf_counter() - t) * 10:.2f} ms ({label})")
+    return (f"place-name index: a name {one:.3f} ms, a prefix {prefix:.3f} ms; a whole parse: " + "; ".join(parts))
 
 
 def main() -> None:

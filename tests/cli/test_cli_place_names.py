@@ -45,3 +45,11 @@ def test_a_region_filters_to_the_photos_taken_in_it(trip_library):
     assert proc.stderr.splitlines()[0] == "words: beer · place: Bavaria, Germany · dates: 2023"
     hits = search(trip_library, "Munich")
     assert names(hits) == {"munich.jpg"} and hits[0]["place"] == "Munich, Germany"  # labels keep their form
+
+
+def test_an_unknown_place_name_suggests_the_librarys_places_that_start_so(trip_library):
+    proc = photoseek("search", "x", "--place", "Seltj", library=trip_library, check=False)
+    assert proc.returncode == 2 and "no place called 'Seltj'" in proc.stderr
+    assert "the library has photos in Seltjarnarnes, Iceland" in proc.stderr
+    proc = photoseek("search", "x", "--place", "Zzyzx Qqq", library=trip_library, check=False)
+    assert proc.returncode == 2 and "the library has photos in" not in proc.stderr
