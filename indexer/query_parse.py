@@ -167,7 +167,7 @@ def place_named(name: str, places: PlaceSource) -> PlaceFilter | None:
     if not places.library_places(folded):
         region = _best_region(folded, places)
         if region is not None:
-            return region
+            return _city_over_region(folded, region, places)
     return _place_or_region(folded, places, gazetteer=True, regions=True)[0]
 
 
@@ -202,7 +202,7 @@ def _find_place(
                 found = PlaceFilter.of_country(code, countries.name(code))
                 in_library = places.photos_in(found) > 0
             elif (region := _region_meant(name, places, common=common)) is not None:
-                found, in_library = region, True
+                found, in_library = _city_over_region(name, region, places), True
             elif cap or prep or places.library_places(name):
                 key = (name, cap or prep)
                 if key not in looked_up:
@@ -253,6 +253,14 @@ def _region_meant(name: str, places: PlaceSource, *, common: bool) -> PlaceFilte
     if places.library_places(name):
         return None
     return _best_region(name, places)
+
+
+def _city_over_region(name: str, region: PlaceFilter, places: PlaceSource) -> PlaceFilter:
+    """``region``, unless a city of ``MIN_POPULATION_LOWERCASE`` people or more goes by that name and the
+    library has photos in its area ("New York" is New York City, whose own name is longer, not the state).
+    Asks GeoNames (loads its names): only a query naming a region the library has photos in pays for it."""
+    city, in_library = _best_place(name, places, gazetteer=True)
+    return city if city is not None and in_library and _populous(name, places) else region
 
 
 def _best_region(name: str, places: PlaceSource) -> PlaceFilter | None:

@@ -131,3 +131,18 @@ def test_a_lower_case_name_before_a_noun_keeps_its_words(library):
     assert parse("tower in tokyo", library).words == "tower"
     assert parse("tokyo 2019", library).words == ""
     assert parse("tokyo", library).words == ""
+
+
+def test_a_region_the_library_has_photos_in_and_a_city_that_goes_by_its_name():
+    bavarian = FakeLibraryPlaces([("Munich", "DE"), ("Nuremberg", "DE"), ("Lisbon", "PT")])
+    for text in ("photos from Bavaria", "beer in Bavaria", "Bavaria", "bavaria 2019"):
+        assert parse(text, bavarian).place.label == "Bavaria, Germany", text
+    assert parse("Lisbon", bavarian).place.label == "Lisbon, Portugal"  # the city, not its district
+    assert place_named("bavaria", bavarian).label == "Bavaria, Germany"
+    new_york = FakeLibraryPlaces([("New York City", "US"), ("Buffalo", "US")])
+    assert parse("photos from New York", new_york).place.label == "New York City, New York, United States"
+    assert parse("snow in buffalo", new_york).place.label.startswith("Buffalo, New York")
+    # generic region names and everyday words are never regions read from the words
+    iceland = FakeLibraryPlaces([("Reykjavík", "IS")])
+    assert parse("sunset in the capital region", iceland).place is None
+    assert parse("dinner in the west", iceland).place is None
