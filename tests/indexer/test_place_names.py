@@ -128,3 +128,18 @@ def test_an_existing_library_gets_the_index_and_its_regions_by_migration(trip_li
         regions = dict(again.catalog.conn.execute("SELECT folded, region FROM places").fetchall())
         assert regions["munich"] == "Bavaria" and regions["barcelona"] == "Catalonia"
         assert again.catalog.places_unread() == 0  # nothing to read again
+
+
+def test_without_the_region_table_places_still_work_with_us_states_only(monkeypatch):
+    from indexer.places import regions
+
+    real = regions.resources.files
+
+    def files(package):
+        if package == "indexer.places":
+            raise FileNotFoundError("admin1.tsv")
+        return real(package)
+
+    monkeypatch.setattr(regions.resources, "files", files)
+    names = regions.region_names()
+    assert names["US.TX"] == "Texas" and "DE.02" not in names
