@@ -8,7 +8,11 @@ filters when it is meant as one; the signs are a preposition before it ("in",
 photos there (``PlaceSource.photos_in``): "nice sunset" and "reading a book"
 stay words, "sunset in Nice" filters on Nice.  Among places of the same name
 the one the library has photos in wins (Paris, France vs Paris, Texas), else
-the most populous.  Dates are read by ``query_dates``.
+the most populous.  A region ("from Bavaria") filters on the places in it: one
+the library has photos in when no place of the library has that name, else
+a GeoNames region when no city of 100,000 people has it; generic region names
+("Centre", "West") never.  A lower-case name right before a noun ("tokyo
+tower") filters and keeps its words for CLIP.  Dates are read by ``query_dates``.
 """
 
 from __future__ import annotations
