@@ -54,6 +54,7 @@ def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> 
     from app.cli.search_terms import understood
 
     query = search_query(args)
+    reader.prepare(query)  # the model towers load while the vector index does
     parsed = understood(args, reader, query)
     if args.explain:
         err.write(f"{shown(parsed.explain()) if parsed else 'words: ' + shown(query.text)}\n")
