@@ -168,6 +168,11 @@ class LibraryReader:
         if query.text or query.negatives or query.sketch is not None:
             encoder.prepare("textual")
 
+    def keep_fast_text_layout(self, model: str | None = None) -> None:
+        """Keep the copy of the text tower that loads in half the time (``models/tower_layout.py``), once per
+        model: for processes that load it anew for each search.  Writes only in the user's cache folder."""
+        self.encoder(model).keep_fast_text_layout()
+
     def encoder(self, model: str | None = None) -> Encoder:
         """The encoder that answers searches (loads the model on first use)."""
         return self._models.serving_encoder(self.catalog, model)

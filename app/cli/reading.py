@@ -62,6 +62,13 @@ def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> 
     return reader.search(query)
 
 
+def keep_fast_text_layout(reader: LibraryReader, args: argparse.Namespace) -> None:
+    """After a cold search that loaded the text tower: keep the copy of it that loads faster next time
+    (written once per model; ``indexer/models/tower_layout.py``)."""
+    if args.text.strip() or args.negatives:
+        reader.keep_fast_text_layout()
+
+
 def write_hits(hits: list[Hit], args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
     """What ``photoseek search`` prints for ``hits``."""
     if args.json:
