@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING
 
 from . import paths
 from .cancel import CancelToken
-from .catalog import Catalog
+from .catalog import SCHEMA_VERSION, Catalog
 from .catalog_places import PlaceCount
 from .catalog_text import TextLineRow
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
-from .errors import LibraryError
+from .errors import CatalogOutdated, LibraryError
 from .gallery_stats import GalleryStatsCache
 from .media.frame_search import FrameIndex
 from .media.pairing import companions_of
@@ -105,6 +105,12 @@ class LibraryReader:
             catalog = reader.catalog  # refuses an empty, damaged or foreign file (reading only)
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
                 catalog.check_integrity()
+            version = catalog.schema_version()
+            if version > SCHEMA_VERSION:
+                raise LibraryError(f"library {path} was written by a newer Photoseek (schema {version}, this "
+                                   f"version knows {SCHEMA_VERSION}); upgrade Photoseek")
+            if version < SCHEMA_VERSION:  # tables this version reads may be missing: only a writer adds them
+                raise CatalogOutdated(path, version, SCHEMA_VERSION)
         except BaseException:
             reader.close()
             raise
