@@ -53,31 +53,9 @@ def _library_exists(args: argparse.Namespace) -> bool:
 
 def _open_reader(args: argparse.Namespace) -> LibraryReader:
     """A reader (never writes; runs beside a writer). A missing library is an error."""
-    from indexer.errors import CatalogOutdated
     from indexer.library_reader import LibraryReader
 
-    model = getattr(args, "model", None)
-    try:
-        return LibraryReader.open(args.library, model=model)
-    except CatalogOutdated as outdated:
-        _bring_up_to_date(args, outdated)
-        return LibraryReader.open(args.library, model=model)
-
-
-def _bring_up_to_date(args: argparse.Namespace, outdated: Exception) -> None:
-    """A library last opened by an older Photoseek gets this version's catalog tables once, by a writer,
-    as `index` would (saying so); a library that cannot be written, or that another Photoseek is
-    writing, keeps the reader's error."""
-    from indexer.errors import LibraryError
-    from indexer.library import Library
-
-    try:
-        with Library.open(args.library):
-            pass  # opening migrates the catalog
-    except LibraryError:
-        raise outdated from None
-    print(f"photoseek: brought the library's catalog up to date for this version ({shown(str(_library_dir(args)))})",
-          file=sys.stderr)
+    return LibraryReader.open(args.library, model=getattr(args, "model", None))
 
 
 
