@@ -207,7 +207,9 @@ class Encoder:
             if which in self._sessions or which in self._preparing:
                 return
             self._preparing.add(which)
-        threading.Thread(target=self._prepare, args=(which,), name=f"load {which} tower", daemon=True).start()
+        # Not a daemon: a process that ends while a session is being created waits for it, because ONNX
+        # Runtime aborts the process ("terminate called ...") when it is torn down under a live session.
+        threading.Thread(target=self._prepare, args=(which,), name=f"load {which} tower").start()
 
     def _prepare(self, which: str) -> None:
         try:
