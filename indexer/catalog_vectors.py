@@ -209,13 +209,21 @@ class VectorTables:
         ]
 
     def sample_vectors(self, model: str, n: int, seed: int = 0) -> np.ndarray:
-        """Up to ``n`` stored vectors of ``model``, chosen at random (for query statistics)."""
-        ids = self.vector_ids(model)
+        """Up to ``n`` stored vectors of ``model``, chosen at random (for query statistics).
+
+        The ``n`` photos whose ids come first in a multiplicative-hash order (Knuth's constant; the
+        seed shifts it): spread evenly over the library, the same for the same seed, and found by
+        SQLite on its index alone -- listing 100,000 ids into Python to draw from took 0.1-0.16 s of
+        every cold search; this takes 0.02 s."""
+        ids = [
+            r[0] for r in self.conn.execute(
+                "SELECT photo_id FROM embeddings WHERE model=? ORDER BY (photo_id * 2654435761 + ?) % 4294967296 "
+                "LIMIT ?", (model, seed * 40503, n),
+            )
+        ]
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
-        rng = np.random.default_rng(seed)
-        chosen = rng.choice(len(ids), size=min(n, len(ids)), replace=False)
-        return self.vectors(model, [ids[i] for i in sorted(chosen)])[1]
+        return self.vectors(model, sorted(ids))[1]
 
     def vector_count(self, model: str) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0])

@@ -55,6 +55,18 @@ class LibraryReadOnly(LibraryError):
     """The library cannot be written (a read-only disk or share, or no permission): it can only be read."""
 
 
+class CatalogOutdated(LibraryError):
+    """The catalog was written by an older Photoseek: a writer brings it up to date (a reader cannot)."""
+
+    def __init__(self, path: object, version: int, current: int):
+        self.path = path
+        self.version = version
+        super().__init__(
+            f"the library {path} was last opened by an older Photoseek (catalog schema {version}; this version "
+            f"uses {current}); run `photoseek index` or open the app once to bring it up to date"
+        )
+
+
 class CatalogCorrupt(LibraryError):
     """The SQLite catalog failed its integrity check."""
 

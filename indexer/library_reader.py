@@ -24,34 +24,36 @@ import threading
 from collections.abc import Generator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
 from .cancel import CancelToken
-from .catalog import Catalog
-from .catalog_duplicates import CleanupAction, DuplicateTables
+from .catalog import SCHEMA_VERSION, Catalog
 from .catalog_places import PlaceCount
 from .catalog_text import TextLineRow
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
-from .duplicates import DuplicateGroup, find_duplicates
-from .errors import LibraryError
+from .errors import CatalogOutdated, LibraryError
 from .gallery_stats import GalleryStatsCache
 from .media.frame_search import FrameIndex
 from .media.pairing import companions_of
 from .model_choice import ModelChoice
 from .models.encoder import Encoder
-from .pipeline import Progress
 from .place_search import CatalogPlaces
 from .places.gazetteer import Place
 from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
 from .query_understanding import apply_parse
 from .search import Hit, Query, Searcher
 from .status import Failure, FolderInfo, LibraryStatus
-from .text_status import text_failures, text_status
 from .thumbnails import ThumbnailStore
 from .timeline import Timeline, photo_hits, read_timeline
 from .vector_store import VectorStore, VectorStores
+
+if TYPE_CHECKING:  # duplicates and the text stage are imported where used: a search needs neither
+    from .catalog_duplicates import CleanupAction
+    from .duplicates import DuplicateGroup
+    from .pipeline import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,12 @@ class LibraryReader:
             catalog = reader.catalog  # refuses an empty, damaged or foreign file (reading only)
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
                 catalog.check_integrity()
+            version = catalog.schema_version()
+            if version > SCHEMA_VERSION:
+                raise LibraryError(f"library {path} was written by a newer Photoseek (schema {version}, this "
+                                   f"version knows {SCHEMA_VERSION}); upgrade Photoseek")
+            if version < SCHEMA_VERSION:  # tables this version reads may be missing: only a writer adds them
+                raise CatalogOutdated(path, version, SCHEMA_VERSION)
         except BaseException:
             reader.close()
             raise
@@ -158,6 +166,20 @@ class LibraryReader:
         hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
         return _with_companions(hits, catalog)
 
+    def prepare(self, query: Query, *, model: str | None = None) -> None:
+        """Start loading, on threads of their own, the model towers ``query`` will need, so that a cold
+        search loads its vector index (and parses its words) meanwhile.  Returns at once."""
+        encoder = self.encoder(model)
+        if query.image is not None or query.sketch is not None:
+            encoder.prepare("visual")
+        if query.text or query.negatives or query.sketch is not None:
+            encoder.prepare("textual")
+
+    def keep_fast_text_layout(self, model: str | None = None) -> None:
+        """Keep the copy of the text tower that loads in half the time (``models/tower_layout.py``), once per
+        model: for processes that load it anew for each search.  Writes only in the user's cache folder."""
+        self.encoder(model).keep_fast_text_layout()
+
     def encoder(self, model: str | None = None) -> Encoder:
         """The encoder that answers searches (loads the model on first use)."""
         return self._models.serving_encoder(self.catalog, model)
@@ -189,6 +211,8 @@ class LibraryReader:
         return folder_infos(self.catalog, self._models)
 
     def failures(self) -> list[Failure]:
+        from .text_status import text_failures
+
         return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()] + text_failures(
             self.catalog)
 
@@ -220,15 +244,22 @@ class LibraryReader:
     ) -> Generator[Progress, None, list[DuplicateGroup]]:
         """Duplicate groups (of ``kind``, under ``folder``), the keeper first: ``groups = yield from ...``
         (``indexer/duplicates.py``)."""
+        from .catalog_duplicates import DuplicateTables
+        from .duplicates import find_duplicates
+
         rows = DuplicateTables(self.catalog).candidates(folder)
         return (yield from find_duplicates(rows, kind=kind, cancel=cancel))
 
     def unfingerprinted(self) -> int:
         """Indexed photos still waiting for their fingerprint (the writer's backfill does them)."""
+        from .catalog_duplicates import DuplicateTables
+
         return DuplicateTables(self.catalog).count_missing_fingerprints()
 
     def cleanups(self, limit: int = 20) -> list[CleanupAction]:
         """The latest duplicate clean-ups, newest first."""
+        from .catalog_duplicates import DuplicateTables
+
         return DuplicateTables(self.catalog).cleanups(limit)
 
     # -- places and dates in queries ---------------------------------------------
@@ -266,6 +297,8 @@ class LibraryReader:
 
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
+    from .text_status import text_status
+
     model = models.configured_name(catalog)
     counts = catalog.counts(models.configured_key(catalog))  # the vectors of its vector space, not of its name
     folders = catalog.folders()

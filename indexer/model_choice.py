@@ -39,6 +39,7 @@ from . import paths
 from .catalog import Catalog
 from .config import Settings
 from .errors import ModelError, ModelNotFound
+from .models import known_bundles
 from .models.bundle import ModelBundle
 from .models.encoder import Encoder
 from .models.fingerprint import files_stamp, fingerprint
@@ -123,10 +124,14 @@ class ModelChoice:
         if known is None:
             known = catalog.fingerprint_of_files(stamp)
         if known is None:
+            remembered = known_bundles.recall(stamp)  # met by another library of this user
+            known = remembered.fingerprint if remembered is not None else None
+        if known is None:
             known = fingerprint(bundle)
             if files_stamp(bundle.path) != stamp:
                 raise ModelError(f"the files of model {bundle.name} ({bundle.path}) changed while they were "
                                  "read; run the command again")
+            known_bundles.remember(stamp, known)
         with self._lock:
             self._fingerprints[stamp] = known
         return stamp, known

@@ -30,6 +30,11 @@ def models_dir() -> Path:
     return Path(env).expanduser() if env else data_dir() / "models"
 
 
+def cache_dir() -> Path:
+    """What Photoseek can always compute again (facts about model bundles); safe to delete."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
 def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 

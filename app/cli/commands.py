@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library_reader import LibraryReader
 
 from app.cli.duplicates import cmd_cleanups, cmd_duplicates, cmd_undo
-from app.cli.reading import check_search_args, run_search, write_hits, write_status
+from app.cli.reading import check_search_args, keep_fast_text_layout, run_search, write_hits, write_status
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
 from app.cli.warm_client import answer_from_running
 
@@ -147,7 +147,9 @@ def cmd_search(args) -> int:
         return warm
     with _open_reader(args) as reader:
         hits = run_search(reader, args, sys.stderr)
-    write_hits(hits, args, sys.stdout, sys.stderr)
+        write_hits(hits, args, sys.stdout, sys.stderr)
+        sys.stdout.flush()
+        keep_fast_text_layout(reader, args)  # once per model: the next cold search loads its text tower faster
     return 0
 
 

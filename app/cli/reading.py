@@ -54,11 +54,19 @@ def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> 
     from app.cli.search_terms import understood
 
     query = search_query(args)
+    reader.prepare(query)  # the model towers load while the vector index does
     parsed = understood(args, reader, query)
     if args.explain:
         err.write(f"{shown(parsed.explain()) if parsed else 'words: ' + shown(query.text)}\n")
         err.flush()
     return reader.search(query)
+
+
+def keep_fast_text_layout(reader: LibraryReader, args: argparse.Namespace) -> None:
+    """After a cold search that loaded the text tower: keep the copy of it that loads faster next time
+    (written once per model; ``indexer/models/tower_layout.py``)."""
+    if args.text.strip() or args.negatives:
+        reader.keep_fast_text_layout()
 
 
 def write_hits(hits: list[Hit], args: argparse.Namespace, out: TextIO, err: TextIO) -> None:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.errors import ModelError
+from indexer.models import known_bundles, tower_layout
 from indexer.models.bundle import ModelBundle, TowerSpec
 from indexer.models.fingerprint import files_stamp as bundle_files_stamp
 from indexer.models.preprocess import ImageSource, decode_image
@@ -112,6 +113,8 @@ class Encoder:
         self.threads = threads
         self._lock = threading.Lock()
         self._sessions: dict[str, onnxruntime.InferenceSession] = {}
+        self._preparing: set[str] = set()  # towers being loaded ahead of use (``prepare``)
+        self._loading = {"visual": threading.Lock(), "textual": threading.Lock()}  # one load of a tower at a time
         self._tokenizer: ClipTokenizer | None = None
 
     # --- public API -------------------------------------------------------------
@@ -171,10 +174,51 @@ class Encoder:
             return self._tokenizer
 
     def verify(self) -> None:
-        """Load both towers now (each is run once on a plain input): a ``ModelError`` if either cannot
-        load or gives non-finite vectors."""
-        self._session("visual")
-        self._session("textual")
+        """Check both towers now (each is loaded and run once on a plain input): a ``ModelError`` if
+        either cannot load or gives non-finite vectors.
+
+        A tower that passed this check before, for the same bundle files (same ``files_stamp`` and
+        fingerprint) on the same ONNX Runtime and providers -- in any library of this user -- is not
+        loaded again here (``known_bundles``); it is still loaded, and checked, when it is first used.
+        """
+        known = known_bundles.recall(self.files_stamp) if self.fingerprint else None
+        for which in ("visual", "textual"):
+            if known is None or known.fingerprint != self.fingerprint or self._check_label(which) not in known.checked:
+                self._session(which)
+
+    def _check_label(self, which: str) -> str:
+        return f"{which}@{known_bundles.runtime_label(self.providers)}"
+
+    def keep_fast_text_layout(self) -> None:
+        """Write, once per set of bundle files, the copy of the text tower that loads in half the time
+        (``tower_layout``): worth it for processes that load the text tower anew each time (a cold
+        ``photoseek search``).  Costs about one load of the tower; call it after the answer is out."""
+        if tower_layout.fast_graph(self.files_stamp, "textual") is None:
+            tower_layout.write_fast_graph(self.bundle.textual.model_path, self.files_stamp, "textual")
+
+    def prepare(self, which: str) -> None:
+        """Start loading a tower's session (``"visual"`` or ``"textual"``) on a thread of its own, so that
+        the caller's other work (decoding the first photos, loading the vector index) overlaps it.
+
+        Returns at once.  The first real use waits for the load; a load that fails here is not kept,
+        so that use loads it again and raises the ``ModelError`` itself.
+        """
+        with self._lock:
+            if which in self._sessions or which in self._preparing:
+                return
+            self._preparing.add(which)
+        # Not a daemon: a process that ends while a session is being created waits for it, because ONNX
+        # Runtime aborts the process ("terminate called ...") when it is torn down under a live session.
+        threading.Thread(target=self._prepare, args=(which,), name=f"load {which} tower").start()
+
+    def _prepare(self, which: str) -> None:
+        try:
+            self._session(which)
+        except Exception as exc:  # noqa: BLE001 - raised again, to the caller, by the first real use
+            logger.debug("loading the %s tower ahead of use failed: %s", which, exc)
+        finally:
+            with self._lock:
+                self._preparing.discard(which)
 
     def close(self) -> None:
         """Release the sessions (they are recreated if the encoder is used again)."""
@@ -195,19 +239,24 @@ class Encoder:
             session = self._sessions.get(which)
         if session is not None:
             return session
-        probe = self._probe_input(which)  # outside the lock: the text probe needs the tokenizer
-        with self._lock:
-            session = self._sessions.get(which)
-            if session is None:
-                tower: TowerSpec = getattr(self.bundle, which)
-                if bundle_files_stamp(self.bundle.path) != self.files_stamp:
-                    raise ModelError(
-                        f"the files of model {self.bundle.name} ({self.bundle.path}) changed after it was "
-                        "loaded; run the command again to load the new files"
-                    )
-                session = self._create_session(tower, spin=which == "textual")
-                self._check_finite_output(session, tower, probe, which)
+        probe = self._probe_input(which)  # outside the locks: the text probe needs the tokenizer
+        with self._loading[which]:  # one load per tower; the other tower and the tokenizer stay free
+            with self._lock:
+                session = self._sessions.get(which)
+            if session is not None:
+                return session
+            tower: TowerSpec = getattr(self.bundle, which)
+            if bundle_files_stamp(self.bundle.path) != self.files_stamp:
+                raise ModelError(
+                    f"the files of model {self.bundle.name} ({self.bundle.path}) changed after it was "
+                    "loaded; run the command again to load the new files"
+                )
+            session = self._create_session(tower, spin=which == "textual")
+            self._check_finite_output(session, tower, probe, which)
+            with self._lock:
                 self._sessions[which] = session
+            if self.fingerprint:
+                known_bundles.remember(self.files_stamp, self.fingerprint, checked=self._check_label(which))
             return session
 
     def _probe_input(self, which: str) -> np.ndarray:
@@ -256,8 +305,10 @@ class Encoder:
         if self.threads:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
+        which = "textual" if tower is self.bundle.textual else "visual"
+        graph = tower_layout.fast_graph(self.files_stamp, which) or tower.model_path
         try:
-            session = ort.InferenceSession(str(tower.model_path), sess_options=options, providers=self.providers)
+            session = ort.InferenceSession(str(graph), sess_options=options, providers=self.providers)
         except Exception as exc:  # ORT raises its own exception types for bad graphs
             raise ModelError(f"cannot load {tower.model_path} with ONNX Runtime: {_first_line(exc)}") from exc
         names = [arg.name for arg in session.get_inputs()]
@@ -267,7 +318,7 @@ class Encoder:
             )
         logger.info(
             "loaded %s on %s (threads %s)",
-            tower.model_path, ", ".join(session.get_providers()), self.threads or "auto",
+            graph, ", ".join(session.get_providers()), self.threads or "auto",
         )
         return session
 

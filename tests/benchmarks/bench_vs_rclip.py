@@ -20,6 +20,10 @@ Each round runs both whole commands from a fresh state, alternating which goes f
 database, and ``photoseek --library NEW index PHOTOS --model BUNDLE``.  Ratio = rclip's wall time /
 Photoseek's, per round and the median; the load average is printed with each round (2 shared cores).
 
+Photoseek remembers, in the user's cache folder, each bundle's fingerprint and that its towers passed
+their check (``indexer/models/known_bundles.py``), so only the first library ever indexed with a bundle
+pays for them; ``--first-time`` empties that cache before each Photoseek run to time that first one.
+
 ``--patch NAME`` (repeatable) also times Photoseek with a lever changed in its process (``PATCHES``
 below), alternated with the unchanged command in the same rounds, so each lever gets its own
 before/after ratio.
@@ -136,10 +140,14 @@ PATCHES = {
 }
 
 
-def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ...] = ()) -> float:
+def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ...] = (), *,
+                  first_time: bool = False) -> float:
     library = work / "photoseek-library"
     shutil.rmtree(library, ignore_errors=True)
     env = cli_env(PHOTOSEEK_MODELS=str(work / "models"))
+    if first_time:  # an empty user cache: the bundle is fingerprinted and both towers checked, as the first time
+        shutil.rmtree(work / "fresh-cache", ignore_errors=True)
+        env["XDG_CACHE_HOME"] = str(work / "fresh-cache")
     code = "\n".join([PATCHES[name] for name in patches] + ["import sys", "from app.cli.entry import main",
                                                             "sys.exit(main())"])
     started = time.perf_counter()
@@ -160,6 +168,9 @@ def main() -> None:
     p.add_argument("--patch", action="append", default=[], choices=sorted(PATCHES),
                    help="also time Photoseek with this lever (repeatable; all given levers together)")
     p.add_argument("--skip-rclip", action="store_true", help="only time Photoseek (lever comparisons)")
+    p.add_argument("--first-time", action="store_true",
+                   help="Photoseek with an empty user cache each time: the first index ever with this bundle "
+                        "(fingerprinting it and checking both towers; later libraries skip both)")
     args = p.parse_args()
     n = 8 if args.quick else args.photos
     rounds = 1 if args.quick else args.rounds
@@ -186,7 +197,8 @@ def main() -> None:
             if who == "rclip":
                 times[who] = run_rclip(exe, models, folder, work)
             else:
-                times[who] = run_photoseek(bundle, folder, work, patches if who == "levers" else ())
+                times[who] = run_photoseek(bundle, folder, work, patches if who == "levers" else (),
+                                           first_time=args.first_time)
         ps, rc, lv = times["photoseek"], times.get("rclip"), times.get("levers")
         if rc:
             ratios.append(rc / ps)

@@ -19,16 +19,13 @@ import json
 import math
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
-import sqlite_utils
 
 from indexer import paths
 from indexer.cancel import CancelToken
-from indexer.catalog_schema import MIGRATIONS
 from indexer.config import Settings
 from indexer.errors import ModelError
 from indexer.library import Library
@@ -43,6 +40,7 @@ from indexer.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR, Phase
 from indexer.search import Query
 from tests.support.bundles import TOYCLIP, TOYCLIP_NAME, toyclip_variant
 from tests.support.cli import run_photoseek
+from tests.support.old_catalogs import as_schema_2
 from tests.support.photos import photo
 
 N = 8
@@ -280,36 +278,6 @@ def test_a_stamp_changes_when_a_file_is_rewritten_in_place(tmp_path):
     assert fingerprint_module.weight_files(root) == [root / "visual" / "model.onnx", root / "textual" / "model.onnx"]
 
 
-def _as_before_fingerprints(library: Path) -> None:
-    """Make the catalog look as an earlier Photoseek left it (schema 2: no fingerprints).
-
-    Whatever the later migrations added -- tables, indexes, columns -- is taken away again, found by
-    comparing with a catalog built by migrations 1 and 2 alone.
-    """
-    early = sqlite_utils.Database(memory=True)
-    for version in (1, 2):
-        MIGRATIONS[version](early)
-    conn = sqlite3.connect(library / "catalog.sqlite")
-
-    def names(db: sqlite3.Connection, kind: str) -> set[str]:
-        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type=? AND sql IS NOT NULL", (kind,))}
-
-    for index in names(conn, "index") - names(early.conn, "index"):
-        conn.execute(f'DROP INDEX "{index}"')
-    virtual = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")}
-    for table in sorted(names(conn, "table") - names(early.conn, "table"), key=lambda t: t not in virtual):
-        if table in names(conn, "table"):            # a virtual table's shadow tables went with it
-            conn.execute(f'DROP TABLE "{table}"')
-    for table in names(early.conn, "table"):
-        before = {r[1] for r in early.conn.execute(f'PRAGMA table_xinfo("{table}")')}
-        for column in [r[1] for r in conn.execute(f'PRAGMA table_xinfo("{table}")')][::-1]:
-            if column not in before:
-                conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
-    conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
-    conn.commit()
-    conn.close()
-
-
 def test_vectors_from_before_fingerprints_are_adopted_only_by_the_model_that_made_them(
     tmp_path, same_name_variant, encoders
 ):
@@ -324,7 +292,7 @@ def test_vectors_from_before_fingerprints_are_adopted_only_by_the_model_that_mad
         lib.use_model(TOYCLIP_NAME)
         _index(lib)
         old = stored(lib, TOYCLIP_NAME)
-    _as_before_fingerprints(library)
+    as_schema_2(library)
 
     with Library.open(library) as lib:  # the same model: adopted, nothing re-embedded
         _index(lib)
@@ -332,7 +300,7 @@ def test_vectors_from_before_fingerprints_are_adopted_only_by_the_model_that_mad
         assert stored(lib, TOYCLIP_NAME).keys() == old.keys()
 
     # The model was replaced under its name before the upgrade: its vectors are not adopted.
-    _as_before_fingerprints(library)
+    as_schema_2(library)
     import_bundle(same_name_variant, models, force=True)
     with Library.open(library) as lib:
         _index(lib)
@@ -454,7 +422,7 @@ def test_nan_vectors_stored_by_an_earlier_version_are_removed_and_search_json_st
         pid = lib.catalog.photo_by_path(photos[3]).id
         poisoned = np.full(64, np.nan, dtype=np.float32).tobytes()
         lib.catalog.conn.execute("UPDATE embeddings SET vector=? WHERE photo_id=?", (poisoned, pid))
-    _as_before_fingerprints(library)
+    as_schema_2(library)
 
     with Library.open(library) as lib:  # the upgrade's migration removes it: the photo is pending again
         assert lib.catalog.vector_count(TOYCLIP_NAME) == N - 1 and lib.status().pending == 1
