@@ -165,7 +165,7 @@ def curves(samples: list[Sample], root: Path, n: int) -> None:
     picked = picked[:n]
     print(f"\ndetector size (gate off), {len(picked)} tuning images: word recall, ms/photo, by kind")
     for side in (640, 960, 1280):
-        reader = TextReader(det_side=side, use_gate=False)
+        reader = TextReader(det_sides=(side,), use_gate=False)
         reader.read_file(_file(root, picked[0]))  # load the models before timing
         recall: dict[str, list[float]] = defaultdict(list)
         spent: dict[str, float] = defaultdict(float)
