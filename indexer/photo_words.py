@@ -31,6 +31,8 @@ MAX_TERM_CHARS = 64
 MIN_PREFIX_CHARS = 3
 MAX_QUERY_CHARS = 1000
 MAX_CANDIDATES = 2000  # photos whose lines a text query's words are scored on (the index proposes them)
+MAX_SCORED_LINES = 50_000  # lines scored per query: bounds a query for a common word
+SCORE_CHUNK = 200  # photos whose lines are loaded at a time
 _TOKEN = re.compile(r"[^\W_]+")
 _PART = re.compile(r'"([^"]*)"|([^"\s]+)')
 
@@ -89,7 +91,8 @@ def find_scored(catalog: PhotoTextTables, text: str, within: set[int] | None = N
     shows at least ``MIN_COVERAGE`` of the query's significant words, a word read one letter off
     counting partly.  The full-text index proposes the photos holding
     all but one of the words needed (the other may be misread); at most ``MAX_CANDIDATES`` of them,
-    those holding the most, are scored on all their lines."""
+    those holding the most first, are scored on all their lines, until ``MAX_SCORED_LINES`` lines
+    have been scored."""
     words = [w for w in phrase_match.tokens(text[:MAX_QUERY_CHARS]) if significant(w)]
     words = list(dict.fromkeys(words))[:MAX_TERMS]
     if not words:
@@ -99,14 +102,19 @@ def find_scored(catalog: PhotoTextTables, text: str, within: set[int] | None = N
     found = catalog.photos_with_terms(wanted, within, min_terms=need)
     ranked = sorted(found, key=lambda pid: (-found[pid][0], pid))[:MAX_CANDIDATES]
     out: dict[int, WordMatch] = {}
-    for pid, lines in catalog.photo_lines(ranked).items():
-        scored = phrase_match.score(words, [line.text for line in lines])
-        if scored is None or scored.coverage < text_fusion.MIN_COVERAGE - 1e-9:
-            continue
-        best = lines[scored.line]
-        out[pid] = WordMatch(best.text, tuple(lines[i].box for i in scored.shown if lines[i].box),
-                             scored.line_share >= 1.0, best.confidence, scored.coverage, scored.line_share,
-                             scored.phrase, scored.precision)
+    budget = MAX_SCORED_LINES
+    for start in range(0, len(ranked), SCORE_CHUNK):
+        if budget <= 0:
+            break
+        for pid, lines in catalog.photo_lines(ranked[start:start + SCORE_CHUNK]).items():
+            budget -= len(lines)
+            scored = phrase_match.score(words, [line.text for line in lines])
+            if scored is None or scored.coverage < text_fusion.MIN_COVERAGE - 1e-9:
+                continue
+            best = lines[scored.line]
+            out[pid] = WordMatch(best.text, tuple(lines[i].box for i in scored.shown if lines[i].box),
+                                 scored.line_share >= 1.0, best.confidence, scored.coverage, scored.line_share,
+                                 scored.phrase, scored.precision)
     return out
 
 

@@ -75,3 +75,20 @@ def test_search_ranks_the_photo_showing_the_phrase_first(tmp_path) -> None:
     assert ranked.tolist() == [misread, sign, page, other]
     catalog.close()
 
+
+
+def test_scoring_stops_at_its_line_budget(tmp_path, monkeypatch) -> None:
+    from indexer import photo_words
+    from indexer.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    folder = catalog.add_folder(tmp_path)
+    with catalog.transaction():
+        ids = [catalog.insert_photo(tmp_path / f"p{i}.png", folder.id, 1, 1, None) for i in range(6)]
+    for pid in ids:
+        catalog.record_text(pid, "v", [("wifi password", 0.9, BOX), ("router", 0.9, BOX)])
+    assert len(find_scored(catalog, "wifi password")) == 6
+    monkeypatch.setattr(photo_words, "SCORE_CHUNK", 2)
+    monkeypatch.setattr(photo_words, "MAX_SCORED_LINES", 5)
+    assert len(find_scored(catalog, "wifi password")) == 4  # 2 photos (4 lines), 2 more (8 lines): stop
+    catalog.close()
