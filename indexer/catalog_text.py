@@ -142,6 +142,18 @@ class PhotoTextTables:
                 out.setdefault(pid, []).append(text)
         return {pid: tuple(lines) for pid, lines in out.items()}
 
+    def photo_lines(self, ids: Sequence[int]) -> dict[int, list[TextLineRow]]:
+        """The lines (with confidence and box) of each of ``ids`` that has any, in reading order."""
+        out: dict[int, list[TextLineRow]] = {}
+        for chunk in _chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for pid, text, confidence, box in self.conn.execute(
+                f"SELECT photo_id, text, confidence, box FROM photo_text_lines WHERE photo_id IN ({marks}) "
+                "ORDER BY id", tuple(chunk)
+            ):
+                out.setdefault(pid, []).append(TextLineRow(text, confidence, _box(box)))
+        return out
+
     def photos_with_terms(
         self, terms: Sequence[str], within: set[int] | None = None, min_terms: int | None = None
     ) -> dict[int, tuple[int, list[tuple[int, TextLineRow]]]]:

@@ -4,7 +4,9 @@ A query's words become full-text terms (``terms``): each word is one term, a par
 is one phrase term; a word (or a phrase's last word) of three or more letters also matches longer
 words it begins (``pass`` finds "password").  Matching ignores case and accents (the index's
 ``unicode61 remove_diacritics 2`` tokenizer; the query goes through the same one).  A photo
-*shows* the words when its lines, together, hold every term.
+*shows* the words (``--contains``) when its lines, together, hold every term.  A text query's
+words are scored on each photo's lines by ``phrase_match`` (``find_scored``): most of the words,
+side by side, near misses of OCR allowed.
 
 ``WordsInPhotos`` is what a search needs: the photos that ``--contains`` allows, the photos a text
 query's words match (fused with CLIP by ``text_fusion``), and for each matched photo the line to
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import text_fusion
+from . import phrase_match, text_fusion
 from .catalog_text import PhotoTextTables, TextLineRow
 from .errors import UsageError
 
@@ -28,6 +30,9 @@ MAX_TERMS = 12  # words (or phrases) of a query used for matching text; the rest
 MAX_TERM_CHARS = 64
 MIN_PREFIX_CHARS = 3
 MAX_QUERY_CHARS = 1000
+MAX_CANDIDATES = 2000  # photos whose lines a text query's words are scored on (the index proposes them)
+MAX_SCORED_LINES = 50_000  # lines scored per query: bounds a query for a common word
+SCORE_CHUNK = 200  # photos whose lines are loaded at a time
 _TOKEN = re.compile(r"[^\W_]+")
 _PART = re.compile(r'"([^"]*)"|([^"\s]+)')
 
@@ -45,6 +50,8 @@ class WordMatch:
     confidence: float
     coverage: float = 1.0  # the share of the query's (significant) terms the photo's text holds
     line_share: float = 1.0  # the share of them its best line holds (words that stand together)
+    phrase: float = 1.0  # the share of them standing next to each other, in order, on the best line
+    precision: float = 1.0  # the share of the best line's words that are the query's
 
 
 def terms(text: str) -> list[str]:
@@ -72,17 +79,43 @@ def significant(term: str) -> bool:
     return " " in inner or len(inner) >= MIN_PREFIX_CHARS or any(c.isdigit() for c in inner)
 
 
-def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None, *,
-         coverage: float = 1.0) -> dict[int, WordMatch]:
-    """Photos (among ``within``, if given) whose text holds every term of ``text``; with ``coverage``
-    below 1, the photos holding at least that share of its significant terms (a text query: a
-    word misread or hidden in the photo still lets it match)."""
+def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
+    """Photos (among ``within``, if given) whose text holds every term of ``text`` (``--contains``)."""
     wanted = terms(text)
-    if coverage < 1.0:
-        wanted = [t for t in wanted if significant(t)]
-    need = max(1, math.ceil(coverage * len(wanted) - 1e-9))
-    found = catalog.photos_with_terms(wanted, within, min_terms=need)
+    found = catalog.photos_with_terms(wanted, within)
     return {pid: _match(lines, held, len(wanted)) for pid, (held, lines) in found.items() if lines}
+
+
+def find_scored(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
+    """A text query's words in photos (``phrase_match``): the photos (among ``within``) whose text
+    shows at least ``MIN_COVERAGE`` of the query's significant words, a word read one letter off
+    counting partly.  The full-text index proposes the photos holding
+    all but one of the words needed (the other may be misread); at most ``MAX_CANDIDATES`` of them,
+    those holding the most first, are scored on all their lines, until ``MAX_SCORED_LINES`` lines
+    have been scored."""
+    words = [w for w in phrase_match.tokens(text[:MAX_QUERY_CHARS]) if significant(w)]
+    words = list(dict.fromkeys(words))[:MAX_TERMS]
+    if not words:
+        return {}
+    wanted = ['"' + w + '"' + ("*" if len(w) >= MIN_PREFIX_CHARS and not w.isdigit() else "") for w in words]
+    need = max(1, math.ceil(text_fusion.MIN_COVERAGE * len(words) - 1e-9) - 1)
+    found = catalog.photos_with_terms(wanted, within, min_terms=need)
+    ranked = sorted(found, key=lambda pid: (-found[pid][0], pid))[:MAX_CANDIDATES]
+    out: dict[int, WordMatch] = {}
+    budget = MAX_SCORED_LINES
+    for start in range(0, len(ranked), SCORE_CHUNK):
+        if budget <= 0:
+            break
+        for pid, lines in catalog.photo_lines(ranked[start:start + SCORE_CHUNK]).items():
+            budget -= len(lines)
+            scored = phrase_match.score(words, [line.text for line in lines])
+            if scored is None or scored.coverage < text_fusion.MIN_COVERAGE - 1e-9:
+                continue
+            best = lines[scored.line]
+            out[pid] = WordMatch(best.text, tuple(lines[i].box for i in scored.shown if lines[i].box),
+                                 scored.line_share >= 1.0, best.confidence, scored.coverage, scored.line_share,
+                                 scored.phrase, scored.precision)
+    return out
 
 
 def _match(lines: list[tuple[int, TextLineRow]], held: int, wanted: int) -> WordMatch:
@@ -112,8 +145,7 @@ class WordsInPhotos:
                 raise UsageError("--contains needs at least one word (letters or digits)")
             self.contains = find(catalog, contains, allowed)
             self.allowed = set(self.contains)
-        self.query_matches = find(catalog, text, self.allowed, coverage=text_fusion.MIN_COVERAGE) \
-            if hybrid and text.strip() else {}
+        self.query_matches = find_scored(catalog, text, self.allowed) if hybrid and text.strip() else {}
         self.matches = {**self.contains, **self.query_matches}
 
     def fuse(self, ids: np.ndarray, scores: np.ndarray,
@@ -124,10 +156,11 @@ class WordsInPhotos:
             return ids, scores
         extra = np.array(sorted(set(self.query_matches) - set(ids.tolist())), dtype=np.int64)
         extra_ids, extra_scores = rescore(extra) if len(extra) else (extra, np.zeros(0, dtype=np.float32))
-        together = {pid: m.line_share for pid, m in self.query_matches.items()}
+        shown = {pid: text_fusion.text_score(m.coverage, m.phrase, m.precision)
+                 for pid, m in self.query_matches.items()}
         return text_fusion.fuse(
             np.concatenate([ids, extra_ids]), np.concatenate([scores, extra_scores]).astype(np.float32),
-            {pid: m.coverage for pid, m in self.query_matches.items()}, together, limit, method=self.fusion,
+            shown, limit, method=self.fusion,
         )
 
     def ranked(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,4 +178,4 @@ def hit_text(matches: dict[int, WordMatch], photo_id: int) -> tuple[str | None, 
     return (match.text, match.boxes) if match is not None else (None, None)
 
 
-__all__ = ["Box", "WordMatch", "WordsInPhotos", "find", "hit_text", "terms"]
+__all__ = ["Box", "WordMatch", "WordsInPhotos", "find", "find_scored", "hit_text", "terms"]

@@ -11,8 +11,11 @@ Reading one photo:
    orientation, the same guards as every image);
 2. the **gate** (``TextGate``): text detection only, on a copy at half size, 320 to 640 pixels
    long (tens to a few hundred milliseconds); a photo where it finds no text is done;
-3. detection at ``det_side`` pixels, then recognition of each detected line (cropped from the
-   ``read_side`` image).
+3. detection at each of ``det_sides`` pixels, then recognition of each detected line (cropped
+   from the ``read_side`` image); the lines of the passes are merged, a line found by both kept
+   once (the more confident reading).  Two sizes because each reads text the other misses: small
+   text (20 px on a 1920-px photo) needs 960, while at 960 larger text breaks up and some fonts
+   are lost that 640 reads (docs/quality.md).
 
 Boxes are returned in the coordinates of the upright original image.  ``version`` names the
 engine, its models and these sizes: a photo read by another version is read again.
@@ -26,6 +29,7 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +50,8 @@ from .text_gate import TextGate, line_shaped
 
 logger = logging.getLogger(__name__)
 
-DET_SIDE = 640  # detection size for photos that passed the gate (measured: docs/quality.md)
+DET_SIDES = (640, 960)  # detection sizes for photos that passed the gate (measured: docs/quality.md)
+SAME_LINE_IOU = 0.3  # two passes' boxes overlapping this much are one line read twice
 READ_SIDE = 2048  # recognition crops come from the photo at this size
 MAX_LINES = 500  # a photo with more detected lines keeps the most confident ones
 MAX_LINE_CHARS = 1000
@@ -77,13 +82,15 @@ class PhotoText:
     height: int
 
 
-def engine_version(det_side: int = DET_SIDE, gate: str = TextGate().spec, read_side: int = READ_SIDE) -> str:
+def engine_version(det_sides: Sequence[int] = DET_SIDES, gate: str = TextGate().spec,
+                   read_side: int = READ_SIDE) -> str:
     """The version string stored with every photo read (the engine's package version, models and sizes)."""
     try:
         package_version = importlib.metadata.version("rapidocr")  # without importing it (cheap for `status`)
     except importlib.metadata.PackageNotFoundError:  # not installed: nothing can be read, and nothing read matches
         package_version = "missing"
-    return f"rapidocr-{package_version}/PP-OCRv6-small/{gate}-det{det_side}-read{read_side}"
+    sides = "+".join(str(side) for side in det_sides)
+    return f"rapidocr-{package_version}/PP-OCRv6-small/{gate}-det{sides}-read{read_side}"
 
 
 def ocr_threads(setting: int) -> int:
@@ -111,16 +118,18 @@ class TextReader:
     """Reads the text in images.  Loads its models on first use; one call at a time (a lock)."""
 
     def __init__(
-        self, *, threads: int = 0, det_side: int = DET_SIDE, read_side: int = READ_SIDE,
+        self, *, threads: int = 0, det_sides: Sequence[int] = DET_SIDES, read_side: int = READ_SIDE,
         gate: TextGate | None = None, use_gate: bool = True,
     ):
+        if not det_sides:
+            raise ValueError("at least one detection size is needed")
         self.threads = ocr_threads(threads)
-        self.det_side = det_side
+        self.det_sides = tuple(det_sides)
         self.read_side = read_side
         self.gate = use_gate
         self.gate_model = gate or TextGate(threads=self.threads)
-        self.version = engine_version(det_side, self.gate_model.spec if use_gate else "nogate", read_side)
-        self._engine: Any = None
+        self.version = engine_version(self.det_sides, self.gate_model.spec if use_gate else "nogate", read_side)
+        self._engines: list[Any] = []
         self._lock = threading.Lock()
 
     # -- public --------------------------------------------------------------
@@ -144,16 +153,18 @@ class TextReader:
         if self.gate and not self.gate_model.has_text(image):
             return PhotoText((), width, height)  # the OCR engine is not even loaded for photos without text
         bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+        passes: list[tuple[TextLine, ...]] = []
         with self._lock:
-            result = self._load()(bgr, use_det=True, use_cls=False, use_rec=True)
-        lines = _lines(result, width / image.width, height / image.height, image.width, image.height)
-        return PhotoText(lines, width, height)
+            for engine in self._load():
+                result = engine(bgr, use_det=True, use_cls=False, use_rec=True)
+                passes.append(_lines(result, width / image.width, height / image.height, image.width, image.height))
+        return PhotoText(merge_lines(passes), width, height)
 
     def close(self) -> None:
         """Free the models (they load again when used)."""
         self.gate_model.close()
         with self._lock:
-            self._engine = None
+            self._engines = []
 
     # -- internals -----------------------------------------------------------
 
@@ -172,10 +183,10 @@ class TextReader:
         rgb = to_rgb(frame, orientation)
         return (rgb.copy() if rgb is frame else rgb), width, height
 
-    def _load(self) -> Any:
-        if self._engine is None:
-            self._engine = _create_engine(self.threads, self.det_side, self.read_side)
-        return self._engine
+    def _load(self) -> list[Any]:
+        if not self._engines:
+            self._engines = [_create_engine(self.threads, side, self.read_side) for side in self.det_sides]
+        return self._engines
 
 
 def _create_engine(threads: int, det_side: int, read_side: int) -> Any:
@@ -218,6 +229,30 @@ def _quiet_engine_log() -> None:
         engine_log.removeHandler(handler)
     engine_log.propagate = True
     engine_log.setLevel(logging.ERROR)
+
+
+def merge_lines(passes: Sequence[Sequence[TextLine]]) -> tuple[TextLine, ...]:
+    """The lines of several detection passes over one image, a line found by more than one (boxes
+    overlapping by ``SAME_LINE_IOU``) kept once, as its most confident reading; in reading order."""
+    kept: list[TextLine] = []
+    for lines in passes:
+        for line in lines:
+            same = next((i for i, other in enumerate(kept) if _iou(other.box, line.box) > SAME_LINE_IOU), None)
+            if same is None:
+                kept.append(line)
+            elif line.confidence > kept[same].confidence:
+                kept[same] = line
+    kept.sort(key=lambda line: (line.box[0][1], line.box[0][0]))
+    return tuple(kept)
+
+
+def _iou(a: Sequence[Point], b: Sequence[Point]) -> float:
+    """Intersection over union of two quadrilaterals' bounding rectangles."""
+    ax0, ay0, ax1, ay1 = min(p[0] for p in a), min(p[1] for p in a), max(p[0] for p in a), max(p[1] for p in a)
+    bx0, by0, bx1, by1 = min(p[0] for p in b), min(p[1] for p in b), max(p[0] for p in b), max(p[1] for p in b)
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _lines(result: Any, sx: float, sy: float, width: int, height: int) -> tuple[TextLine, ...]:

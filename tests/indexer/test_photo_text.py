@@ -244,7 +244,7 @@ def test_ocr_can_be_turned_off(text_lib: Path, tmp_path: Path) -> None:
 
 
 def test_a_newer_engine_reads_again() -> None:
-    assert engine_version(det_side=960) != engine_version(det_side=1280)
+    assert engine_version(det_sides=(960,)) != engine_version(det_sides=(1280,)) != engine_version(det_sides=(640, 960))
     assert engine_version().startswith("rapidocr-")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from indexer.photo_words import significant, terms
-from indexer.text_fusion import TEXT_BOOST, fuse
+from indexer.text_fusion import TEXT_BOOST, fuse, text_score
 
 IDS = np.array([1, 2, 3, 4, 5], dtype=np.int64)
 COSINES = np.array([0.30, 0.28, 0.25, 0.20, 0.10], dtype=np.float32)
@@ -14,30 +14,33 @@ COSINES = np.array([0.30, 0.28, 0.25, 0.20, 0.10], dtype=np.float32)
 
 @pytest.mark.parametrize("method", ["boost", "rrf"])
 def test_without_matches_clip_decides(method: str) -> None:
-    ids, scores = fuse(IDS, COSINES, {}, {}, 5, method=method)
+    ids, scores = fuse(IDS, COSINES, {}, 5, method=method)
     assert ids.tolist() == [1, 2, 3, 4, 5]
     if method == "boost":
         assert scores.tolist() == pytest.approx(COSINES.tolist())
 
 
 def test_boost_puts_the_photo_showing_the_words_first_and_keeps_the_rest_in_clip_order() -> None:
-    ids, scores = fuse(IDS, COSINES, {5: 1.0}, {5: 1.0}, 5, method="boost")
+    ids, scores = fuse(IDS, COSINES, {5: text_score(1.0, 1.0, 1.0)}, 5, method="boost")
     assert ids.tolist() == [5, 1, 2, 3, 4]
-    assert scores[0] == pytest.approx(0.10 + TEXT_BOOST + 0.25)
+    assert scores[0] == pytest.approx(0.10 + text_score(1.0, 1.0, 1.0))
+    assert text_score(1.0, 0.0, 0.0) == TEXT_BOOST
     assert scores[1:].tolist() == pytest.approx([0.30, 0.28, 0.25, 0.20])
 
 
 def test_more_words_and_words_together_rank_higher() -> None:
-    # 4 shows every word, scattered; 3 shows two of three on one line; 2 two of three, scattered
-    ids, _ = fuse(IDS, COSINES, {2: 2 / 3, 3: 2 / 3, 4: 1.0}, {2: 1 / 3, 3: 2 / 3, 4: 1 / 3}, 5, method="boost")
+    # 4 shows every word, scattered over lines; 3 two of three side by side on a line of their own;
+    # 2 two of three, scattered over lines full of other words
+    shown = {2: text_score(2 / 3, 1 / 3, 0.25), 3: text_score(2 / 3, 2 / 3, 1.0), 4: text_score(1.0, 1 / 3, 0.25)}
+    ids, _ = fuse(IDS, COSINES, shown, 5, method="boost")
     assert ids.tolist() == [4, 3, 2, 1, 5]
 
 
 def test_rrf_needs_clip_to_agree_more_than_boost_does() -> None:
-    ids, _ = fuse(IDS, COSINES, {5: 1.0}, {5: 1.0}, 5, method="rrf")
+    ids, _ = fuse(IDS, COSINES, {5: 1.0}, 5, method="rrf")
     assert ids.tolist()[0] == 5  # text rank 1 plus CLIP rank 5 beats CLIP rank 1 alone
     with pytest.raises(ValueError):
-        fuse(IDS, COSINES, {}, {}, 5, method="sum")
+        fuse(IDS, COSINES, {}, 5, method="sum")
 
 
 def test_terms_words_prefixes_and_phrases() -> None:
