@@ -12,7 +12,16 @@ from indexer.catalog_duplicates import CandidateRow
 from indexer.crop_match import CROP_BAND, WINDOW_BITS
 from indexer.duplicate_pairs import NEAR_BITS, NEAR_CHROMA
 from indexer.duplicates import find_duplicates
-from indexer.fingerprint import CROP_BYTES, Fingerprint, colour_distance, fingerprint, hamming, split_crops
+from indexer.fingerprint import (
+    COLOUR_BYTES,
+    CROP_BYTES,
+    CROPS,
+    Fingerprint,
+    colour_distance,
+    fingerprint,
+    hamming,
+    split_crops,
+)
 from tests.support.photos import photo
 
 
@@ -117,6 +126,27 @@ def test_a_darker_rendition_of_a_design_is_not_a_cropped_copy():
               print_of(saved(cropped(recoloured, 0.0, 0.05, 0.05, 0.0)))]
     assert min(hamming(prints[0].shape, p.shape) for p in prints[1:]) <= CROP_BAND
     assert near_groups(prints) == []
+
+
+def test_only_the_window_the_shapes_align_is_compared_on_colour():
+    rng = np.random.default_rng(4)
+    colour = rng.integers(40, 200, COLOUR_BYTES).astype(np.uint8)
+    other = colour.reshape(-1, 3)[:, [1, 0, 2]].reshape(-1)  # the same design, red and green swapped
+    assert max(colour_distance(bytes(colour), bytes(other))) > NEAR_CHROMA
+    shape = int(rng.integers(0, 2**63))
+
+    def windows(hashes: list[int], colours: list[np.ndarray]) -> bytes:
+        return np.array(hashes, dtype="<u8").tobytes() + np.stack(colours).astype(np.uint8).tobytes()
+
+    far = [shape ^ (2**40 - 1 << k) for k in range(CROPS)]  # 40 bits away: windows that align with nothing
+    # the first photo's top-left window aligns with the second (2 bits) but keeps the first one's colours;
+    # another window, 8 bits off, happens to have the second one's colours
+    first_windows = windows([shape ^ 0b11, *far[1:5], shape ^ 0xFF, *far[6:]], [colour] * 5 + [other] + [colour] * 3)
+    first = Fingerprint(shape, bytes(colour), first_windows)
+    second = Fingerprint(shape ^ 0b1111, bytes(other), windows(far, [other] * CROPS))
+    assert near_groups([first, second]) == []
+    aligned = Fingerprint(shape, bytes(colour), windows([shape ^ 0b11, *far[1:]], [other] + [colour] * 8))
+    assert near_groups([aligned, second]) == [[0, 1]]  # where the shapes align, the colours agree: a crop
 
 
 def test_version_one_fingerprints_without_windows_are_still_compared_whole():
