@@ -31,7 +31,7 @@ WINDOW_BITS = 8  # a window at most this many bits from the other whole picture 
 def cropped_copies(
     a: np.ndarray, b: np.ndarray, shapes: np.ndarray, colours: np.ndarray,
     crop_shapes: np.ndarray, crop_colours: np.ndarray, has_crops: np.ndarray,
-    chroma_limit: float, luma_limit: float,
+    chroma_limit: float, luma_limit: float, window_bits: int = WINDOW_BITS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For candidate pairs (a[k], b[k]): whether each is a cropped copy, and the bits of its aligned window.
 
@@ -47,7 +47,7 @@ def cropped_copies(
         windows = crop_shapes[big[usable]] ^ shapes[small[usable]][:, None]  # (usable, CROPS)
         bits[usable, side * CROPS:(side + 1) * CROPS] = popcount(windows)
     best = bits.min(axis=1) if m else np.zeros(0, dtype=np.uint8)
-    pair, column = np.nonzero((bits == best[:, None]) & (best <= WINDOW_BITS)[:, None])
+    pair, column = np.nonzero((bits == best[:, None]) & (best <= window_bits)[:, None])
     direction, window = np.divmod(column, CROPS)
     big = np.where(direction == 0, a[pair], b[pair])
     small = np.where(direction == 0, b[pair], a[pair])
