@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog, PhotoRow, decode_path, encode_path, prefix_bounds
-from .fingerprint import FINGERPRINT_VERSION, Fingerprint, signed64, unsigned64
+from .fingerprint import FINGERPRINT_VERSION, SAME_WHOLE_PICTURE, Fingerprint, signed64, unsigned64
 
 TRASH = "trash"
 
@@ -37,6 +37,7 @@ class CandidateRow:
     has_exif: bool  # a date taken or a camera was read from its EXIF
     shape: int | None  # the fingerprint (None: not fingerprinted yet, or it could not be)
     colour: bytes | None
+    crops: bytes | None = None  # its crop windows (None: not taken, as by fingerprint version 1)
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,23 @@ class DuplicateTables:
         """Store fingerprints of photos as they are in ``PhotoRow`` (None: this photo cannot be fingerprinted).
         Call inside a transaction."""
         self.conn.executemany(
-            "INSERT OR REPLACE INTO photo_fingerprints(photo_id, version, size, mtime_ns, shape, colour) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO photo_fingerprints(photo_id, version, size, mtime_ns, shape, colour, crops) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (row.id, FINGERPRINT_VERSION, row.size, row.mtime_ns,
-                 *((None, None) if fp is None else (signed64(fp.shape), fp.colour)))
+                 *((None, None, None) if fp is None else (signed64(fp.shape), fp.colour, fp.crops or None)))
                 for row, fp in items
             ],
         )
 
     _CURRENT = "f.photo_id = p.id AND f.version = ? AND f.size = p.size AND f.mtime_ns = p.mtime_ns"
+    # what duplicate finding compares: a fingerprint of the file as it is, whose whole picture is this version's
+    _USABLE = ("f.photo_id = p.id AND f.version IN (" + ", ".join(map(str, SAME_WHOLE_PICTURE)) + ") "
+               "AND f.size = p.size AND f.mtime_ns = p.mtime_ns")
+
+    def _has_crops(self) -> bool:
+        """Whether ``photo_fingerprints`` has its ``crops`` column (a reader may open a catalog before it)."""
+        return any(r[1] == "crops" for r in self.conn.execute("PRAGMA table_info(photo_fingerprints)"))
 
     def _missing_sql(self) -> str:
         return (
@@ -123,11 +131,10 @@ class DuplicateTables:
             where += " AND p.path >= ? AND p.path < ?"
             params += [lo, hi]
         if self.available():
-            print_cols = "f.shape, f.colour"
-            join = "LEFT JOIN photo_fingerprints f ON " + self._CURRENT
-            params.insert(0, FINGERPRINT_VERSION)
+            print_cols = "f.shape, f.colour, " + ("f.crops" if self._has_crops() else "NULL")
+            join = "LEFT JOIN photo_fingerprints f ON " + self._USABLE
         else:  # a library not yet migrated: nothing fingerprinted
-            print_cols, join = "NULL, NULL", ""
+            print_cols, join = "NULL, NULL, NULL", ""
         sql = (
             "SELECT p.id, p.path, d.online, p.size, p.mtime_ns, p.quick_hash, p.width, p.height, p.taken_at, "
             f"p.camera, {print_cols} FROM photos p JOIN folders d ON d.id = p.folder_id "
@@ -138,6 +145,7 @@ class DuplicateTables:
                 r[0], decode_path(r[1]), bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
                 r[8] is not None or r[9] is not None,
                 None if r[10] is None else unsigned64(r[10]), None if r[11] is None else bytes(r[11]),
+                None if r[12] is None else bytes(r[12]),
             )
             for r in self.conn.execute(sql, params)
         ]

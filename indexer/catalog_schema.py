@@ -333,8 +333,16 @@ def _migration_place_names(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO places_fts (places_fts) VALUES ('rebuild')")
 
 
+def _migration_crop_windows(db: sqlite_utils.Database) -> None:
+    """``photo_fingerprints.crops``: the shape hashes and colours of each photo's crop windows
+    (``indexer/fingerprint.py``, version 2), which find copies cropped by up to ~10%.  NULL: taken by
+    version 1, before there were windows (the backfill takes them again)."""
+    db.execute("ALTER TABLE photo_fingerprints ADD COLUMN crops BLOB")
+
+
 MIGRATIONS = {
     1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_video_frames, 5: _migration_duplicates,
     6: _add_browse_order_index, 7: _migration_photo_places, 8: _migration_photo_text, 9: _migration_place_names,
+    10: _migration_crop_windows,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -3,8 +3,10 @@ per pair).
 
 - **near** candidates: every pair of 64-bit shape hashes is compared (XOR and popcount) a block of
   ``BLOCK`` hashes against all later ones at a time, the later ones a cache-sized tile at a time;
-  the pairs within ``NEAR_BITS`` are then checked on their colours (``NEAR_CHROMA``, ``NEAR_LUMA``).
-  Photos both dated 1 to ``BURST_SECONDS`` apart are left to the burst test.
+  the pairs within ``NEAR_BITS`` are then checked on their colours (``NEAR_CHROMA``, ``NEAR_LUMA``),
+  and the pairs within the looser ``CROP_BAND`` that fail are checked for a crop of one another
+  (``crop_match.py``: one's whole picture against the other's crop windows).  Photos both dated 1 to
+  ``BURST_SECONDS`` apart are left to the burst test.
 - **burst** candidates: dated photos sorted by time, each compared with the next ones taken within
   ``BURST_SECONDS`` (at most ``BURST_NEIGHBOURS`` of them), within the looser ``BURST_*`` bounds.
 
@@ -16,9 +18,14 @@ and dark renditions) outside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
-from .fingerprint import colour_distances
+from .bit_count import popcount
+from .crop_match import CROP_BAND, cropped_copies
+from .fingerprint import CROP_BYTES, colour_distances, split_crops
 
 NEAR_BITS = 16
 NEAR_CHROMA = 6.0
@@ -32,19 +39,6 @@ BLOCK = 256  # hashes compared with all later ones per step
 TILE = 8192  # later hashes taken at a time (256 x 8192 XORs: 16 MB, reused)
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, bits differing), i < j
-_BYTE_BITS = np.array([bin(v).count("1") for v in range(256)], dtype=np.uint8)
-
-
-def popcount(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Set bits of each uint64 (numpy >= 2 counts them natively; older numpy by byte table)."""
-    if hasattr(np, "bitwise_count"):
-        return np.asarray(np.bitwise_count(x, out=out) if out is not None else np.bitwise_count(x))
-    table: np.ndarray = _BYTE_BITS[np.ascontiguousarray(x).view(np.uint8)]
-    counts = np.asarray(table.reshape(*x.shape, 8).sum(axis=-1, dtype=np.uint8))
-    if out is None:
-        return counts
-    out[...] = counts
-    return out
 
 
 def close_pairs(shapes: np.ndarray, start: int, limit: int) -> Pairs:
@@ -94,16 +88,55 @@ def burst_pairs(shapes: np.ndarray, times: np.ndarray) -> Pairs:
     return a, b, bits
 
 
-def near_relations(a: np.ndarray, b: np.ndarray, bits: np.ndarray, colours: np.ndarray, times: np.ndarray
-                   ) -> list[tuple[int, int, float]]:
-    """The pairs among candidates (a[k], b[k]) that are near copies: (i, j, similarity)."""
+@dataclass(frozen=True)
+class Prints:
+    """The fingerprints of the photos compared, as arrays (row k: the k-th fingerprinted photo)."""
+
+    shapes: np.ndarray  # (n,) uint64
+    colours: np.ndarray  # (n, COLOUR_BYTES) uint8
+    crop_shapes: np.ndarray  # (n, CROPS) uint64
+    crop_colours: np.ndarray  # (n, CROPS, COLOUR_BYTES) uint8
+    has_crops: np.ndarray  # (n,) bool: the crop windows are known (not a version-1 fingerprint)
+    times: np.ndarray  # (n,) seconds, NaN when undated
+
+    @classmethod
+    def of(cls, shapes: np.ndarray, colours: np.ndarray, crops: Sequence[bytes | None], times: np.ndarray) -> Prints:
+        """From the whole pictures, each photo's ``Fingerprint.crops`` (None or empty: unknown) and dates."""
+        has = np.array([c is not None and len(c) == CROP_BYTES for c in crops], dtype=bool)
+        raw = np.zeros((len(crops), CROP_BYTES), dtype=np.uint8)
+        if has.any():
+            raw[has] = np.frombuffer(b"".join(c for c, h in zip(crops, has) if h and c), dtype=np.uint8
+                                     ).reshape(-1, CROP_BYTES)
+        crop_shapes, crop_colours = split_crops(raw)
+        return cls(shapes, colours, crop_shapes, crop_colours, has, times)
+
+
+def near_block(prints: Prints, start: int) -> list[tuple[int, int, float]]:
+    """The near copies among the pairs (i, j), i in [start, start + BLOCK), j > i (run on a worker thread)."""
+    a, b, bits = close_pairs(prints.shapes, start, CROP_BAND if prints.has_crops.any() else NEAR_BITS)
+    return near_relations(a, b, bits, prints)
+
+
+def near_relations(a: np.ndarray, b: np.ndarray, bits: np.ndarray, prints: Prints) -> list[tuple[int, int, float]]:
+    """The pairs among candidates (a[k], b[k]) that are near copies: (i, j, similarity).
+
+    A pair is a near copy when its whole pictures are (at most NEAR_BITS apart, colours within NEAR_CHROMA
+    and NEAR_LUMA), or, within CROP_BAND bits, when one is a crop of the other (``crop_match``)."""
     if len(a) == 0:
         return []
-    keep = ~_seconds_apart(times[a], times[b])
+    keep = ~_seconds_apart(prints.times[a], prints.times[b])
     a, b, bits = a[keep], b[keep], bits[keep]
-    chroma, luma = colour_distances(colours[a], colours[b])
-    near = (chroma <= NEAR_CHROMA) & (luma <= NEAR_LUMA)
-    return _similar(a[near], b[near], bits[near])
+    whole = np.flatnonzero(bits <= NEAR_BITS)
+    chroma, luma = colour_distances(prints.colours[a[whole]], prints.colours[b[whole]])
+    near = np.zeros(len(a), dtype=bool)
+    near[whole[(chroma <= NEAR_CHROMA) & (luma <= NEAR_LUMA)]] = True
+    rest = np.flatnonzero(~near)
+    cropped, aligned = cropped_copies(a[rest], b[rest], prints.shapes, prints.colours, prints.crop_shapes,
+                                      prints.crop_colours, prints.has_crops, NEAR_CHROMA, NEAR_LUMA)
+    similar_bits = bits.copy()
+    similar_bits[rest] = np.minimum(bits[rest], aligned)
+    near[rest[cropped]] = True
+    return _similar(a[near], b[near], similar_bits[near])
 
 
 def burst_relations(a: np.ndarray, b: np.ndarray, bits: np.ndarray, colours: np.ndarray, times: np.ndarray

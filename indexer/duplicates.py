@@ -8,8 +8,10 @@ model is involved, so the groups do not change with the model):
 - **near**: fingerprints close (``indexer/fingerprint.py``): at most
   ``NEAR_BITS`` of the 64 shape bits differ and the colour signatures agree
   (``NEAR_CHROMA``, ``NEAR_LUMA``) -- re-encodes, resizes, format changes,
-  crops of a few per cent, mild exposure and colour edits, EXIF stripped or
-  rotated -- unless they were taken seconds apart, which makes them a burst;
+  mild exposure and colour edits, EXIF stripped or rotated -- or one is a
+  crop of up to ~10% of the other (its whole picture matches one of the
+  other's crop windows as closely: ``crop_match.py``), unless they were taken
+  seconds apart, which makes them a burst;
 - **burst**: both dated, 1 to ``BURST_SECONDS`` apart, and fingerprints
   within the looser ``BURST_*`` bounds (shots of one moment).  Photos of
   one place minutes apart are not a burst.
@@ -47,10 +49,10 @@ from .duplicate_pairs import (
     NEAR_BITS,
     NEAR_CHROMA,
     NEAR_LUMA,
+    Prints,
     burst_pairs,
     burst_relations,
-    close_pairs,
-    near_relations,
+    near_block,
 )
 from .errors import UsageError
 from .fingerprint import COLOUR_BYTES
@@ -90,6 +92,7 @@ class DuplicateGroup:
 
     kind: str  # "exact" | "near" | "burst"
     similarity: float  # the least similar pair that joins the group: 1.0 identical, 0.75 = 16 of 64 bits differ
+    # (a cropped copy counted against the window of the other that it matches)
     photos: tuple[DuplicatePhoto, ...]  # the keeper first
     reason: str  # why the keeper is kept
     chosen: bool = False  # the keeper was chosen by the user
@@ -159,20 +162,20 @@ def find_duplicates(
         shapes = np.array([rows[i].shape for i in printed], dtype=np.uint64)
         colours = np.frombuffer(b"".join(rows[i].colour or b"" for i in printed), dtype=np.uint8)
         colours = colours.reshape(len(printed), COLOUR_BYTES)
+        prints = Prints.of(shapes, colours, [rows[i].crops for i in printed], times[index])
         if kind in (None, "burst"):  # shots seconds apart: few candidates, found by time
             a, b, bits = burst_pairs(shapes, times[index])
             for i, j, sim in burst_relations(a, b, bits, colours, times[index]):
                 add(int(index[i]), int(index[j]), _RELATION["burst"], sim)
         if kind in (None, "near"):  # every pair of hashes, a block at a time, on ``workers`` threads
             with ThreadPoolExecutor(max(1, workers)) as pool:
-                futures = [pool.submit(close_pairs, shapes, s, NEAR_BITS) for s in range(0, total, BLOCK)]
+                futures = [pool.submit(near_block, prints, s) for s in range(0, total, BLOCK)]
                 for done, future in enumerate(futures):
                     if cancel.cancelled:
                         for f in futures:
                             f.cancel()
                         return []
-                    a, b, bits = future.result()
-                    for i, j, sim in near_relations(a, b, bits, colours, times[index]):
+                    for i, j, sim in future.result():
                         add(int(index[i]), int(index[j]), _RELATION["near"], sim)
                     yield Progress(Phase.COMPARING, min(total, (done + 1) * BLOCK), total,
                                    message="comparing photos")

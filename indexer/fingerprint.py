@@ -12,9 +12,18 @@ millisecond per photo; ``tests/benchmarks/bench_duplicates.py``):
 - ``colour``: the mean colour of each cell of a 4x4 grid (48 bytes, RGB).
   Two artworks that share their shapes but not their colours (the colour
   variants of one design, a light and a dark rendition) are told apart by it.
+- ``crops``: the shape hash and colour signature of ``CROPS`` windows of the
+  picture, each ``CROP_SIDE`` of its width and height, on a 3 x 3 grid of
+  positions (corners, edges' middles, centre).  A copy cropped by up to ~10%
+  on any sides shows what one of these windows shows, so its whole-picture
+  fingerprint is as close to that window's as a re-encode is to the original
+  (``indexer/crop_match.py``), where the whole pictures may differ in 16-20 of
+  the 64 bits and in the colours of the 4x4 cells.
 
 ``FINGERPRINT_VERSION`` names the method: fingerprints of another version are
-recomputed (the backfill treats them as missing).
+recomputed (the backfill treats them as missing).  Version 2 added ``crops``;
+its ``shape`` and ``colour`` are version 1's, so a version-1 fingerprint still
+counts (compared on the whole picture only) until the backfill replaces it.
 """
 
 from __future__ import annotations
@@ -27,11 +36,16 @@ from PIL import Image
 
 logger = logging.getLogger(__name__)
 
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
+SAME_WHOLE_PICTURE = (1, 2)  # versions whose ``shape`` and ``colour`` are this version's
 HASH_SIDE = 32  # the grey picture the DCT is taken of
 LOW = 8  # the lowest LOW x LOW frequencies make the hash
 GRID = 4  # colour cells per side
 COLOUR_BYTES = GRID * GRID * 3
+CROP_SIDE = 0.93  # a window's share of the picture's width and height
+CROP_STEPS = 3  # window positions per axis: flush with one side, centred, flush with the other
+CROPS = CROP_STEPS * CROP_STEPS
+CROP_BYTES = CROPS * (8 + COLOUR_BYTES)  # the windows' hashes (uint64, little-endian), then their colours
 
 
 def _dct_matrix(n: int) -> np.ndarray:
@@ -54,19 +68,49 @@ class Fingerprint:
 
     shape: int  # 64-bit DCT hash, unsigned
     colour: bytes  # GRID x GRID x 3 mean colours, row by row
+    crops: bytes = b""  # CROP_BYTES: the windows' hashes then colours (empty: not taken, as by version 1)
 
     def __post_init__(self) -> None:
         if not 0 <= self.shape < 1 << 64:
             raise ValueError("a shape hash has 64 bits")
         if len(self.colour) != COLOUR_BYTES:
             raise ValueError(f"a colour signature has {COLOUR_BYTES} bytes")
+        if len(self.crops) not in (0, CROP_BYTES):
+            raise ValueError(f"crop windows take {CROP_BYTES} bytes")
 
 
 def fingerprint(image: Image.Image) -> Fingerprint:
     """The fingerprint of an upright picture (any mode; a thumbnail is enough)."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     small = np.asarray(rgb.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX), dtype=np.float32)
-    return Fingerprint(shape_hash(small @ _LUMA), colour_signature(small))
+    return Fingerprint(shape_hash(small @ _LUMA), colour_signature(small), crop_windows(rgb))
+
+
+def crop_windows(rgb: Image.Image) -> bytes:
+    """The ``crops`` of an RGB picture: each window reduced to HASH_SIDE x HASH_SIDE as the whole picture is,
+    hashed and its colours taken, all windows at once."""
+    w, h = rgb.size
+    starts = np.linspace(0.0, 1.0 - CROP_SIDE, CROP_STEPS)
+    small = np.stack([
+        np.asarray(rgb.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX,
+                              box=(x * w, y * h, (x + CROP_SIDE) * w, (y + CROP_SIDE) * h)))
+        for y in starts for x in starts
+    ]).astype(np.float32)  # (CROPS, HASH_SIDE, HASH_SIDE, 3)
+    low = (_DCT @ (small @ _LUMA) @ _DCT.T).reshape(CROPS, LOW * LOW)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    hashes = (bits.astype(np.uint64) * _WEIGHTS).sum(axis=1, dtype=np.uint64)
+    cells = small.reshape(CROPS, GRID, HASH_SIDE // GRID, GRID, HASH_SIDE // GRID, 3).mean(axis=(2, 4))
+    colours = np.clip(np.rint(cells), 0, 255).astype(np.uint8)
+    return bytes(hashes.astype("<u8").tobytes() + colours.tobytes())
+
+
+def split_crops(crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The windows' (hashes (n, CROPS) uint64, colours (n, CROPS, COLOUR_BYTES) uint8) of ``crops`` as (n, CROP_BYTES)
+    uint8."""
+    n = len(crops)
+    hashes = np.ascontiguousarray(crops[:, :CROPS * 8]).view("<u8").astype(np.uint64).reshape(n, CROPS)
+    colours = np.ascontiguousarray(crops[:, CROPS * 8:]).reshape(n, CROPS, COLOUR_BYTES)
+    return hashes, colours
 
 
 def thumbnail_fingerprint(thumbnail: Image.Image, label: object) -> Fingerprint | None:

@@ -7,11 +7,12 @@
    pipeline's decode already made (256 px, generated photo-like images), per photo; the decode
    itself (``decode_image``, 1600x1200 JPEG, toy CLIP preprocessing) for scale.
 2. Grouping: a catalog of ``--photos`` photos written through ``Catalog.insert_photo`` and
-   ``DuplicateTables.record_fingerprints`` (random fingerprints, plus 5% near copies with 0-10
-   bits flipped and a slightly changed colour, 1% exact copies, and 2% burst shots 1-3 s after
-   their original), with CLIP-sized vectors stored as an indexed library would have them; then
-   ``LibraryReader.duplicates()`` (all kinds) timed end to end: reading the candidates from the
-   catalog, comparing every pair of hashes (two threads), classifying and grouping.
+   ``DuplicateTables.record_fingerprints`` (random fingerprints with their crop windows, plus 5%
+   near copies with 0-10 bits flipped and a slightly changed colour, 1% exact copies, and 2% burst
+   shots 1-3 s after their original), with CLIP-sized vectors stored as an indexed library would
+   have them; then ``LibraryReader.duplicates()`` (all kinds) timed end to end: reading the
+   candidates from the catalog, comparing every pair of hashes (two threads), checking the pairs
+   within ``CROP_BAND`` bits against their crop windows, classifying and grouping.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog_duplicates import DuplicateTables
-from indexer.fingerprint import COLOUR_BYTES, Fingerprint, fingerprint
+from indexer.fingerprint import COLOUR_BYTES, CROP_BYTES, Fingerprint, fingerprint
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.bundle import ModelBundle
@@ -67,6 +68,7 @@ def write_library(lib_dir: Path, n: int) -> None:
     root.mkdir(parents=True, exist_ok=True)
     shapes = rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, size=n, dtype=np.uint64)
     colours = rng.integers(0, 256, size=(n, COLOUR_BYTES), dtype=np.uint8)
+    crops = rng.integers(0, 256, size=(n, CROP_BYTES), dtype=np.uint8)
     taken = [datetime(2020, 1, 1) + timedelta(minutes=int(m)) for m in rng.integers(0, 60 * 24 * 365 * 3, size=n)]
     hashes = [f"{i:032x}" for i in range(n)]
     sizes = [1000 + i for i in range(n)]
@@ -75,9 +77,10 @@ def write_library(lib_dir: Path, n: int) -> None:
         flips = rng.choice(64, size=int(rng.integers(0, 11)), replace=False)
         shapes[i] = shapes[j] ^ np.uint64(sum(1 << int(f) for f in flips))
         colours[i] = np.clip(colours[j].astype(int) + rng.integers(-3, 4, COLOUR_BYTES), 0, 255)
+        crops[i] = crops[j]
     for i in rng.choice(n, size=n // 100, replace=False):  # exact copies
         j = int(rng.integers(0, n))
-        shapes[i], colours[i], hashes[i], sizes[i] = shapes[j], colours[j], hashes[j], sizes[j]
+        shapes[i], colours[i], crops[i], hashes[i], sizes[i] = shapes[j], colours[j], crops[j], hashes[j], sizes[j]
     for i in rng.choice(n, size=n // 50, replace=False):  # burst shots
         j = int(rng.integers(0, n))
         shapes[i] = shapes[j] ^ np.uint64(1 << int(rng.integers(0, 64)))
@@ -98,7 +101,7 @@ def write_library(lib_dir: Path, n: int) -> None:
                                  (pid, pid, rng.standard_normal(dim).astype(np.float32).tobytes()))
             rows = cat.photos_by_id(list(range(1, n + 1)))
             DuplicateTables(cat).record_fingerprints(
-                (rows[i + 1], Fingerprint(int(shapes[i]), bytes(colours[i]))) for i in range(n))
+                (rows[i + 1], Fingerprint(int(shapes[i]), bytes(colours[i]), bytes(crops[i]))) for i in range(n))
 
 
 def main() -> None:

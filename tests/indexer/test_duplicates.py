@@ -12,10 +12,10 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from indexer.cancel import CancelToken
-from indexer.catalog_duplicates import CandidateRow
+from indexer.catalog_duplicates import CandidateRow, DuplicateTables
 from indexer.duplicates import DuplicateGroup, find_duplicates
 from indexer.errors import UsageError
-from indexer.fingerprint import colour_distance, fingerprint, hamming
+from indexer.fingerprint import CROP_BYTES, colour_distance, fingerprint, hamming
 from indexer.library import CATALOG_FILE, Library
 from indexer.pipeline import Phase
 from tests.support.photos import exif_for, photo
@@ -41,6 +41,7 @@ def test_indexing_fingerprints_every_photo_and_finds_the_resized_copies(lib):
     library, t = lib
     reader = library.reader()
     assert reader.unfingerprinted() == 0
+    assert all(r.crops is not None and len(r.crops) == CROP_BYTES for r in DuplicateTables(reader.catalog).candidates())
     groups = groups_of(reader.duplicates())
     assert len(groups) == 1, [g.to_json() for g in groups]  # 40 different photos: no false group
     group = groups[0]
@@ -194,3 +195,44 @@ def test_popcount_counts_bits_with_or_without_numpys_own(monkeypatch):
     monkeypatch.delattr(np, "bitwise_count", raising=False)  # numpy < 2
     out = np.empty(x.shape, dtype=np.uint8)
     assert duplicate_pairs.popcount(x, out=out).tolist() == expected and out.tolist() == expected
+
+
+def test_version_1_fingerprints_still_group_until_the_backfill_adds_their_crop_windows(lib):
+    library, t = lib
+    library.close()
+    conn = sqlite3.connect(t.library / CATALOG_FILE)
+    with conn:
+        conn.execute("UPDATE photo_fingerprints SET version = 1, crops = NULL")  # as fingerprint version 1 left them
+    conn.close()
+    with Library.open(t.library) as again:
+        assert again.reader().unfingerprinted() == TOTAL  # every photo still lacks its crop windows
+        (group,) = groups_of(again.reader().duplicates())  # compared on their whole pictures meanwhile
+        assert {p.path for p in group.photos} == {t.paths[7], *t.copies}
+        list(again.sync())
+        assert again.reader().unfingerprinted() == 0
+        crops = again.catalog.conn.execute("SELECT COUNT(*) FROM photo_fingerprints WHERE length(crops) = ?",
+                                           (CROP_BYTES,)).fetchone()[0]
+        assert crops == TOTAL
+        (group,) = groups_of(again.reader().duplicates())
+        assert {p.path for p in group.photos} == {t.paths[7], *t.copies}
+
+
+def test_a_catalog_from_before_crop_windows_is_read_after_a_writer_brings_it_up_to_date(lib):
+    from indexer.catalog import SCHEMA_VERSION
+    from indexer.errors import CatalogOutdated
+    from indexer.library_reader import LibraryReader
+
+    library, t = lib
+    library.close()
+    conn = sqlite3.connect(t.library / CATALOG_FILE)  # as a writer of the previous schema left it
+    with conn:
+        conn.execute("ALTER TABLE photo_fingerprints DROP COLUMN crops")
+        conn.execute("UPDATE photo_fingerprints SET version = 1")
+        conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION - 1),))
+    conn.close()
+    with pytest.raises(CatalogOutdated):  # a reader never migrates, and never guesses at missing columns
+        LibraryReader.open(t.library)
+    Library.open(t.library).close()  # a writer adds the column; the version-1 fingerprints stay until the backfill
+    with LibraryReader.open(t.library) as reader:
+        (group,) = groups_of(reader.duplicates())
+        assert {p.path for p in group.photos} == {t.paths[7], *t.copies}
