@@ -16,6 +16,8 @@ from .catalog import Catalog
 from .catalog_place_names import PlaceMatches
 from .places.countries import Countries
 from .places.gazetteer import QUERY_TABLE, Gazetteer, Place
+from .places.name_keys import known_names
+from .places.names import fold
 from .places.regions import Regions
 from .query_parse import PlaceFilter
 
@@ -71,6 +73,8 @@ class CatalogPlaces:
 
     def gazetteer_places(self, folded: str) -> list[Place]:
         if self._gazetteer is None:
+            if fold(folded) not in known_names(QUERY_TABLE):  # "at dawn": no place, and no table loaded
+                return []
             self._gazetteer = Gazetteer.shared(QUERY_TABLE)
         return self._gazetteer.named(folded)
 
