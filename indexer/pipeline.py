@@ -123,7 +123,6 @@ class EmbeddingPipeline:
         if not pending:
             return
         pool = DecodePool(self.workers, self._decode_one) if self.workers > 0 else None
-        self.encoder.prepare("visual")  # the image tower loads while the first photos decode
         try:
             for batch in self._decoded_batches(pending, pool, cancel):
                 if cancel.cancelled:

@@ -176,19 +176,18 @@ def test_a_changed_video_loses_its_frames_until_it_is_indexed_again(media_librar
         assert now.path.name == "trip.mp4" and now.time < 2.0 and now.duration == pytest.approx(2.0, abs=0.3)
 
 
-def test_a_reader_searches_a_catalog_from_before_videos(tmp_path, template_library):
-    import sqlite3
-
-    from indexer.catalog import SCHEMA_VERSION
+def test_a_catalog_from_before_videos_is_searched_once_a_writer_brought_it_up_to_date(tmp_path, template_library):
+    from indexer.errors import CatalogOutdated
+    from indexer.library import Library
+    from tests.support.old_catalogs import as_schema_2
     from tests.support.template import copy_template
 
     t = copy_template(template_library, tmp_path / "t")
-    conn = sqlite3.connect(t.library / "catalog.sqlite")  # as a writer of the previous version left it
-    conn.executescript("DROP TABLE video_frames; DROP TABLE videos;")
-    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION - 1),))
-    conn.commit()
-    conn.close()
-    with LibraryReader.open(t.library) as reader:  # a reader never migrates
+    as_schema_2(t.library)  # as a writer of a version before videos left it
+    with pytest.raises(CatalogOutdated):  # a reader never migrates, and never guesses at missing tables
+        LibraryReader.open(t.library)
+    Library.open(t.library).close()
+    with LibraryReader.open(t.library) as reader:
         hits = reader.search(Query(text="a photo", limit=3))
         assert len(hits) == 3 and all(h.kind == "photo" for h in hits)
         assert reader.status().videos == 0
