@@ -14,21 +14,10 @@ from indexer.models import known_bundles
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.models.fingerprint import files_stamp, fingerprint
+from tests.support.sessions import counting_sessions
 
 STAMP = "a" * 64
 PRINT = "b" * 64
-
-
-def _counting_sessions(monkeypatch) -> list[str]:
-    created: list[str] = []
-    real = onnxruntime.InferenceSession
-
-    def counting(*args, **kwargs):
-        created.append(str(args[0]))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(onnxruntime, "InferenceSession", counting)
-    return created
 
 
 def test_remembers_a_fingerprint_and_tower_checks():
@@ -69,7 +58,7 @@ def test_a_cache_that_cannot_be_written_only_costs_time(monkeypatch, tmp_path):
 
 
 def test_verify_loads_a_tower_once_per_bundle_files_then_trusts_the_record(tiny_bundle_path, monkeypatch):
-    created = _counting_sessions(monkeypatch)
+    created = counting_sessions(monkeypatch)
     bundle = ModelBundle.load(tiny_bundle_path)
     stamp, print_ = files_stamp(tiny_bundle_path), fingerprint(bundle)
     Encoder(bundle, providers=["cpu"], fingerprint=print_, files_stamp=stamp).verify()
@@ -91,7 +80,7 @@ def test_a_failed_check_is_not_remembered(tiny_bundle_path, monkeypatch):
 
 
 def test_prepare_loads_a_tower_in_the_background_once(tiny_bundle_path, monkeypatch):
-    created = _counting_sessions(monkeypatch)
+    created = counting_sessions(monkeypatch)
     encoder = Encoder(tiny_bundle_path, providers=["cpu"], threads=1)
     encoder.prepare("textual")
     encoder.prepare("textual")  # already under way: no second load

@@ -6,13 +6,13 @@ import os
 import shutil
 
 import numpy as np
-import onnxruntime
 import pytest
 
 from indexer.models import tower_layout
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.models.fingerprint import files_stamp
+from tests.support.sessions import counting_sessions
 
 TEXTS = ["a dog on a beach", "東京 at night", ""]
 
@@ -24,18 +24,6 @@ def bundle(tiny_bundle_path, tmp_path):
     return ModelBundle.load(copy)
 
 
-def _loaded_graphs(monkeypatch) -> list[str]:
-    loaded: list[str] = []
-    real = onnxruntime.InferenceSession
-
-    def counting(*args, **kwargs):
-        loaded.append(str(args[0]))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(onnxruntime, "InferenceSession", counting)
-    return loaded
-
-
 def test_the_copy_gives_the_same_vectors_and_is_loaded_next_time(bundle, monkeypatch):
     before = Encoder(bundle, providers=["cpu"]).encode_texts(TEXTS)
     stamp = files_stamp(bundle.path)
@@ -44,7 +32,7 @@ def test_the_copy_gives_the_same_vectors_and_is_loaded_next_time(bundle, monkeyp
     graph = tower_layout.fast_graph(stamp, "textual")
     assert graph is not None and (graph.parent / tower_layout.WEIGHTS).stat().st_size > 0
     assert not graph.is_relative_to(bundle.path)  # the bundle itself is never changed
-    loaded = _loaded_graphs(monkeypatch)
+    loaded = counting_sessions(monkeypatch)
     after = Encoder(bundle, providers=["cpu"]).encode_texts(TEXTS)
     assert loaded == [str(graph)]
     np.testing.assert_array_equal(before, after)
@@ -59,7 +47,7 @@ def test_a_copy_whose_files_were_rewritten_is_not_trusted(bundle, monkeypatch):
     data[100:104] = b"\x00\x00\xc0\x7f"  # a NaN slipped into the weights
     weights.write_bytes(bytes(data))
     assert tower_layout.fast_graph(stamp, "textual") is None
-    loaded = _loaded_graphs(monkeypatch)
+    loaded = counting_sessions(monkeypatch)
     Encoder(bundle, providers=["cpu"]).encode_texts(["a"])
     assert loaded == [str(bundle.textual.model_path)]  # the bundle's own file again
 
