@@ -8,8 +8,8 @@ documents; plain wallpapers and generated photos as distractors, >= 500 photos i
 it with the committed toy CLIP (which cannot read: the point is what the words add) and the OCR
 stage at the shipped settings, then prints the figures, on the tuning part and the held-out part
 separately.  ``--fresh-heldout SEED`` adds a fresh held-out part (``text_set_fresh.py``: new
-phrases on the held-out wallpapers, in the same folder) and its figures.  ``--curve N`` adds the detector-size curve on N tuning images (24 in docs/quality.md) and the
-gate curve.
+phrases on the held-out wallpapers, in the same folder) and its figures.  ``--curve N`` adds the
+detector-size curve on N tuning images (24 in docs/quality.md) and the gate curve.
 Figures go to docs/quality.md ("Text in photos").
 """
 
