@@ -28,8 +28,9 @@ GATE_SIDE = 320
 GATE_SCALE = 0.5
 GATE_MAX_SIDE = 640
 PIXEL_THRESHOLD = 0.3  # DB's binarisation threshold
-BOX_THRESHOLD = 0.4  # a region's mean probability must reach this (0.5, the engine's own, dropped a tenth of
-# the photos with 20-40 px text that full detection reads: docs/quality.md)
+BOX_THRESHOLD = 0.3  # a region's mean probability must reach this (0.5, the engine's own, dropped a tenth of
+# the photos with 20-40 px text that full detection reads; 0.4 left tuning R@1 too close to the 0.9 target
+# for its sampling error, at 0.42 s CPU a photo without text against 0.81 s here: docs/quality.md)
 MIN_SIDE = 3  # regions thinner than this (pixels at the gate's size) are noise
 MAX_LINE_HEIGHT = 0.34  # a "line" thicker than this share of the image's short side is not one
 

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from indexer.cancel import CancelToken
 from indexer.config import Settings
@@ -16,9 +17,10 @@ from indexer.errors import LibraryError, ModelError, UnreadableImage, UsageError
 from indexer.library import CATALOG_FILE, Library
 from indexer.pipeline import Phase
 from indexer.search import Query
+from indexer.text_gate import TextGate
 from indexer.text_reader import TextReader, engine_version
 from tests.support.photos import write_photo
-from tests.support.text_images import write_text_image
+from tests.support.text_images import text_image, write_text_image
 
 SCREENSHOT = ["Network settings", "WiFi password: hunter2"]
 RECEIPT = ["Café Crème brûlée 4,50", "TOTAL 12,80 EUR"]
@@ -246,6 +248,17 @@ def test_ocr_can_be_turned_off(text_lib: Path, tmp_path: Path) -> None:
 def test_a_newer_engine_reads_again() -> None:
     assert engine_version(det_sides=(960,)) != engine_version(det_sides=(1280,)) != engine_version(det_sides=(640, 960))
     assert engine_version().startswith("rapidocr-")
+    # the gate's settings are part of the version: photos read with another gate are read again
+    assert engine_version(gate=TextGate(box_threshold=0.4).spec) != engine_version(gate=TextGate().spec)
+
+
+def test_the_gate_passes_lines_of_text_and_not_a_plain_picture(tmp_path: Path) -> None:
+    plain = Image.open(write_photo(tmp_path / "plain.jpg", 7, (640, 480))).convert("RGB")
+    words, _ = text_image(["Network settings", "WiFi password: hunter2"])
+    for threshold in (0.3, 0.4, 0.5):
+        gate = TextGate(box_threshold=threshold)
+        assert gate.has_text(words)
+        assert not gate.has_text(plain)
 
 
 def test_a_text_reader_that_cannot_run_leaves_photos_pending(text_lib: Path, monkeypatch) -> None:

@@ -1,14 +1,15 @@
 """Text in photos, measured: word recall by text height, phrase-query R@1 for CLIP alone vs hybrid
 (both fusions), rankings of queries without words, and OCR cost per photo.
 
-    python -m tests.quality.text_in_photos [--set DIR] [--variants 3] [--curve 24]
+    python -m tests.quality.text_in_photos [--set DIR] [--variants 3] [--curve 24] [--fresh-heldout SEED]
 
 builds the set (``tests/quality/text_set.py``: phrases on Debian wallpapers, screenshots,
 documents; plain wallpapers and generated photos as distractors, >= 500 photos in all), indexes
 it with the committed toy CLIP (which cannot read: the point is what the words add) and the OCR
 stage at the shipped settings, then prints the figures, on the tuning part and the held-out part
-separately.  ``--curve N`` adds the detector-size curve on N tuning images (24 in docs/quality.md) and the
-gate curve.
+separately.  ``--fresh-heldout SEED`` adds a fresh held-out part (``text_set_fresh.py``: new
+phrases on the held-out wallpapers, in the same folder) and its figures.  ``--curve N`` adds the
+detector-size curve on N tuning images (24 in docs/quality.md) and the gate curve.
 Figures go to docs/quality.md ("Text in photos").
 """
 
@@ -26,6 +27,7 @@ from indexer.library import Library
 from indexer.pipeline import Phase
 from indexer.search import Query
 from tests.quality.text_set import Sample, build
+from tests.quality.text_set_fresh import FRESH_PART, build_fresh
 from tests.support.bundles import TOYCLIP
 from tests.support.photos import write_photo
 
@@ -46,8 +48,10 @@ def bucket(px: int) -> str:
     return "<20 px" if px < 20 else ">=20 px"
 
 
-def index_set(root: Path, samples: list[Sample]) -> tuple[Path, dict[str, float], dict[str, float]]:
-    """Index the set (with distractors) once; returns the library, stage rates and per-file OCR ms."""
+def index_set(root: Path, samples: list[Sample], marker: str = "done") -> tuple[Path, dict[str, float], dict[str, float]]:
+    """Index the set (with distractors) once; returns the library, stage rates and per-file OCR ms.
+    ``marker`` names the file that says it was done (another for a set with a fresh part added:
+    indexing again reads only what is new)."""
     library = root / "library"
     folder = root / "images"
     for i in range(DISTRACTOR_PHOTOS):
@@ -56,7 +60,7 @@ def index_set(root: Path, samples: list[Sample]) -> tuple[Path, dict[str, float]
             write_photo(target, 5000 + i, (800, 600))
     ms: dict[str, float] = {}
     rates: dict[str, float] = {}
-    if (library / "done").exists():
+    if (library / marker).exists():
         return library, rates, ms
     with Library.open(library) as lib:  # an interrupted run resumes: what was read is kept
         lib.use_model(str(TOYCLIP))
@@ -72,7 +76,7 @@ def index_set(root: Path, samples: list[Sample]) -> tuple[Path, dict[str, float]
             if p.phase is Phase.READING_TEXT and p.done:
                 rates["ocr_s"] = now - started - rates.get("clip_s", 0.0)
             last = now
-    (library / "done").write_text("")
+    (library / marker).write_text("")
     return library, rates, ms
 
 
@@ -212,10 +216,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--curve", type=int, default=0, help="images for the detector and gate curves")
     parser.add_argument("--screenshots", type=int, default=10, help="screenshots indexed (of the 30 built)")
     parser.add_argument("--documents", type=int, default=7, help="documents indexed (of the 20 built)")
+    parser.add_argument("--fresh-heldout", type=int, default=None, metavar="SEED",
+                        help="add a fresh held-out part: new phrases on the held-out wallpapers (text_set_fresh.py)")
     args = parser.parse_args(argv)
     samples = select(args.set, build(args.set, variants=args.variants), args.screenshots, args.documents)
+    parts = ["tune", "held-out"]
+    marker = "done"
+    if args.fresh_heldout is not None:
+        samples += build_fresh(args.set, args.fresh_heldout, variants=args.variants)
+        parts.append(FRESH_PART)
+        marker = f"done-fresh-{args.fresh_heldout}"
     folder = args.set / "images"
-    library, rates, ms = index_set(args.set, samples)
+    library, rates, ms = index_set(args.set, samples, marker)
     total = len(list(folder.iterdir()))
     print(f"set: {total} photos ({sum(1 for s in samples if s.phrase)} with a key phrase, "
           f"{sum(1 for s in samples if s.kind == 'plain')} plain wallpapers, {DISTRACTOR_PHOTOS} generated)")
@@ -232,14 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     with Library.open(library) as lib:
         print("\nword recall by text height (share of the key phrase's words read):")
         recall = recall_by_height(lib, samples, args.set)
-        for part in ("tune", "held-out"):
+        for part in parts:
             rows = sorted(k for k in recall if k[0] == part)
             for _, label, px in rows:
                 values = recall[(part, label, px)]
                 print(f"  {part:8s} {label:22s} {px:3d} px  {sum(values) / len(values):.3f}  (n={len(values)})")
         print(f"\nphrase query R@1 among {total} photos (query = the key phrase):")
         r1 = rank_at_1(lib, samples, args.set)
-        for part in ("tune", "held-out"):
+        for part in parts:
             for method in ("clip", "boost", "rrf"):
                 cells = []
                 for key in ("<20 px", ">=20 px", "mrr"):
