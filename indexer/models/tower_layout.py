@@ -18,7 +18,8 @@ searches load that copy.  The copy is trusted only while
 - the ONNX Runtime is the one that wrote it;
 
 otherwise the bundle's own file is loaded, as always.  Only the newest ``KEEP`` copies are kept
-(about 250 MB each for ViT-B-32); the folder is always safe to delete.
+(about 250 MB each for ViT-B-32), and a copy is only written where four times its size is free; the
+folder is always safe to delete.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 FOLDER = "tower-layouts"
 KEEP = 2
+MIN_FREE_FACTOR = 4  # a copy is written only where four times its size is free
 GRAPH = "model.onnx"
 WEIGHTS = "model.onnx.data"
 RECORD = "layout.json"
@@ -96,6 +98,10 @@ def write_fast_graph(source: Path, stamp: str, which: str) -> Path | None:
 
     try:
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        free = shutil.disk_usage(folder.parent).free
+        if free < MIN_FREE_FACTOR * source.stat().st_size:  # never the copy that fills the user's disk
+            logger.info("not keeping a fast-loading copy of %s: %d MB free in %s", source, free >> 20, folder.parent)
+            return None
         work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     except OSError as exc:
         logger.info("cannot keep a fast-loading copy of %s: %s", source, exc)

@@ -80,3 +80,17 @@ def test_nothing_is_written_outside_the_cache_or_for_a_hostile_stamp(bundle, tmp
     blocked.write_text("x")
     monkeypatch.setattr(tower_layout.paths, "cache_dir", lambda: blocked)
     assert tower_layout.write_fast_graph(bundle.textual.model_path, "a" * 64, "textual") is None
+
+
+def test_no_copy_is_written_on_a_disk_without_room_for_it(bundle, monkeypatch):
+    real = tower_layout.shutil.disk_usage
+
+    def nearly_full(path):
+        usage = real(path)
+        return usage._replace(free=bundle.textual.model_path.stat().st_size * 2)
+
+    monkeypatch.setattr(tower_layout.shutil, "disk_usage", nearly_full)
+    stamp = files_stamp(bundle.path)
+    assert tower_layout.write_fast_graph(bundle.textual.model_path, stamp, "textual") is None
+    assert not (tower_layout.paths.cache_dir() / tower_layout.FOLDER).exists() or not any(
+        (tower_layout.paths.cache_dir() / tower_layout.FOLDER).iterdir())
