@@ -120,13 +120,18 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
         if problems:
             raise CatalogCorrupt(corrupt_message(self.path, problems[0]))
 
-    def migrate(self) -> None:
+    def known_schema_version(self) -> int:
+        """The catalog's schema version; a ``LibraryError`` when a newer Photoseek wrote it."""
         version = self.schema_version()
         if version > SCHEMA_VERSION:
             raise LibraryError(
                 f"library {self.path.parent} was written by a newer Photoseek "
                 f"(schema {version}, this version knows {SCHEMA_VERSION}); upgrade Photoseek"
             )
+        return version
+
+    def migrate(self) -> None:
+        version = self.known_schema_version()
         for target in range(version + 1, SCHEMA_VERSION + 1):
             logger.info("migrating catalog %s to schema %d", self.path, target)
             with self.transaction():

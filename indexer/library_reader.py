@@ -34,7 +34,7 @@ from .catalog_text import TextLineRow
 from .config import FILENAME as SETTINGS_FILE
 from .config import Settings
 from .connections import CatalogConnections
-from .errors import CatalogOutdated, LibraryError
+from .errors import CatalogOutdated, LibraryError, ModelError
 from .gallery_stats import GalleryStatsCache
 from .media.frame_search import FrameIndex
 from .media.pairing import companions_of
@@ -106,10 +106,7 @@ class LibraryReader:
             catalog = reader.catalog  # refuses an empty, damaged or foreign file (reading only)
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
                 catalog.check_integrity()
-            version = catalog.schema_version()
-            if version > SCHEMA_VERSION:
-                raise LibraryError(f"library {path} was written by a newer Photoseek (schema {version}, this "
-                                   f"version knows {SCHEMA_VERSION}); upgrade Photoseek")
+            version = catalog.known_schema_version()
             if version < SCHEMA_VERSION:  # tables this version reads may be missing: only a writer adds them
                 raise CatalogOutdated(path, version, SCHEMA_VERSION)
         except BaseException:
@@ -168,8 +165,12 @@ class LibraryReader:
 
     def prepare(self, query: Query, *, model: str | None = None) -> None:
         """Start loading, on threads of their own, the model towers ``query`` will need, so that a cold
-        search loads its vector index (and parses its words) meanwhile.  Returns at once."""
-        encoder = self.encoder(model)
+        search loads its vector index (and parses its words) meanwhile.  Returns at once; a model that
+        cannot be loaded is left for the search itself to report."""
+        try:
+            encoder = self.encoder(model)
+        except ModelError:
+            return
         if query.image is not None or query.sketch is not None:
             encoder.prepare("visual")
         if query.text or query.negatives or query.sketch is not None:

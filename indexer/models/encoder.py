@@ -198,7 +198,7 @@ class Encoder:
 
     def prepare(self, which: str) -> None:
         """Start loading a tower's session (``"visual"`` or ``"textual"``) on a thread of its own, so that
-        the caller's other work (decoding the first photos, loading the vector index) overlaps it.
+        the caller's other work (a cold search loading its vector index) overlaps it.
 
         Returns at once.  The first real use waits for the load; a load that fails here is not kept,
         so that use loads it again and raises the ``ModelError`` itself.

@@ -84,6 +84,8 @@ def remember(stamp: str, fingerprint: str, *, checked: str | None = None) -> Non
     if entry is None or not _HEX64.fullmatch(fingerprint):
         return
     known = recall(stamp)
+    if known is not None and known.fingerprint == fingerprint and (checked is None or checked in known.checked):
+        return  # nothing new: every process that loads a tower would otherwise rewrite the entry
     ticks = known.checked if known is not None and known.fingerprint == fingerprint else set()
     if checked is not None:
         ticks.add(checked)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -166,6 +167,20 @@ def document(rng: np.random.Generator, key: str, px: int) -> Image.Image:
     return img
 
 
+def phrase_photo(base: Image.Image, n: int, rng: np.random.Generator, next_phrase: Callable[[], str],
+                 faces: list[Path], dest: Path, name: str, part: str) -> Sample:
+    """The ``n``-th phrase photo of a set: its size, font, rotation, plate and blot follow one cycle
+    (so every part of the set has the same mix); written to ``dest / name``."""
+    px = SIZES[n % len(SIZES)]
+    font_path = faces[n % len(faces)]
+    angle = float(rng.uniform(-MAX_ANGLE, MAX_ANGLE)) if n % 3 else 0.0
+    plate, occlude = n % 4 == 1, n % 5 == 2
+    key = next_phrase()
+    render_phrase(base, key, font_path, px, rng, angle=angle, plate=plate, occlude=occlude).save(
+        dest / name, quality=90)
+    return Sample(name, "photo", key, px, font_path.name, round(angle, 1), plate, occlude, part)
+
+
 def build(dest: Path, *, variants: int = 3, screenshots: int = 30, documents: int = 20,
           wallpapers: Path = Path("/var/tmp/photoseek-wallpapers")) -> list[Sample]:
     """Write the set under ``dest`` (once) and return its samples."""
@@ -186,15 +201,8 @@ def build(dest: Path, *, variants: int = 3, screenshots: int = 30, documents: in
         base.save(dest / name, quality=90)
         samples.append(Sample(name, "plain", "", 0, part=part))
         for _ in range(variants):
-            px = SIZES[n % len(SIZES)]
-            font_path = faces[n % len(faces)]
-            angle = float(rng.uniform(-MAX_ANGLE, MAX_ANGLE)) if n % 3 else 0.0
-            plate, occlude = n % 4 == 1, n % 5 == 2
-            key = phrase(rng, used)
             name = f"images/photo_{len(samples):04d}.jpg"
-            render_phrase(base, key, font_path, px, rng, angle=angle, plate=plate, occlude=occlude).save(
-                dest / name, quality=90)
-            samples.append(Sample(name, "photo", key, px, font_path.name, round(angle, 1), plate, occlude, part))
+            samples.append(phrase_photo(base, n, rng, lambda: phrase(rng, used), faces, dest, name, part))
             n += 1
     for i in range(screenshots):
         key, px = phrase(rng, used), (13, 14, 16)[i % 3]

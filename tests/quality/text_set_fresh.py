@@ -20,15 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.quality.text_set import (
-    MAX_ANGLE,
-    SIZES,
-    Sample,
-    _scaled,
-    fonts,
-    render_phrase,
-    screenshot,
-)
+from tests.quality.text_set import Sample, _scaled, fonts, phrase_photo, screenshot
 from tests.quality.wallpapers import artworks, split
 
 FRESH_PART = "fresh held-out"
@@ -68,16 +60,9 @@ def build_fresh(dest: Path, seed: int, *, variants: int = 3, screenshots: int = 
     for art in held:
         base = _scaled(art.path)
         for _ in range(variants):
-            px = SIZES[n % len(SIZES)]
-            font_path = faces[n % len(faces)]
-            angle = float(rng.uniform(-MAX_ANGLE, MAX_ANGLE)) if n % 3 else 0.0
-            plate, occlude = n % 4 == 1, n % 5 == 2
-            key = fresh_phrase(rng, used)
             name = f"images/fresh{seed}_{n:04d}.jpg"
-            render_phrase(base, key, font_path, px, rng, angle=angle, plate=plate, occlude=occlude).save(
-                dest / name, quality=90)
-            samples.append(Sample(name, "photo", key, px, font_path.name, round(angle, 1), plate, occlude,
-                                  FRESH_PART))
+            samples.append(phrase_photo(base, n, rng, lambda: fresh_phrase(rng, used), faces, dest, name,
+                                         FRESH_PART))
             n += 1
     for i in range(screenshots):
         key, px = fresh_phrase(rng, used), (13, 14, 16)[i % 3]

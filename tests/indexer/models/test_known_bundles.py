@@ -100,3 +100,12 @@ def test_a_tower_that_fails_to_load_ahead_raises_when_used(tiny_bundle_path, mon
     encoder.prepare("visual")
     with pytest.raises(ModelError, match="bad graph"):
         encoder.encode_pixels(np.zeros((1, 3, 224, 224), np.float32))
+
+
+def test_an_entry_that_says_nothing_new_is_not_written_again():
+    known_bundles.remember(STAMP, PRINT, checked="visual@1.0:CPUExecutionProvider")
+    entry = known_bundles.paths.cache_dir() / known_bundles.FOLDER / f"{STAMP}.json"
+    before = entry.stat().st_mtime_ns, entry.stat().st_ino
+    known_bundles.remember(STAMP, PRINT, checked="visual@1.0:CPUExecutionProvider")
+    known_bundles.remember(STAMP, PRINT)
+    assert (entry.stat().st_mtime_ns, entry.stat().st_ino) == before
