@@ -110,7 +110,9 @@ class ModelChoice:
             cached = self._bundles.get(ref)
         if cached is not None and cached[1] == _stamp_or_none(cached[0].path):
             return cached
-        bundle = resolve_model(ref, paths.models_dir())
+        # tokenizer.json is read by the tokenizer, when text is first encoded (on the thread that loads the
+        # text tower ahead of a search): not here, before every search
+        bundle = resolve_model(ref, paths.models_dir(), read_tokenizer=False)
         loaded = (bundle, files_stamp(bundle.path))
         with self._lock:
             self._bundles[ref] = loaded

@@ -61,3 +61,13 @@ def test_the_command_line_loads_no_qt():
     version = "from app.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass"
     assert _loaded_after(version, heavy) == []
     assert _loaded_after("from app.cli import build_parser\nbuild_parser().parse_args(['search', 'x'])", heavy) == []
+
+
+def test_a_search_imports_no_migrations_and_no_heif_decoder():
+    """A cold `photoseek search` imports what a search needs: sqlite_utils (migrations, in writers only),
+    pillow_heif (the first decoded image registers it) and importlib.metadata are left out (about 0.1 s)."""
+    reader = "import indexer.library_reader, indexer.search, app.cli.commands, app.cli.reading, app.cli.search_terms"
+    assert _loaded_after(reader, ("sqlite_utils", "pillow_heif", "importlib.metadata")) == []
+    decoded = ("from indexer.models.preprocess import open_image_file\n"
+               "open_image_file('tests/fixtures/toyclip/config.json').close()")
+    assert "pillow_heif" in _loaded_after(decoded, ("pillow_heif",))  # registered before any image is opened

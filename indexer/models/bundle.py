@@ -221,8 +221,14 @@ class ModelBundle:
         return self.textual.static_length is None
 
     @classmethod
-    def load(cls, path: str | Path) -> ModelBundle:
-        """Read and validate the bundle at ``path``; raise ``ModelError`` if unusable."""
+    def load(cls, path: str | Path, *, read_tokenizer: bool = True) -> ModelBundle:
+        """Read and validate the bundle at ``path``; raise ``ModelError`` if unusable.
+
+        ``read_tokenizer=False`` leaves the contents of tokenizer.json (MBs of JSON: 50-90 ms to parse) to
+        the tokenizer, which reads it when text is first encoded and raises ``ModelError`` then; its
+        size and kind of file are still checked here.  For loading a bundle to use it; importing or
+        downloading one checks everything.
+        """
         root = Path(path).expanduser()
         if not root.is_dir():
             raise ModelError(f"model bundle {root} does not exist or is not a directory")
@@ -249,9 +255,12 @@ class ModelBundle:
             if problem is not None:
                 raise not_regular(root, TOKENIZER_CONFIG_FILE, problem)
             tokenizer_config = read_json(root, TOKENIZER_CONFIG_FILE, limit=MAX_JSON_BYTES)
-        tokenizer = read_json(root, TOKENIZER_FILE, limit=MAX_TOKENIZER_BYTES)
-        if not isinstance(tokenizer.get("model"), dict):
-            raise ModelError(f"model bundle {root}: {TOKENIZER_FILE} has no tokenizer model")
+        if read_tokenizer:
+            tokenizer = read_json(root, TOKENIZER_FILE, limit=MAX_TOKENIZER_BYTES)
+            if not isinstance(tokenizer.get("model"), dict):
+                raise ModelError(f"model bundle {root}: {TOKENIZER_FILE} has no tokenizer model")
+        else:
+            _check_size(root, TOKENIZER_FILE, MAX_TOKENIZER_BYTES)
 
         embed_dim = config.get("embed_dim")
         if embed_dim is not None and not size_ok(embed_dim, 1, MAX_EMBED_DIM):
@@ -314,6 +323,16 @@ class ModelBundle:
             bundle.name, dim, visual.input_shape, textual.input_dtype, textual.input_shape,
         )
         return bundle
+
+
+def _check_size(root: Path, rel: str, limit: int) -> None:
+    try:
+        size = os.path.getsize(root / rel)
+    except OSError as exc:
+        raise ModelError(f"model bundle {root}: cannot read {rel}: {exc}") from exc
+    if size > limit:
+        shown = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+        raise ModelError(f"model bundle {root}: {rel} is larger than {shown}; it cannot be a valid file")
 
 
 def _tower(root: Path, rel: str, preferred_input: str) -> TowerSpec:

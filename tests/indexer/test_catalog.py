@@ -54,6 +54,32 @@ def test_checkpoint_log_tracks_adds_and_removals(catalog, tmp_path):
     assert catalog.counts("m") == {"photos": 1, "indexed": 1, "failed": 0, "pending": 0}
 
 
+def test_counts_are_kept_until_the_catalog_changes(catalog, tmp_path):
+    """Counts are kept between calls (a search asks several times), and are new after a write of this
+    connection or a commit of another one (the writer, while a reader reads)."""
+    folder = catalog.add_folder(tmp_path)
+    catalog.register_model("m", "src", 4)
+    with catalog.transaction():
+        a = catalog.insert_photo(tmp_path / "a.jpg", folder.id, 1, 1, "h1")
+    reader = Catalog(tmp_path / "catalog.sqlite", readonly=True)
+    try:
+        assert reader.counts("m") == {"photos": 1, "indexed": 0, "failed": 0, "pending": 1}
+        statements: list[str] = []
+        reader.conn.set_trace_callback(statements.append)
+        reader.counts("m")["photos"] = 99  # a caller's copy: the kept counts stay as they were
+        assert reader.counts("m")["photos"] == 1
+        assert not [s for s in statements if "COUNT" in s]  # answered without counting again
+        with catalog.transaction():  # another connection commits
+            catalog.record_indexed(a, "m", np.ones(4, np.float32) / 2, META)
+        assert reader.counts("m") == {"photos": 1, "indexed": 1, "failed": 0, "pending": 0}
+        assert catalog.counts("m")["pending"] == 0
+        with catalog.transaction():
+            catalog.insert_photo(tmp_path / "b.jpg", folder.id, 1, 1, "h2")
+            assert catalog.counts("m")["pending"] == 1  # this connection's own write, not yet committed
+    finally:
+        reader.close()
+
+
 def test_merge_folder_keeps_photos_and_vectors(catalog, tmp_path):
     child = catalog.add_folder(tmp_path / "sub")
     catalog.register_model("m", "src", 4)

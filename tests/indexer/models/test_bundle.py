@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from indexer.errors import ModelError
+from indexer.models import bundle as bundle_module
 from indexer.models.bundle import ModelBundle, PreprocessConfig
 from indexer.models.encoder import Encoder
 from indexer.models.onnx_graph import read_signature
@@ -180,6 +181,19 @@ def test_malformed_files(tmp_path, mutate, message):
     mutate(root)
     with pytest.raises(ModelError, match=message):
         ModelBundle.load(root)
+
+
+def test_a_bundle_loaded_for_use_leaves_the_tokenizer_file_to_the_tokenizer(tmp_path, monkeypatch):
+    """Loading a bundle to search with it does not parse tokenizer.json (MBs of JSON, 50-90 ms): a bad one
+    is then refused when text is first encoded, and one too large to be valid is still refused at once."""
+    root = make_bundle(tmp_path / "b")
+    (root / "textual/tokenizer.json").write_text('{"version": "1.0"}')
+    bundle = ModelBundle.load(root, read_tokenizer=False)
+    with Encoder(bundle, providers=["cpu"]) as encoder, pytest.raises(ModelError, match="cannot load tokenizer"):
+        encoder.encode_texts(["hello"])
+    monkeypatch.setattr(bundle_module, "MAX_TOKENIZER_BYTES", 8)
+    with pytest.raises(ModelError, match="tokenizer.json is larger than"):
+        ModelBundle.load(root, read_tokenizer=False)
 
 
 @pytest.mark.parametrize(

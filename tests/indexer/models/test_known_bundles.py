@@ -70,6 +70,26 @@ def test_verify_loads_a_tower_once_per_bundle_files_then_trusts_the_record(tiny_
     assert len(created) == 4
 
 
+def test_a_tower_checked_before_is_not_probed_again_but_its_outputs_still_are(tiny_bundle_path, monkeypatch):
+    bundle = ModelBundle.load(tiny_bundle_path)
+    stamp, print_ = files_stamp(tiny_bundle_path), fingerprint(bundle)
+    Encoder(bundle, providers=["cpu"], fingerprint=print_, files_stamp=stamp).verify()  # checked, remembered
+    runs: list[int] = []
+    real = Encoder._run_once
+
+    def counting(session, tower, batch):
+        runs.append(len(batch))
+        return real(session, tower, batch)
+
+    monkeypatch.setattr(Encoder, "_run_once", staticmethod(counting))
+    encoder = Encoder(bundle, providers=["cpu"], fingerprint=print_, files_stamp=stamp)
+    assert encoder.encode_texts(["a dog"]).shape == (1, 64)
+    assert runs == [1]  # the query only: no run on a plain input first
+    monkeypatch.setattr(Encoder, "_run_once", staticmethod(lambda session, tower, batch: np.full((len(batch), 64), np.nan)))
+    with pytest.raises(ModelError, match="non-finite"):
+        Encoder(bundle, providers=["cpu"], fingerprint=print_, files_stamp=stamp).encode_texts(["a dog"])
+
+
 def test_a_failed_check_is_not_remembered(tiny_bundle_path, monkeypatch):
     bundle = ModelBundle.load(tiny_bundle_path)
     stamp, print_ = files_stamp(tiny_bundle_path), fingerprint(bundle)
