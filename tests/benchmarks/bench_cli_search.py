@@ -18,6 +18,8 @@ from start to exit, as a user waits for it):
   ``photoseek watch`` do; here tests/support/warm_server.py, the same ``serve_library``); the
   command asks it.
 
+Both checkouts are byte-compiled first, as an installed Photoseek is.
+
 Also prints where the cold time goes in this checkout: ``python -X importtime`` totals and a
 cProfile of one cold command's top entries.
 """
@@ -58,6 +60,16 @@ def timed(checkout: Path, lib: Path, text: str) -> float:
     return elapsed
 
 
+def compiled(checkout: Path) -> None:
+    """Byte-compile the checkout's sources, as installing Photoseek does (pip compiles what it installs):
+    with ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would otherwise compile every module it imports
+    in every command (50-90 ms of a cold search)."""
+    for package in ("indexer", "app"):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", package], cwd=checkout, check=True,
+                       env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                       stdout=subprocess.DEVNULL)
+
+
 def import_time(lib: Path) -> str:
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "app.cli", "--library", str(lib), "search",
                            "dog", "--limit", "20"], cwd=ROOT, capture_output=True, text=True)
@@ -83,6 +95,9 @@ def main() -> None:
     args = p.parse_args()
     n, rounds = (10_000, 2) if args.quick else (args.photos, args.rounds)
     lib = prepare(n)
+    for checkout in (ROOT, args.baseline):
+        if checkout is not None:
+            compiled(checkout)
     timed(ROOT, lib, "warm the page cache")
     if args.baseline:
         timed(args.baseline, lib, "warm the page cache")
