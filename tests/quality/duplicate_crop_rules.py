@@ -18,9 +18,7 @@ held-out part is for the end-to-end figure of ``python -m tests.quality.duplicat
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import sys
 import tempfile
 from pathlib import Path
 
@@ -31,7 +29,8 @@ from indexer.crop_match import CROP_BAND, WINDOW_BITS, cropped_copies
 from indexer.duplicate_pairs import NEAR_BITS, NEAR_CHROMA, NEAR_LUMA, Prints
 from indexer.fingerprint import CROPS, colour_distances, fingerprint
 from tests.quality.duplicate_set import Item, build
-from tests.quality.wallpapers import artworks, split
+from tests.quality.duplicates import set_arguments, wallpaper_artworks
+from tests.quality.wallpapers import split
 
 
 def tuning_prints(items: list[Item]) -> Prints:
@@ -58,13 +57,9 @@ def any_window(a: np.ndarray, b: np.ndarray, p: Prints, window_bits: int) -> np.
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--wallpapers", type=Path, default=Path("/var/tmp/photoseek-wallpapers"))
-    ap.add_argument("--set", type=Path, help="where to write the test set (default: a temporary directory)")
-    args = ap.parse_args(argv)
-    found = artworks(args.wallpapers)
+    args = set_arguments(__doc__).parse_args(argv)
+    found = wallpaper_artworks(args.wallpapers)
     if not found:
-        sys.stderr.write(f"no wallpapers under {args.wallpapers}: python -m tests.quality.wallpapers DIR\n")
         return 1
     tune, _ = split(found)
     names = {a.name for a in tune}

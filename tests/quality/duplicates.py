@@ -34,7 +34,7 @@ import numpy as np
 
 from indexer.fingerprint import colour_distances, fingerprint, hamming
 from tests.quality.duplicate_set import Item, build
-from tests.quality.wallpapers import artworks, split
+from tests.quality.wallpapers import Artwork, artworks, split
 
 KINDS = ("exact", "near", "burst")
 
@@ -178,15 +178,28 @@ def _missed(pairs: set[tuple[Path, Path]], by_path: dict[Path, Item]) -> dict[st
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def set_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments of a script that builds the duplicate test set: ``--wallpapers`` and ``--set``."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     ap.add_argument("--wallpapers", type=Path, default=Path("/var/tmp/photoseek-wallpapers"))
     ap.add_argument("--set", type=Path, help="where to write the test set (default: a temporary directory)")
+    return ap
+
+
+def wallpaper_artworks(folder: Path) -> list[Artwork]:
+    """The artworks under ``folder``; when there are none, says how to get them (on stderr)."""
+    found = artworks(folder)
+    if not found:
+        sys.stderr.write(f"no wallpapers under {folder}: python -m tests.quality.wallpapers DIR\n")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = set_arguments(__doc__)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
-    found = artworks(args.wallpapers)
+    found = wallpaper_artworks(args.wallpapers)
     if not found:
-        sys.stderr.write(f"no wallpapers under {args.wallpapers}: python -m tests.quality.wallpapers DIR\n")
         return 1
     tune, hold = split(found)
     parts = {"tuning": {a.name for a in tune}, "held-out": {a.name for a in hold}, "all": {a.name for a in found}}

@@ -81,9 +81,10 @@ def fonts() -> list[Path]:
     return found
 
 
-def phrase(rng: np.random.Generator, used: set[str]) -> str:
+def phrase(rng: np.random.Generator, used: set[str], vocabulary: list[str] = WORDS) -> str:
+    """2-3 words of ``vocabulary`` and a number, not used before."""
     while True:
-        words = list(rng.choice(WORDS, size=int(rng.integers(2, 4)), replace=False))
+        words = list(rng.choice(vocabulary, size=int(rng.integers(2, 4)), replace=False))
         text = " ".join(words) + f" {int(rng.integers(10, 1000))}"
         if text not in used:
             used.add(text)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.quality.text_set import Sample, _scaled, fonts, phrase_photo, screenshot
+from tests.quality.text_set import Sample, _scaled, fonts, phrase, phrase_photo, screenshot
 from tests.quality.wallpapers import artworks, split
 
 FRESH_PART = "fresh held-out"
@@ -35,13 +35,8 @@ FRESH_WORDS = (
 
 
 def fresh_phrase(rng: np.random.Generator, used: set[str]) -> str:
-    """2-3 fresh words and a number, not used before (as ``text_set.phrase`` draws them)."""
-    while True:
-        words = list(rng.choice(FRESH_WORDS, size=int(rng.integers(2, 4)), replace=False))
-        text = " ".join(words) + f" {int(rng.integers(10, 1000))}"
-        if text not in used:
-            used.add(text)
-            return text
+    """2-3 fresh words and a number, not used before (drawn as ``text_set.phrase`` draws them)."""
+    return phrase(rng, used, FRESH_WORDS)
 
 
 def build_fresh(dest: Path, seed: int, *, variants: int = 3, screenshots: int = 4,
