@@ -31,10 +31,10 @@ from app.widgets.folders_dialog import FoldersDialog
 from app.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from app.widgets.welcome_dialog import WelcomeDialog
 from indexer import paths
+from indexer.clip.recipes import DEFAULT_EDIT_WEIGHT
 from indexer.library import Library
 from indexer.library_reader import CATALOG_FILE
 from indexer.models.encoder import available_providers
-from indexer.query_recipes import DEFAULT_EDIT_WEIGHT
 from indexer.status import LibraryStatus
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from app.models.browse_model import BrowseModel
-from app.models.results_model import ResultsModel
+from app.item_models.browse_model import BrowseModel
+from app.item_models.results_model import ResultsModel
 from app.query_types import Filters
 from app.services.browse_service import BrowseService, PageResult, TimelineRequest
 from app.thumbnails import ThumbnailLoader

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.duplicates import DuplicateGroup, DuplicatePhoto
+from indexer.duplicates.groups import DuplicateGroup, DuplicatePhoto
 
 ATTRIBUTES = ("resolution", "size", "date", "folder", "format")
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.browse_view import BrowseView
 from app.desktop import Desktop, DesktopServices
 from app.empty_views import empty_view
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.places_wiring import connect_places
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
@@ -57,7 +57,7 @@ from app.widgets.side_panel import SidePanel
 from app.widgets.top_bar import TopBar
 from app.window_drops import WindowDrops
 from app.window_state import restore_window, save_window
-from indexer.pipeline import Progress
+from indexer.clip.pipeline import Progress
 from indexer.status import FolderInfo, LibraryStatus
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from app.services.index_service import IndexService
 from app.services.search_service import SearchService
 from app.widgets.parse_chips import ParseChips
 from app.widgets.places_filter import PlacesFilter
-from indexer.pipeline import Phase, Progress
-from indexer.query_parse import ParsedQuery
+from indexer.clip.pipeline import Phase, Progress
+from indexer.query.parse import ParsedQuery
 
 
 def chip_labels(parsed: ParsedQuery | None) -> tuple[str | None, str | None]:

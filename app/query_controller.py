@@ -4,7 +4,7 @@ The controller holds the query state (mode, words, references, sketch,
 weight, filters), builds a :class:`indexer.search.Query` and hands it to the
 :class:`~app.services.search_service.SearchService`, which reports only the
 newest search's outcome; results land in the
-:class:`~app.models.results_model.ResultsModel`.  It never touches SQLite or
+:class:`~app.item_models.results_model.ResultsModel`.  It never touches SQLite or
 the model itself.
 """
 
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
+from app.item_models.results_model import ResultsModel
 from app.locale_months import locale_months
-from app.models.results_model import ResultsModel
 from app.query_types import Filters, ImageRef, Mode
 from app.services.search_service import SearchResults, SearchService
-from indexer.query_parse import PlaceFilter
-from indexer.query_understanding import Understanding
+from indexer.query.parse import PlaceFilter
+from indexer.query.understanding import Understanding
 from indexer.search import Query
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.query_controller import QueryController
 from app.widgets.section_grid import SectionGrid
 

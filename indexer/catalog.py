@@ -33,17 +33,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .catalog_browse import BrowseQueries
-from .catalog_file import connect, connect_readonly, corrupt_message, identify
-from .catalog_file import create as create_file
-from .catalog_media import MediaTables
-from .catalog_place_names import PlaceNameIndex
-from .catalog_places import PlaceTables
-from .catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
-from .catalog_schema import MIGRATIONS, SCHEMA_VERSION
-from .catalog_text import PhotoTextTables
-from .catalog_vectors import VectorTables
-from .errors import CatalogCorrupt, LibraryError
+from indexer.catalog_browse import BrowseQueries
+from indexer.catalog_file import connect, connect_readonly, corrupt_message, identify
+from indexer.catalog_file import create as create_file
+from indexer.catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
+from indexer.catalog_schema import MIGRATIONS, SCHEMA_VERSION
+from indexer.clip.vector_tables import VectorTables
+from indexer.errors import CatalogCorrupt, LibraryError
+from indexer.media.tables import MediaTables
+from indexer.places.name_index import PlaceNameIndex
+from indexer.places.tables import PlaceTables
+from indexer.text.tables import PhotoTextTables
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CatalogCorrupt, LibraryError
+from indexer.errors import CatalogCorrupt, LibraryError
 
 logger = logging.getLogger(__name__)
 

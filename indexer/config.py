@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
-from .errors import LibraryError
+from indexer.errors import LibraryError
 
 logger = logging.getLogger(__name__)
 

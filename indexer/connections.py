@@ -6,7 +6,7 @@ import logging
 import threading
 from pathlib import Path
 
-from .catalog import Catalog
+from indexer.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 

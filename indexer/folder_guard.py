@@ -22,8 +22,8 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .catalog import PhotoRow, encode_path
-from .folder_walk import Excluder, FileEntry, inside_prefix, real_path
+from indexer.catalog import PhotoRow, encode_path
+from indexer.folder_walk import Excluder, FileEntry, inside_prefix, real_path
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ import functools
 import logging
 from pathlib import Path
 
-from .cancel import CancelToken
-from .catalog import Catalog, FolderRow, PhotoRow, encode_path
-from .folder_guard import FolderGuard, MountTable, encode_devices
-from .folder_walk import Excluder, FileEntry, stat_entry, walk
-from .scanner import ScanResult, reconcile
+from indexer.cancel import CancelToken
+from indexer.catalog import Catalog, FolderRow, PhotoRow, encode_path
+from indexer.folder_guard import FolderGuard, MountTable, encode_devices
+from indexer.folder_walk import Excluder, FileEntry, stat_entry, walk
+from indexer.scanner import ScanResult, reconcile
 
 logger = logging.getLogger(__name__)
 

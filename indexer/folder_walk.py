@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .catalog import FolderRow, encode_path
-from .media.kinds import MEDIA_EXTENSIONS
-from .media.pairing import Pairing, companions_in, is_companion
+from indexer.catalog import FolderRow, encode_path
+from indexer.media.kinds import MEDIA_EXTENSIONS
+from indexer.media.pairing import Pairing, companions_in, is_companion
 
 logger = logging.getLogger(__name__)
 

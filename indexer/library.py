@@ -30,31 +30,38 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 
-from .cancel import CancelToken
-from .catalog import Catalog, FolderRow
-from .cleanup import CleanupReport, UndoReport, trash_duplicates, undo_cleanup
-from .config import Settings
-from .connections import CatalogConnections
-from .errors import LibraryError, LibraryReadOnly, ModelError, UsageError
-from .fingerprint_backfill import backfill_fingerprints
-from .folder_scan import FolderScan
-from .folder_walk import Excluder
-from .library_reader import CATALOG_FILE, FULL_CHECK_MAX_BYTES, LibraryReader, folder_infos, library_dir, library_status
-from .lock import LibraryLock
-from .media.pairing import Pairing
-from .model_choice import ModelChoice
-from .model_replacement import drop_replaced_vectors, makes_stored_vectors
-from .models.bundle import ModelBundle
-from .models.encoder import Encoder
-from .paths import models_dir
-from .pipeline import EmbeddingPipeline, Phase, Progress
-from .place_fill import fill_places
-from .scanner import ScanResult
-from .status import FolderInfo, LibraryStatus
-from .text_reader import shared_reader
-from .text_stage import TextReadingStage
-from .thumbnails import ThumbnailStore
-from .vector_store import VectorStore, VectorStores
+from indexer.cancel import CancelToken
+from indexer.catalog import Catalog, FolderRow
+from indexer.clip.model_choice import ModelChoice
+from indexer.clip.model_replacement import drop_replaced_vectors, makes_stored_vectors
+from indexer.clip.pipeline import EmbeddingPipeline, Phase, Progress
+from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.config import Settings
+from indexer.connections import CatalogConnections
+from indexer.duplicates.backfill import backfill_fingerprints
+from indexer.duplicates.cleanup import CleanupReport, UndoReport, trash_duplicates, undo_cleanup
+from indexer.errors import LibraryError, LibraryReadOnly, ModelError, UsageError
+from indexer.folder_scan import FolderScan
+from indexer.folder_walk import Excluder
+from indexer.library_reader import (
+    CATALOG_FILE,
+    FULL_CHECK_MAX_BYTES,
+    LibraryReader,
+    folder_infos,
+    library_dir,
+    library_status,
+)
+from indexer.lock import LibraryLock
+from indexer.media.pairing import Pairing
+from indexer.models.bundle import ModelBundle
+from indexer.models.encoder import Encoder
+from indexer.paths import models_dir
+from indexer.places.stage import fill_places
+from indexer.scanner import ScanResult
+from indexer.status import FolderInfo, LibraryStatus
+from indexer.text.reader import shared_reader
+from indexer.text.stage import TextReadingStage
+from indexer.thumbnails import ThumbnailStore
 
 logger = logging.getLogger(__name__)
 

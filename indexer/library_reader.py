@@ -26,34 +26,34 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import paths
-from .cancel import CancelToken
-from .catalog import SCHEMA_VERSION, Catalog
-from .catalog_places import PlaceCount
-from .catalog_text import TextLineRow
-from .config import FILENAME as SETTINGS_FILE
-from .config import Settings
-from .connections import CatalogConnections
-from .errors import CatalogOutdated, LibraryError, ModelError
-from .gallery_stats import GalleryStatsCache
-from .media.frame_search import FrameIndex
-from .media.pairing import companions_of
-from .model_choice import ModelChoice
-from .models.encoder import Encoder
-from .place_search import CatalogPlaces
-from .places.gazetteer import Place
-from .query_parse import ParsedQuery, PlaceFilter, parse_query, place_named
-from .query_understanding import apply_parse
-from .search import Hit, Query, Searcher
-from .status import Failure, FolderInfo, LibraryStatus
-from .thumbnails import ThumbnailStore
-from .timeline import Timeline, photo_hits, read_timeline
-from .vector_store import VectorStore, VectorStores
+from indexer import paths
+from indexer.cancel import CancelToken
+from indexer.catalog import SCHEMA_VERSION, Catalog
+from indexer.clip.gallery_stats import GalleryStatsCache
+from indexer.clip.model_choice import ModelChoice
+from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.config import FILENAME as SETTINGS_FILE
+from indexer.config import Settings
+from indexer.connections import CatalogConnections
+from indexer.errors import CatalogOutdated, LibraryError, ModelError
+from indexer.media.frame_search import FrameIndex
+from indexer.media.pairing import companions_of
+from indexer.models.encoder import Encoder
+from indexer.places.gazetteer import Place
+from indexer.places.search import CatalogPlaces
+from indexer.places.tables import PlaceCount
+from indexer.query.parse import ParsedQuery, PlaceFilter, parse_query, place_named
+from indexer.query.understanding import apply_parse
+from indexer.search import Hit, Query, Searcher
+from indexer.status import Failure, FolderInfo, LibraryStatus
+from indexer.text.tables import TextLineRow
+from indexer.thumbnails import ThumbnailStore
+from indexer.timeline import Timeline, photo_hits, read_timeline
 
 if TYPE_CHECKING:  # duplicates and the text stage are imported where used: a search needs neither
-    from .catalog_duplicates import CleanupAction
-    from .duplicates import DuplicateGroup
-    from .pipeline import Progress
+    from indexer.clip.pipeline import Progress
+    from indexer.duplicates.groups import DuplicateGroup
+    from indexer.duplicates.tables import CleanupAction
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ class LibraryReader:
         return folder_infos(self.catalog, self._models)
 
     def failures(self) -> list[Failure]:
-        from .text_status import text_failures
+        from indexer.text.status import text_failures
 
         return [Failure(r.path, r.error or "unknown error") for r in self.catalog.failures()] + text_failures(
             self.catalog)
@@ -245,21 +245,21 @@ class LibraryReader:
     ) -> Generator[Progress, None, list[DuplicateGroup]]:
         """Duplicate groups (of ``kind``, under ``folder``), the keeper first: ``groups = yield from ...``
         (``indexer/duplicates.py``)."""
-        from .catalog_duplicates import DuplicateTables
-        from .duplicates import find_duplicates
+        from indexer.duplicates.groups import find_duplicates
+        from indexer.duplicates.tables import DuplicateTables
 
         rows = DuplicateTables(self.catalog).candidates(folder)
         return (yield from find_duplicates(rows, kind=kind, cancel=cancel))
 
     def unfingerprinted(self) -> int:
         """Indexed photos still waiting for their fingerprint (the writer's backfill does them)."""
-        from .catalog_duplicates import DuplicateTables
+        from indexer.duplicates.tables import DuplicateTables
 
         return DuplicateTables(self.catalog).count_missing_fingerprints()
 
     def cleanups(self, limit: int = 20) -> list[CleanupAction]:
         """The latest duplicate clean-ups, newest first."""
-        from .catalog_duplicates import DuplicateTables
+        from indexer.duplicates.tables import DuplicateTables
 
         return DuplicateTables(self.catalog).cleanups(limit)
 
@@ -298,7 +298,7 @@ class LibraryReader:
 
 def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
-    from .text_status import text_status
+    from indexer.text.status import text_status
 
     model = models.configured_name(catalog)
     counts = catalog.counts(models.configured_key(catalog))  # the vectors of its vector space, not of its name

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexerError
+from indexer.errors import IndexerError
 
 logger = logging.getLogger(__name__)
 

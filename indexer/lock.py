@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from .errors import LibraryError, LibraryLocked
+from indexer.errors import LibraryError, LibraryLocked
 
 logger = logging.getLogger(__name__)
 

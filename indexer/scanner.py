@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import Catalog, PhotoRow, encode_path
-from .folder_guard import (
+from indexer.catalog import Catalog, PhotoRow, encode_path
+from indexer.folder_guard import (
     SMALL_LOSS_MIN,
     SMALL_LOSS_SHARE,
     UNKNOWN,
@@ -27,7 +27,7 @@ from .folder_guard import (
     decode_devices,
     encode_devices,
 )
-from .folder_walk import (
+from indexer.folder_walk import (
     HEAD_BYTES,
     IMAGE_EXTENSIONS,
     TAIL_BYTES,

@@ -17,19 +17,19 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from . import query_recipes as recipes
-from .best_matches import ScoreBackground, best_flags
-from .catalog import Catalog
-from .errors import UnreadableImage, UsageError
-from .media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
-from .media.kinds import VIDEO, media_kind
-from .models.encoder import Encoder
-from .models.preprocess import load_rgb
-from .photo_words import WordsInPhotos, hit_text
-from .place_search import photos_matching
-from .search_types import Hit, Query
-from .thumbnails import ThumbnailStore
-from .vector_store import VectorStore
+from indexer.best_matches import ScoreBackground, best_flags
+from indexer.catalog import Catalog
+from indexer.clip import recipes
+from indexer.clip.vector_store import VectorStore
+from indexer.errors import UnreadableImage, UsageError
+from indexer.media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
+from indexer.media.kinds import VIDEO, media_kind
+from indexer.models.encoder import Encoder
+from indexer.models.preprocess import load_rgb
+from indexer.places.search import photos_matching
+from indexer.query.types import Hit, Query
+from indexer.text.words import WordsInPhotos, hit_text
+from indexer.thumbnails import ThumbnailStore
 
 __all__ = ["Hit", "Query", "Searcher", "sketch_canvas"]
 

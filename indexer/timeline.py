@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import Catalog
-from .media.kinds import VIDEO, media_kind
-from .search import Hit
-from .thumbnails import ThumbnailStore
+from indexer.catalog import Catalog
+from indexer.media.kinds import VIDEO, media_kind
+from indexer.search import Hit
+from indexer.thumbnails import ThumbnailStore
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")

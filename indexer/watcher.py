@@ -35,11 +35,11 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .cancel import CancelToken
-from .pipeline import Phase, Progress
+from indexer.cancel import CancelToken
+from indexer.clip.pipeline import Phase, Progress
 
 if TYPE_CHECKING:
-    from .library import Library
+    from indexer.library import Library
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from indexer.cancel import CancelToken
 from indexer.errors import UsageError
 
 if TYPE_CHECKING:
-    from indexer.duplicates import DuplicateGroup
+    from indexer.duplicates.groups import DuplicateGroup
 
 
 def megabytes(n: int) -> str:

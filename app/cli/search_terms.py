@@ -17,7 +17,7 @@ from indexer.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: importing app.cli loads no numpy
     from indexer.library_reader import LibraryReader
-    from indexer.query_parse import ParsedQuery, PlaceFilter
+    from indexer.query.parse import ParsedQuery, PlaceFilter
     from indexer.search import Query
 
 MAX_NEAR_KM = 20_000.0
@@ -42,7 +42,7 @@ def near_argument(text: str) -> tuple[float, float, float | None]:
 
 def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) -> ParsedQuery | None:
     """Fill ``query``'s words, place and dates from the TEXT and the flags; the parse, when TEXT was parsed."""
-    from indexer.query_understanding import apply_parse
+    from indexer.query.understanding import apply_parse
 
     if args.place and args.near:
         raise UsageError("use --place or --near, not both")
@@ -79,7 +79,7 @@ def locale_months() -> dict[str, int]:
 
 
 def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:
-    from indexer.query_parse import PlaceFilter
+    from indexer.query.parse import PlaceFilter
 
     if args.place:
         place = reader.place_named(args.place)

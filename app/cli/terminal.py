@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from app.escaping import EscapingFormatter, shown
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
-    from indexer.pipeline import Progress
+    from indexer.clip.pipeline import Progress
 
 
 logger = logging.getLogger("app.cli")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer.pipeline import Phase, Progress
+from indexer.clip.pipeline import Phase, Progress
 from indexer.scanner import ScanResult
 
 UP_TO_DATE = "up to date"  # the watcher's message after each batch

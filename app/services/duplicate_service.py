@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from app.services.index_service import IndexService
 from app.services.jobs import Job, JobRunner, Report, describe_error
 from indexer.cancel import CancelToken
-from indexer.duplicates import DuplicateGroup
+from indexer.duplicates.groups import DuplicateGroup
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 

@@ -26,12 +26,12 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.services.jobs import describe_error
 from app.services.threads import Call, ServiceWorker, lower_thread_priority, start_thread
 from indexer.cancel import CancelToken
+from indexer.clip.pipeline import Phase, Progress
 from indexer.config import Settings
 from indexer.errors import Cancelled, IndexerError, ModelNotFound
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.local_channel import ChannelServer
-from indexer.pipeline import Phase, Progress
 from indexer.status import FolderInfo, LibraryStatus
 from indexer.watcher import watch
 

@@ -25,8 +25,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.services.jobs import describe_error
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
-from indexer.query_parse import ParsedQuery
-from indexer.query_understanding import Understanding
+from indexer.query.parse import ParsedQuery
+from indexer.query.understanding import Understanding
 from indexer.search import Hit, Query
 
 logger = logging.getLogger(__name__)

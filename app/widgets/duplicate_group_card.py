@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QHBoxLayout, QLab
 
 from app.duplicate_choices import ATTRIBUTES, GroupChoice, attribute, differing
 from app.plain_text import plain, tooltip
-from indexer.duplicates import DuplicateGroup, DuplicatePhoto
+from indexer.duplicates.groups import DuplicateGroup, DuplicatePhoto
 
 TILE_PX = 160
 KIND_WORDS = {"exact": "Exact copies", "near": "Near copies", "burst": "Burst"}

@@ -37,7 +37,7 @@ from app.duplicate_choices import DuplicateChoices
 from app.plain_text import plain, plain_message_box
 from app.thumbnails import ThumbnailLoader
 from app.widgets.duplicate_group_card import GroupCard
-from indexer.duplicates import DuplicateGroup
+from indexer.duplicates.groups import DuplicateGroup
 
 PAGE = 50  # group cards built at a time
 KINDS = (("All kinds", None), ("Exact copies", "exact"), ("Near copies", "near"), ("Bursts", "burst"))

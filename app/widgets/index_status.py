@@ -16,7 +16,7 @@ from app.plain_text import plain, tooltip
 from app.progress_estimate import SmoothedRate, live_counts
 from app.resources import icon
 from app.widgets.icon_button import icon_button
-from indexer.pipeline import Phase, Progress
+from indexer.clip.pipeline import Phase, Progress
 from indexer.status import LibraryStatus
 
 IDLE = Progress(Phase.DONE)   # no run in progress: the library's own counts

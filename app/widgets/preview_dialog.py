@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.hit_captions import where_and_when
-from app.models.results_model import ResultsModel, media_note
+from app.item_models.results_model import ResultsModel, media_note
 from app.plain_text import plain
 from app.thumbnails import ThumbnailLoader, read_first
 from app.widgets.photo_text_view import Box, TextInPhotoPanel, paint_text_boxes

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import theme
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.resources import icon
 from app.widgets.section_grid import SectionGrid
 from app.widgets.video_badge import paint_video_badge

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from indexer.media.kinds import RAW, VIDEO, media_kind
+from indexer.media.raw import decode_raw
+from indexer.media.video import decode_video
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.preprocess import DecodedImage, decode_image
-
-from .kinds import RAW, VIDEO, media_kind
-from .raw import decode_raw
-from .video import decode_video
 
 
 def decode_media(path: Path, cfg: PreprocessConfig,

@@ -16,9 +16,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from indexer.media.video import DecodedVideo
 from indexer.models.preprocess import DecodedImage
-
-from .video import DecodedVideo
 
 ENCODE_CHUNK = 64
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .kinds import RAW_EXTENSIONS, extension
+from indexer.media.kinds import RAW_EXTENSIONS, extension
 
 STILL_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif"})
 MOTION_EXTENSIONS = frozenset({".mov"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ModelError
-from .bundle_checks import read_json
+from indexer.errors import ModelError
+from indexer.models.bundle_checks import read_json
 
 METADATA_FILE = "photoseek_export.json"  # written by the exporter beside the towers
 METADATA_LIMIT = 64 * 1024

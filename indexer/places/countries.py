@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from .names import fold
+from indexer.places.names import fold
 
 # Common English forms of country names -> ISO code (GeoNames lists one English name per country).
 ALIASES: dict[str, str] = {

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .countries import Countries
-from .geometry import chord_to_km, radius_km, unit_vectors
-from .names import fold, is_latin_name, may_be_latin
-from .regions import region_names
+from indexer.places.countries import Countries
+from indexer.places.geometry import chord_to_km, radius_km, unit_vectors
+from indexer.places.names import fold, is_latin_name, may_be_latin
+from indexer.places.regions import region_names
 
 TABLES = ("cities15000", "cities5000", "cities1000")
 QUERY_TABLE = "cities15000"  # names typed in queries: the places people name, quick to load

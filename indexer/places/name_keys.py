@@ -62,7 +62,7 @@ def _read(path: Path) -> frozenset[str] | None:
 
 
 def _build(table: str) -> frozenset[str]:
-    from .gazetteer import Gazetteer
+    from indexer.places.gazetteer import Gazetteer
 
     names = frozenset(Gazetteer.shared(table).name_keys())
     path = _file(table)

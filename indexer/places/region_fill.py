@@ -7,8 +7,8 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 
-from .gazetteer import GEOCODING_TABLE
-from .regions import region_names
+from indexer.places.gazetteer import GEOCODING_TABLE
+from indexer.places.regions import region_names
 
 
 def regions_of(ids: Sequence[int]) -> dict[int, str]:

@@ -13,8 +13,8 @@ import logging
 import threading
 from importlib import resources
 
-from .countries import Countries
-from .names import fold
+from indexer.places.countries import Countries
+from indexer.places.names import fold
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gazetteer import GEOCODING_TABLE, Gazetteer, Place
-from .geometry import MAX_RADIUS_KM, MIN_RADIUS_KM, RADIUS_FACTOR, URBAN_DENSITY, chord_to_km, unit_vectors
+from indexer.places.gazetteer import GEOCODING_TABLE, Gazetteer, Place
+from indexer.places.geometry import (
+    MAX_RADIUS_KM,
+    MIN_RADIUS_KM,
+    RADIUS_FACTOR,
+    URBAN_DENSITY,
+    chord_to_km,
+    unit_vectors,
+)
 
 CANDIDATES = 12  # nearest entries considered for each position
 MAX_DISTANCE_KM = 100.0

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from indexer.search import Hit
 from tests.app.conftest import GUI_PHOTOS
 

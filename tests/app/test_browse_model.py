@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.models.browse_model import KEPT_PAGES, PAGE_ROWS, BrowseModel
-from app.models.results_model import ResultsModel
+from app.item_models.browse_model import KEPT_PAGES, PAGE_ROWS, BrowseModel
+from app.item_models.results_model import ResultsModel
 from indexer.search import Hit
 from indexer.timeline import Timeline
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.duplicate_choices import DuplicateChoices, differing
 from app.widgets.duplicates_dialog import DuplicatesDialog
-from indexer.duplicates import DuplicateGroup, DuplicatePhoto
+from indexer.duplicates.groups import DuplicateGroup, DuplicatePhoto
 from tests.support.template import copy_template
 from tests.support.trash import temporary_trash
 

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
 
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.widgets.index_status import IndexStatus
 from app.widgets.photo_text_view import OUTLINE
 from app.widgets.preview_dialog import PreviewDialog
-from indexer.pipeline import Phase, Progress
+from indexer.clip.pipeline import Phase, Progress
 from indexer.search import Hit
 from tests.support.text_images import write_text_image
 

@@ -10,14 +10,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from app.hit_captions import where_and_when
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.places_wiring import chip_labels
 from app.widgets.parse_chips import ParseChips, chip_text
 from app.widgets.places_filter import PlacesFilter
-from indexer.catalog_places import PlaceCount
 from indexer.library import Library
 from indexer.places.gazetteer import Place
-from indexer.query_parse import PlaceFilter
+from indexer.places.tables import PlaceCount
+from indexer.query.parse import PlaceFilter
 from indexer.search import Hit
 from tests.support.geo_photos import write_geo_photo
 

@@ -62,8 +62,8 @@ class ThreadLedger:
     """Records which threads ran the heavy calls: decoding, committing embeddings, searching."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from indexer.clip.pipeline import EmbeddingPipeline
         from indexer.library_reader import LibraryReader
-        from indexer.pipeline import EmbeddingPipeline
 
         self.on_gui_thread: list[str] = []
         self.calls = 0

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.thumbnails import ThumbnailLoader, read_first
 from indexer.search import Hit
 from tests.support.photos import write_photo

@@ -14,7 +14,7 @@ from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.widgets.banner import Banner
 from app.widgets.filter_bar import FilterBar
 from app.widgets.folders_dialog import FoldersDialog
@@ -22,7 +22,7 @@ from app.widgets.index_status import IndexStatus
 from app.widgets.model_getter import ModelGetter
 from app.widgets.preview_dialog import PreviewDialog
 from app.widgets.reference_chip import ReferenceChip
-from indexer.pipeline import Phase, Progress
+from indexer.clip.pipeline import Phase, Progress
 from indexer.search import Hit
 from indexer.status import FolderInfo, LibraryStatus
 from tests.support.photos import write_photo

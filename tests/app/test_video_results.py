@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 
 from app.durations import format_duration
-from app.models.results_model import ResultsModel
+from app.item_models.results_model import ResultsModel
 from app.video_player import player_command
 from app.widgets.results_grid import ResultsGrid
 from indexer.search import Hit

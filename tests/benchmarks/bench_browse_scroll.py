@@ -32,7 +32,7 @@ from PySide6.QtGui import QColor, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.compat import protect_bool_singletons  # noqa: E402
-from app.models.browse_model import BrowseModel  # noqa: E402
+from app.item_models.browse_model import BrowseModel  # noqa: E402
 from app.widgets.results_grid import ResultsGrid  # noqa: E402
 from indexer.catalog import Catalog, encode_path  # noqa: E402
 from indexer.catalog_schema import BROWSE_INDEX_COLUMNS  # noqa: E402

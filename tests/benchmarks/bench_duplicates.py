@@ -3,7 +3,7 @@
     python -m tests.benchmarks.bench_duplicates            # 100,000 photos
     python -m tests.benchmarks.bench_duplicates --quick    # 5,000 photos
 
-1. Fingerprint cost at index time: ``indexer.fingerprint.fingerprint`` on the thumbnail the
+1. Fingerprint cost at index time: ``indexer.duplicates.photo_hash.fingerprint`` on the thumbnail the
    pipeline's decode already made (256 px, generated photo-like images), per photo; the decode
    itself (``decode_image``, 1600x1200 JPEG, toy CLIP preprocessing) for scale.
 2. Grouping: a catalog of ``--photos`` photos written through ``Catalog.insert_photo`` and
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.catalog_duplicates import DuplicateTables
-from indexer.fingerprint import COLOUR_BYTES, CROP_BYTES, Fingerprint, fingerprint
+from indexer.duplicates.photo_hash import COLOUR_BYTES, CROP_BYTES, Fingerprint, fingerprint
+from indexer.duplicates.tables import DuplicateTables
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.bundle import ModelBundle

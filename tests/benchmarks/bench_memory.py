@@ -32,8 +32,8 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
-from indexer import vector_store as vmod
 from indexer.catalog import Catalog
+from indexer.clip import vector_store as vmod
 
 from ._common import CACHE, ClipLikeVectors, load, parser, rss_bytes, table
 

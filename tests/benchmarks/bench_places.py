@@ -26,21 +26,21 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
-from indexer.catalog_places import PlaceReading
-from indexer.gps import read_gps_file
-from indexer.place_search import CatalogPlaces, photos_matching
 from indexer.places.gazetteer import Gazetteer, Place
+from indexer.places.gps import read_gps_file
 from indexer.places.reverse import ReverseGeocoder
-from indexer.query_parse import PlaceFilter, parse_query
+from indexer.places.search import CatalogPlaces, photos_matching
+from indexer.places.tables import PlaceReading
+from indexer.query.parse import PlaceFilter, parse_query
 from tests.benchmarks._common import load, parser
 from tests.support.geo_photos import write_geo_photo
 
 COLD = """
 import time, datetime
 t = time.perf_counter()
-from indexer.query_parse import parse_query
-from indexer.place_search import CatalogPlaces
-from indexer.catalog_place_names import PlaceMatches
+from indexer.query.parse import parse_query
+from indexer.places.search import CatalogPlaces
+from indexer.places.name_index import PlaceMatches
 imported = time.perf_counter() - t
 
 class NoLibrary:  # a library without places: only GeoNames answers

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from PIL import Image
 
+import indexer.clip.pipeline as pipeline_mod
 import indexer.library as library_mod
 import indexer.models.preprocess as preprocess
-import indexer.pipeline as pipeline_mod
 import indexer.scanner as scanner
 from indexer.catalog import encode_path
 from indexer.library import Library

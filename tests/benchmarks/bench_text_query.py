@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from indexer import search as search_mod
+from indexer.clip.vector_store import VectorStore
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.encoder import Encoder
 from indexer.search import Query
-from indexer.vector_store import VectorStore
 
 from ._common import CACHE, ClipLikeVectors, load, parser, percentile, table, vit_b32
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from indexer.clip.pipeline import Phase
 from indexer.library import Library
-from indexer.pipeline import Phase
-from indexer.text_reader import TextReader
+from indexer.text.reader import TextReader
 from tests.benchmarks._common import load, parser
 from tests.quality.text_set import screenshot
 from tests.support.bundles import TOYCLIP

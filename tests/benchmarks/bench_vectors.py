@@ -25,8 +25,8 @@ import time
 import hnswlib
 import numpy as np
 
-from indexer import vector_store as vmod
-from indexer.vector_store import VectorStore
+from indexer.clip import vector_store as vmod
+from indexer.clip.vector_store import VectorStore
 
 from ._common import ClipLikeVectors, describe, load, parser, percentile, rss_bytes, table
 

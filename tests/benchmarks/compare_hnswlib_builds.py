@@ -22,7 +22,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
-from indexer.vector_store import EF_CONSTRUCTION, EF_SEARCH, M
+from indexer.clip.vector_store import EF_CONSTRUCTION, EF_SEARCH, M
 
 N, DIM, QUERIES, K = 20_000, 64, 500, 50
 

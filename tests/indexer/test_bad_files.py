@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from indexer.clip.pipeline import EmbeddingPipeline
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
-from indexer.pipeline import EmbeddingPipeline
 from indexer.search import Query
 from tests.support.bad_files import (
     FAILED,
@@ -250,7 +250,7 @@ def test_log_lines_with_undecodable_file_names_are_written(tmp_path):
     code = (
         "import logging, os, sys, warnings; from pathlib import Path; from app.cli import terminal; "
         "terminal.configure_logging(False, Path(sys.argv[1])); "
-        "logging.getLogger('indexer.pipeline').warning('decoding %s took too long', os.fsdecode(b'caf\\xe9.jpg')); "
+        "logging.getLogger('indexer.clip.pipeline').warning('decoding %s took too long', os.fsdecode(b'caf\\xe9.jpg')); "
         "warnings.warn('Corrupt EXIF data.')"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=cli_env())
@@ -271,7 +271,7 @@ def _index(lib: Library, folder: Path | None = None) -> None:
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_file_vanishing_or_rewritten_during_decoding(tmp_path, toyclip_bundle, monkeypatch, workers):
-    import indexer.pipeline as pipeline
+    import indexer.clip.pipeline as pipeline
 
     folder = tmp_path / "photos"
     paths = write_library(folder, 6)
@@ -304,7 +304,7 @@ def test_file_vanishing_or_rewritten_during_decoding(tmp_path, toyclip_bundle, m
 
 
 def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, toyclip_bundle, monkeypatch):
-    import indexer.pipeline as pipeline
+    import indexer.clip.pipeline as pipeline
 
     folder = tmp_path / "photos"
     paths = write_library(folder, 12)
@@ -333,7 +333,7 @@ def test_decodes_that_hang_are_cut_off_without_starving_the_rest(tmp_path, toycl
 HANGING_INDEX = """
 import sys, threading
 from pathlib import Path
-import indexer.pipeline as pipeline
+import indexer.clip.pipeline as pipeline
 from indexer.library import Library
 real = pipeline.decode_image
 def decode(path, cfg, **kw):

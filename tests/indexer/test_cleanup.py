@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer.duplicates.trash import find_trashed, move_to_trash
 from indexer.errors import UsageError
 from indexer.library import Library
 from indexer.search import Query
-from indexer.trash import find_trashed, move_to_trash
 from tests.support.template import copy_template
 from tests.support.trash import temporary_trash
 

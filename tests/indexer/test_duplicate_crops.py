@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from indexer.catalog_duplicates import CandidateRow
-from indexer.crop_match import CROP_BAND, WINDOW_BITS
-from indexer.duplicate_pairs import NEAR_BITS, NEAR_CHROMA
-from indexer.duplicates import find_duplicates
-from indexer.fingerprint import (
+from indexer.duplicates.crop_match import CROP_BAND, WINDOW_BITS
+from indexer.duplicates.groups import find_duplicates
+from indexer.duplicates.pairs import NEAR_BITS, NEAR_CHROMA
+from indexer.duplicates.photo_hash import (
     COLOUR_BYTES,
     CROP_BYTES,
     CROPS,
@@ -22,6 +21,7 @@ from indexer.fingerprint import (
     hamming,
     split_crops,
 )
+from indexer.duplicates.tables import CandidateRow
 from tests.support.photos import photo
 
 

@@ -12,12 +12,12 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from indexer.cancel import CancelToken
-from indexer.catalog_duplicates import CandidateRow, DuplicateTables
-from indexer.duplicates import DuplicateGroup, find_duplicates
+from indexer.clip.pipeline import Phase
+from indexer.duplicates.groups import DuplicateGroup, find_duplicates
+from indexer.duplicates.photo_hash import CROP_BYTES, colour_distance, fingerprint, hamming
+from indexer.duplicates.tables import CandidateRow, DuplicateTables
 from indexer.errors import UsageError
-from indexer.fingerprint import CROP_BYTES, colour_distance, fingerprint, hamming
 from indexer.library import CATALOG_FILE, Library
-from indexer.pipeline import Phase
 from tests.support.photos import exif_for, photo
 from tests.support.template import TOTAL, copy_template
 
@@ -154,7 +154,7 @@ def test_the_backfill_fingerprints_a_library_indexed_before_and_resumes(lib):
     with Library.open(t.library) as again:
         assert again.reader().unfingerprinted() == TOTAL
         cancel = CancelToken()
-        from indexer.fingerprint_backfill import backfill_fingerprints
+        from indexer.duplicates.backfill import backfill_fingerprints
 
         gen = backfill_fingerprints(again.catalog, cancel, batch=10)
         first = [next(gen), next(gen)]
@@ -187,7 +187,7 @@ def test_a_changed_file_loses_its_fingerprint_until_indexed_again(lib):
 
 
 def test_popcount_counts_bits_with_or_without_numpys_own(monkeypatch):
-    from indexer import duplicate_pairs
+    from indexer.duplicates.groups import pairs as duplicate_pairs
 
     x = np.array([[0, 1, 2**64 - 1], [2**63, 0b1011, 12345678901234567]], dtype=np.uint64)
     expected = [[0, 1, 64], [1, 3, bin(12345678901234567).count("1")]]

@@ -12,13 +12,13 @@ import pytest
 from PIL import Image
 
 from indexer.cancel import CancelToken
+from indexer.clip.pipeline import Phase
 from indexer.config import Settings
 from indexer.errors import LibraryError, ModelError, UnreadableImage, UsageError
 from indexer.library import CATALOG_FILE, Library
-from indexer.pipeline import Phase
 from indexer.search import Query
-from indexer.text_gate import TextGate
-from indexer.text_reader import TextReader, engine_version
+from indexer.text.gate import TextGate
+from indexer.text.reader import TextReader, engine_version
 from tests.support.photos import write_photo
 from tests.support.text_images import text_image, write_text_image
 

@@ -1,4 +1,4 @@
-"""Scoring how a photo's lines show a text query's words (``indexer.phrase_match``), and the search
+"""Scoring how a photo's lines show a text query's words (``indexer.text.phrase_match``), and the search
 ranking it gives on a small catalog: the photo with the phrase on one line first."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.photo_words import WordsInPhotos, find_scored
-from indexer.phrase_match import NEAR_MISS, score, tokens, word_match
+from indexer.text.phrase_match import NEAR_MISS, score, tokens, word_match
+from indexer.text.words import WordsInPhotos, find_scored
 
 BOX = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
 
@@ -78,8 +78,8 @@ def test_search_ranks_the_photo_showing_the_phrase_first(tmp_path) -> None:
 
 
 def test_scoring_stops_at_its_line_budget(tmp_path, monkeypatch) -> None:
-    from indexer import photo_words
     from indexer.catalog import Catalog
+    from indexer.text import words as photo_words
 
     catalog = Catalog(tmp_path / "catalog.sqlite")
     folder = catalog.add_folder(tmp_path)

@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 
 from indexer.library import Library
-from indexer.place_search import CatalogPlaces, photos_matching
 from indexer.places.gazetteer import Gazetteer
 from indexer.places.reverse import ReverseGeocoder
-from indexer.query_parse import parse_query
+from indexer.places.search import CatalogPlaces, photos_matching
+from indexer.query.parse import parse_query
 from tests.quality.query_parse_quality import TODAY
 from tests.support.geo_photos import write_geo_photo
 from tests.support.template import copy_template

@@ -8,14 +8,14 @@ import sqlite3
 import pytest
 
 from indexer.cancel import CancelToken
+from indexer.clip.pipeline import Phase
 from indexer.library import Library
-from indexer.pipeline import Phase
-from indexer.place_fill import fill_places
 from indexer.places.countries import Countries
 from indexer.places.gazetteer import Gazetteer
 from indexer.places.geometry import bounding_box, distance_km, radius_km
 from indexer.places.names import fold
 from indexer.places.reverse import ReverseGeocoder
+from indexer.places.stage import fill_places
 from indexer.search import Query
 from tests.support.geo_photos import write_geo_photo
 from tests.support.template import copy_template

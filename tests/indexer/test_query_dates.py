@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from indexer.places.names import fold
-from indexer.query_dates import find_date
+from indexer.query.dates import find_date
 
 TODAY = date(2026, 11, 29)  # a Sunday
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from indexer.places.names import fold
-from indexer.query_parse import parse_query, place_named
+from indexer.query.parse import parse_query, place_named
 from tests.quality.query_parse_quality import HELD_OUT, HELD_OUT_2, cases, evaluate
 from tests.support.place_source import FakeLibraryPlaces
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.photo_words import significant, terms
-from indexer.text_fusion import TEXT_BOOST, fuse, text_score
+from indexer.text.fusion import TEXT_BOOST, fuse, text_score
+from indexer.text.words import significant, terms
 
 IDS = np.array([1, 2, 3, 4, 5], dtype=np.int64)
 COSINES = np.array([0.30, 0.28, 0.25, 0.20, 0.10], dtype=np.float32)

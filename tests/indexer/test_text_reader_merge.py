@@ -1,8 +1,8 @@
-"""Merging the lines of the text reader's detection passes (``indexer.text_reader.merge_lines``)."""
+"""Merging the lines of the text reader's detection passes (``indexer.text.reader.merge_lines``)."""
 
 from __future__ import annotations
 
-from indexer.text_reader import TextLine, merge_lines
+from indexer.text.reader import TextLine, merge_lines
 
 
 def test_two_detection_passes_keep_a_line_found_twice_once() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.duplicates.trash import find_trashed, move_to_trash, restore
 from indexer.errors import TrashError
-from indexer.trash import find_trashed, move_to_trash, restore
 from tests.support.trash import temporary_trash
 
 

@@ -26,17 +26,17 @@ import pytest
 
 from indexer import paths
 from indexer.cancel import CancelToken
+from indexer.clip.model_choice import ModelChoice
+from indexer.clip.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR, Phase
 from indexer.config import Settings
 from indexer.errors import ModelError
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
-from indexer.model_choice import ModelChoice
 from indexer.models import fingerprint as fingerprint_module
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.models.fingerprint import files_stamp, fingerprint
 from indexer.models.registry import broken_models, import_bundle
-from indexer.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR, Phase
 from indexer.search import Query
 from tests.support.bundles import TOYCLIP, TOYCLIP_NAME, toyclip_variant
 from tests.support.cli import run_photoseek
@@ -242,7 +242,7 @@ def test_replaced_files_are_hashed_again_even_with_the_same_size_and_dates(tmp_p
         hashed.append(bundle.path)
         return fingerprint(bundle)
 
-    monkeypatch.setattr("indexer.model_choice.fingerprint", counting)
+    monkeypatch.setattr("indexer.clip.model_choice.fingerprint", counting)
     library = tmp_path / "lib"
     with Library.open(library, model=str(bundle_dir)) as lib:
         first = lib.encoder()

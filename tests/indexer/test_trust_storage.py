@@ -25,12 +25,12 @@ import numpy as np
 import pytest
 
 from indexer.catalog import Catalog, PhotoMeta
+from indexer.clip.vector_store import VectorStore
 from indexer.connections import CatalogConnections
 from indexer.errors import CatalogCorrupt, LibraryError, LibraryReadOnly
 from indexer.library import CATALOG_FILE, Library
 from indexer.library_reader import LibraryReader
 from indexer.search import Query
-from indexer.vector_store import VectorStore
 from tests.support.cli import run_photoseek
 from tests.support.photos import photo
 from tests.support.template import copy_template
@@ -142,7 +142,7 @@ def test_a_stamp_without_a_checksum_is_not_trusted(catalog, tmp_path):
 
 
 def test_a_file_replaced_between_its_check_and_its_load_is_not_trusted(catalog, tmp_path, monkeypatch):
-    import indexer.vector_store as vector_store
+    import indexer.clip.vector_store as vector_store
 
     _photos(catalog, tmp_path, _unit(10))
     directory = tmp_path / "vectors"
@@ -181,7 +181,7 @@ def test_scores_come_from_the_stored_vectors_even_when_the_index_is_wrong(templa
     _scale_vectors_in_place(index_file, 64, 3.0)
     stamp = json.loads(stamp_file.read_text())
     with open(index_file, "rb") as f:
-        import indexer.vector_store as vector_store
+        import indexer.clip.vector_store as vector_store
 
         stamp["crc32"] = vector_store._crc32(f)
     stamp_file.write_text(json.dumps(stamp))

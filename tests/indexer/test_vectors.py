@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from indexer.catalog import Catalog, PhotoMeta
+from indexer.clip.vector_store import VectorStore
 from indexer.errors import LibraryError
-from indexer.vector_store import VectorStore
 
 META = PhotoMeta(10, 20, None, None, None, None)
 

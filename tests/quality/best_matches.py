@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer import query_recipes as qr
 from indexer.best_matches import LEVELS, ScoreBackground, best_flags
+from indexer.clip import recipes as qr
 from tests.quality import evaluate, world
 
 FIXED = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7)

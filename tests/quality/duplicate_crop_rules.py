@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.bit_count import popcount
-from indexer.crop_match import CROP_BAND, WINDOW_BITS, cropped_copies
-from indexer.duplicate_pairs import NEAR_BITS, NEAR_CHROMA, NEAR_LUMA, Prints
-from indexer.fingerprint import CROPS, colour_distances, fingerprint
+from indexer.duplicates.bit_count import popcount
+from indexer.duplicates.crop_match import CROP_BAND, WINDOW_BITS, cropped_copies
+from indexer.duplicates.pairs import NEAR_BITS, NEAR_CHROMA, NEAR_LUMA, Prints
+from indexer.duplicates.photo_hash import CROPS, colour_distances, fingerprint
 from tests.quality.duplicate_set import Item, build
 from tests.quality.duplicates import set_arguments, wallpaper_artworks
 from tests.quality.wallpapers import split

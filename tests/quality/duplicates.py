@@ -3,7 +3,7 @@
     python -m tests.quality.duplicates [--wallpapers /var/tmp/photoseek-wallpapers] [--set DIR] [--json OUT]
 
 1. **Hash comparison** (on the thumbnails the pipeline decodes): the product's DCT hash
-   (``indexer.fingerprint``) against imagehash's phash, dhash and whash, each with the product's
+   (``indexer.duplicates.photo_hash``) against imagehash's phash, dhash and whash, each with the product's
    colour check.  For each, the largest number of differing bits is chosen on the *tuning* part
    (best pair F1 over 4..24 bits); precision and recall of near-copy pairs at that bound are
    reported on both parts, with the cost per photo; once with the hash alone, once with the colour
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.fingerprint import colour_distances, fingerprint, hamming
+from indexer.duplicates.photo_hash import colour_distances, fingerprint, hamming
 from tests.quality.duplicate_set import Item, build
 from tests.quality.wallpapers import Artwork, artworks, split
 
@@ -129,8 +129,8 @@ def compare_hashes(items: list[Item], parts: dict[str, set[str]]) -> list[dict]:
 
 
 def end_to_end(items: list[Item], root: Path, parts: dict[str, set[str]], library: Path) -> dict:
-    from indexer.catalog_duplicates import DuplicateTables
-    from indexer.duplicates import find_duplicates
+    from indexer.duplicates.groups import find_duplicates
+    from indexer.duplicates.tables import DuplicateTables
     from indexer.library import Library
     from tests.support.bundles import TOYCLIP
 

@@ -21,7 +21,7 @@ writes it as JPEG files, and scores four kinds of query:
   Harris/product fusion.
 
 Two rankings are reported: **exact**, from the product's Encoder vectors and
-the product's scoring functions (indexer.query_recipes), which gives every
+the product's scoring functions (indexer.clip.recipes), which gives every
 recipe; and **pipeline**, where the gallery is indexed through the real
 library (Library.open / add_folder / index) and each query goes through
 the library's reader (``Library.reader().search``) with its defaults (and
@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from indexer import query_recipes as qr
+from indexer.clip import recipes as qr
 from tests.quality import world
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "fixtures" / "toyclip"
@@ -206,7 +206,7 @@ def encode_all(encoder, ev: EvalSet, *, edge_sample: int = 100) -> Vectors:
 
 
 def evaluate_exact(ev: EvalSet, vec: Vectors) -> dict[str, list[dict]]:
-    """Every recipe, ranked exactly from the vectors with indexer.query_recipes."""
+    """Every recipe, ranked exactly from the vectors with indexer.clip.recipes."""
     X = vec.gallery
     out: dict[str, list[dict]] = {}
 
@@ -284,7 +284,7 @@ def evaluate_pipeline(ev: EvalSet, folder: Path, bundle: Path, library_dir: Path
     Every row goes through the product's search (HNSW candidates, exact
     rescoring, the reference photo left out); ``recipe``, ``weight`` and
     ``sketch_shift`` select the alternatives, and the "(default)" rows leave
-    them unset so the measured defaults of ``indexer.query_recipes`` apply.
+    them unset so the measured defaults of ``indexer.clip.recipes`` apply.
     """
     from indexer.library import Library
     from indexer.search import Query

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from indexer.query_parse import ParsedQuery, parse_query
+from indexer.query.parse import ParsedQuery, parse_query
 from tests.support.place_source import FakeLibraryPlaces
 
 DATA = Path(__file__).with_name("data") / "query_parses.tsv"  # the set the parser was tuned on

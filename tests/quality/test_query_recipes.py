@@ -1,11 +1,11 @@
-"""The scoring maths of indexer.query_recipes (the formulas in its docstring)."""
+"""The scoring maths of indexer.clip.recipes (the formulas in its docstring)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from indexer import query_recipes as qr
+from indexer.clip import recipes as qr
 
 
 def _unit(rng, *shape):

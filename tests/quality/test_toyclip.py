@@ -1,7 +1,7 @@
 """The committed toy CLIP (tests/fixtures/toyclip) understands the generated world.
 
 It runs through the product's model runtime (ModelBundle, Encoder) and the
-product's scoring (indexer.query_recipes) on held-out attribute combinations,
+product's scoring (indexer.clip.recipes) on held-out attribute combinations,
 and must clear a quality floor well above chance.  A slow test checks that
 the training script still produces a model that clears the same floor.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import query_recipes as qr
+from indexer.clip import recipes as qr
 from tests.quality import evaluate, world
 from tests.support.bundles import TOYCLIP
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from indexer.text_gate import TextGate
-from indexer.text_reader import READ_SIDE, TextReader
+from indexer.text.gate import TextGate
+from indexer.text.reader import READ_SIDE, TextReader
 from tests.quality.text_set import Sample, build
 
 THRESHOLDS = (0.4, 0.3)

@@ -23,8 +23,8 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
+from indexer.clip.pipeline import Phase
 from indexer.library import Library
-from indexer.pipeline import Phase
 from indexer.search import Query
 from tests.quality.text_set import Sample, build
 from tests.quality.text_set_fresh import FRESH_PART, build_fresh
@@ -161,8 +161,8 @@ def curves(samples: list[Sample], root: Path, n: int) -> None:
 
     from PIL import Image
 
-    from indexer.text_gate import TextGate
-    from indexer.text_reader import TextReader
+    from indexer.text.gate import TextGate
+    from indexer.text.reader import TextReader
 
     folder = root / "images"
     with_text = [s for s in samples if s.part == "tune" and s.kind in ("photo", "screenshot", "document")]

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.clip.vector_store import VectorStore
 from indexer.library import CATALOG_FILE, Library
-from indexer.vector_store import VectorStore
 
 
 @dataclass(frozen=True)

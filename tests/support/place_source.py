@@ -7,7 +7,7 @@ from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
 from indexer.places.geometry import distance_km
 from indexer.places.names import fold
 from indexer.places.regions import Regions
-from indexer.query_parse import PlaceFilter
+from indexer.query.parse import PlaceFilter
 
 LIBRARY_PLACES = [("Lisbon", "PT"), ("Porto", "PT"), ("Paris", "FR"), ("Tokyo", "JP"), ("Reykjavík", "IS"),
                   ("Nairobi", "KE"), ("Nice", "FR"), ("Kyoto", "JP")]

@@ -1,0 +1,105 @@
+"""What a search asks (``Query``) and what it finds (``Hit``): plain values, shared by the core, the
+command line and the app (``indexer.search`` answers them and re-exports both)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from PIL import Image
+
+from indexer.errors import UsageError
+from indexer.media.kinds import VIDEO
+from indexer.query.parse import PlaceFilter
+
+
+@dataclass
+class Query:
+    """A search request.  Which fields are set decides the kind of query.
+
+    text only: text query; image only: image query; image + text: image + edit
+    (``weight`` 0 = only the photo, 1 = only the words); sketch (+ text): sketch.
+    """
+
+    text: str = ""
+    image: Path | Image.Image | None = None
+    sketch: Path | Image.Image | None = None
+    negatives: list[str] = field(default_factory=list)
+    weight: float | None = None  # None: the measured default for the kind of query
+    folder: Path | None = None
+    after: date | None = None
+    before: date | None = None  # exclusive
+    limit: int = 50
+    exclude_self: bool = True
+    recipe: str | None = None  # composed fusion: "weighted_sum" or "harris"; None: the measured default
+    sketch_shift: bool | None = None  # sketch domain shift; None: the measured default
+    best_level: int = 0  # the best-matches cut: negative narrows it, positive widens it (best_matches.LEVELS)
+    min_score: float | None = None  # leave out results scoring below this
+    place: PlaceFilter | None = None  # only photos taken there (photos without a position are left out)
+    contains: str = ""  # only photos whose text (OCR) holds all these words ("quoted phrases")
+    words: bool = True  # a text query also matches the words in photos (hybrid); False: CLIP alone
+    text_fusion: str | None = None  # "boost" or "rrf"; None: the measured default
+
+    @property
+    def kind(self) -> str:
+        if self.sketch is not None:
+            return "sketch"
+        if self.image is not None:
+            return "edit" if self.text.strip() else "image"
+        if self.text.strip():
+            return "text"
+        if self.contains.strip():
+            return "words"
+        if self.negatives:
+            raise UsageError("a query needs something to look for besides the excluded words")
+        raise UsageError("empty query: give text, an image or a sketch")
+
+
+@dataclass(frozen=True)
+class Hit:
+    photo_id: int
+    path: Path
+    score: float
+    rank: int
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None
+    camera: str | None = None
+    online: bool = True
+    thumbnail: Path | None = None  # the library's thumbnail of the photo (a video's: its best frame's)
+    kind: str = "photo"  # "photo", "raw" or "video"
+    time: float | None = None  # a video: seconds from its start to the frame that matched best
+    duration: float | None = None  # a video: its length in seconds, when known
+    companions: tuple[tuple[Path, str], ...] = ()  # other files of the same photo: (path, "raw" | "motion")
+    best: bool = False  # inside the query's cut of best matches (best_matches.py)
+    place: str | None = None  # where it was taken ("Lisbon, Portugal"), when known
+    lat: float | None = None
+    lon: float | None = None
+    text: str | None = None  # the line of text in the photo that matched the query's words
+    text_boxes: tuple[tuple[tuple[float, float], ...], ...] | None = None  # the matching lines' corners
+    photo_text: tuple[str, ...] = ()  # every line of text read in the photo (OCR), in reading order
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "path": str(self.path),
+            "score": round(float(self.score), 6),
+            "rank": self.rank,
+            "id": self.photo_id,
+            "width": self.width,
+            "height": self.height,
+            "taken_at": self.taken_at,
+            "camera": self.camera,
+            "kind": self.kind,
+            "best": self.best,
+        }
+        if self.kind == VIDEO:
+            data["time"] = None if self.time is None else round(self.time, 3)
+            data["duration"] = None if self.duration is None else round(self.duration, 3)
+        if self.companions:
+            data["companions"] = [{"path": str(path), "kind": role} for path, role in self.companions]
+        data.update((k, v) for k, v in (("place", self.place), ("lat", self.lat), ("lon", self.lon)) if v is not None)
+        if self.text is not None:  # words found in the photo matched the query
+            data["text"] = self.text
+            data["text_boxes"] = [[[round(x, 1), round(y, 1)] for x, y in box] for box in self.text_boxes or ()]
+        return data

@@ -1,0 +1,119 @@
+"""The text-reading (OCR) stage: the writer reads the words in photos after they are embedded.
+
+It runs after the embedding stage of a sync, so photos are searchable by CLIP first and OCR never
+competes with embedding for the cores.  One photo at a time (OCR takes a second or more per photo
+with words): decode, read, and commit the photo's lines together with its "read by engine V" mark
+in one transaction, so a kill at any moment loses at most the photo being read, and a resumed run
+reads only the photos not yet marked.  Between photos it honours pause and cancel, and stops early
+when ``interrupt()`` says more urgent work arrived (the watcher's next changes); what is left is
+read by the next run.
+
+A photo whose text cannot be read gets an OCR failure (its own reason, listed by ``failures``
+with the stage); its CLIP vector and everything else about it is untouched.  A file that changed
+or vanished while being read is left for the next scan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+
+from indexer.cancel import CancelToken
+from indexer.catalog import Catalog, PhotoRow
+from indexer.clip.pipeline import Phase, Progress
+from indexer.errors import Cancelled, ModelError, UnreadableImage
+from indexer.media.kinds import PHOTO, media_kind
+from indexer.text.reader import PhotoText, TextReader
+
+logger = logging.getLogger(__name__)
+
+PENDING_CHUNK = 256  # photos fetched from the catalog at a time
+
+
+class TextReadingStage:
+    """Reads the text of every readable photo that ``reader``'s engine version has not read."""
+
+    def __init__(self, catalog: Catalog, reader: TextReader, *, read: Callable[[PhotoRow], PhotoText] | None = None):
+        self.catalog = catalog
+        self.reader = reader
+        self._read = read or (lambda row: reader.read_file(row.path))
+        self.read_count = 0  # photos read by this stage (with or without words), for summaries and tests
+
+    def run(self, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None) -> Iterator[Progress]:
+        """A generator of ``Progress`` (``Phase.READING_TEXT``): done/total photos, failed, rate.  When the
+        text reader itself cannot run (``ModelError``), it logs why and stops: the photos stay pending."""
+        try:
+            yield from self._run(cancel or CancelToken(), interrupt)
+        except ModelError as exc:
+            logger.warning("cannot read the text in photos: %s", exc)
+
+    def _run(self, cancel: CancelToken, interrupt: Callable[[], bool] | None) -> Iterator[Progress]:
+        engine = self.reader.version
+        total = self.catalog.text_counts(engine)["ocr_pending"]
+        done = failed = 0
+        started = time.monotonic()
+        yield Progress(Phase.READING_TEXT, 0, total)
+        skipped: set[int] = set()
+        while True:
+            rows = [r for r in self.catalog.text_pending(engine, PENDING_CHUNK + len(skipped)) if r.id not in skipped]
+            if not rows:
+                return
+            for row in rows:
+                try:
+                    cancel.wait_if_paused()
+                except Cancelled:
+                    return
+                if interrupt is not None and interrupt():
+                    return
+                outcome = self._read_one(row, engine)
+                if outcome is None:
+                    skipped.add(row.id)
+                    continue
+                done += 1
+                failed += outcome is False
+                elapsed = time.monotonic() - started
+                rate = done / elapsed if elapsed > 0 else 0.0
+                total = max(total, done)
+                eta = (total - done) / rate if rate > 0 else None
+                yield Progress(Phase.READING_TEXT, done, total, rate, eta, row.path, failed)
+
+    def _read_one(self, row: PhotoRow, engine: str) -> bool | None:
+        """Read and commit one photo: True when read, False when it failed, None when it changed meanwhile."""
+        if media_kind(row.path) != PHOTO:
+            # videos and RAW files: the text reader reads still images (a RAW's JPEG twin is read)
+            self.catalog.record_text(row.id, engine, ())
+            return True
+        try:
+            before = os.stat(row.path)
+        except OSError:
+            return None
+        error: str | None = None
+        found: PhotoText | None = None
+        try:
+            found = self._read(row)
+        except UnreadableImage as exc:
+            error = exc.reason
+        except ModelError:
+            raise  # the engine itself cannot run: stop the stage, the photos stay pending
+        except MemoryError:
+            error = "not enough memory to read the text in this image"
+        except Exception as exc:  # noqa: BLE001 - nothing a file holds may stop indexing
+            logger.exception("unexpected error reading the text of %s", row.path)
+            error = f"unexpected error reading its text: {exc}"
+        try:
+            after = os.stat(row.path)
+        except OSError:
+            return None
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
+            after.st_size, after.st_mtime_ns,
+        ) != (row.size, row.mtime_ns):
+            return None
+        self.read_count += 1
+        if found is None:
+            logger.warning("cannot read the text in %s: %s", row.path, error)
+            self.catalog.record_text_failure(row.id, engine, error or "unknown error")
+            return False
+        self.catalog.record_text(row.id, engine, ((line.text, line.confidence, line.box) for line in found.lines))
+        return True
