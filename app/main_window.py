@@ -41,7 +41,7 @@ from app.query_types import Filters, ImageRef, Mode
 from app.resources import app_icon
 from app.results_paging import ResultsPaging
 from app.services.browse_service import BrowseService
-from app.services.index_service import BUSY_PHASES, IndexService
+from app.services.index_service import IndexService
 from app.services.search_service import SearchService
 from app.thumbnails import ThumbnailLoader
 from app.widgets.banner import Banner
@@ -57,7 +57,7 @@ from app.widgets.side_panel import SidePanel
 from app.widgets.top_bar import TopBar
 from app.window_drops import WindowDrops
 from app.window_state import restore_window, save_window
-from indexer.clip.pipeline import Progress
+from indexer.progress import Progress
 from indexer.status import FolderInfo, LibraryStatus
 
 logger = logging.getLogger(__name__)
@@ -367,7 +367,7 @@ class MainWindow(WindowDrops, QMainWindow):
         self._update_view()
 
     def _on_progress(self, progress: Progress) -> None:
-        if progress.phase in BUSY_PHASES:
+        if progress.phase.busy:
             self.index_status.set_progress(progress)
             if self.browse is not None:
                 self.browse.reload_now_and_then()

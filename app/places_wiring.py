@@ -12,7 +12,7 @@ from app.services.index_service import IndexService
 from app.services.search_service import SearchService
 from app.widgets.parse_chips import ParseChips
 from app.widgets.places_filter import PlacesFilter
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.query.parse import ParsedQuery
 
 

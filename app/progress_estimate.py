@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.clip.pipeline import Progress
+from indexer.progress import Progress
 from indexer.status import LibraryStatus
 
 HALF_LIFE_S = 8.0     # the weight of a rate measured this long ago is halved

@@ -34,11 +34,11 @@ from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, FolderRow
 from indexer.clip.model_choice import ModelChoice
 from indexer.clip.model_replacement import drop_replaced_vectors, makes_stored_vectors
-from indexer.clip.pipeline import EmbeddingPipeline, Phase, Progress
+from indexer.clip.pipeline import EmbeddingPipeline
 from indexer.clip.vector_store import VectorStore, VectorStores
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
-from indexer.duplicates.backfill import backfill_fingerprints
+from indexer.default_stages import DEFAULT_STAGES
 from indexer.duplicates.cleanup import CleanupReport, UndoReport, trash_duplicates, undo_cleanup
 from indexer.errors import LibraryError, LibraryReadOnly, ModelError, UsageError
 from indexer.folder_scan import FolderScan
@@ -56,11 +56,11 @@ from indexer.media.pairing import Pairing
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.paths import models_dir
-from indexer.places.stage import fill_places
+from indexer.progress import Phase, Progress
 from indexer.scanner import ScanResult
+from indexer.stages import Stage, StageContext, registered_stages
 from indexer.status import FolderInfo, LibraryStatus
-from indexer.text.reader import shared_reader
-from indexer.text.stage import TextReadingStage
+from indexer.text.stage import TextStage
 from indexer.thumbnails import ThumbnailStore
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class Library:
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
         self.last_scan = ScanResult()  # what the last reconciliation found (summaries: moved, removed)
-        self.last_text_read = 0  # photos whose text the last sync read (tests, summaries)
+        # the later stages of every sync, in order (each capability's indexing after embedding)
+        self.stages: list[Stage] = [factory() for factory in (*DEFAULT_STAGES, *registered_stages())]
 
     # -- opening and closing -------------------------------------------------
 
@@ -357,26 +358,45 @@ class Library:
                 done = progress  # reported once the later stages are done too
                 continue
             yield progress
-        if not cancel.cancelled:  # after the CLIP stage, never beside it
-            yield from backfill_fingerprints(self.catalog, cancel, workers=self.settings.decode_workers)
-        if not cancel.cancelled:
-            yield from fill_places(self.catalog, cancel)
-        self.last_text_read = 0
-        if read_text and self.settings.ocr and not cancel.cancelled:
-            yield from self.read_text(cancel=cancel)
+        context = self._stage_context(read_text=read_text)
+        for stage in self.stages:  # after the CLIP stage, never beside it, each after the one before
+            if cancel.cancelled:
+                break
+            if stage.enabled(context):
+                yield from stage.run(context, cancel)
         if done is not None:
             yield done
+
+    def _stage_context(self, *, read_text: bool = True) -> StageContext:
+        return StageContext(self.catalog, self.settings, self.thumbnails, read_text=read_text)
+
+    def deferred_stages(
+        self, *, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None
+    ) -> Generator[Progress, None, None]:
+        """Run the stages a ``sync(read_text=False)`` left out (the text in photos), for the watcher when it
+        is idle; each stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
+        cancel = cancel or CancelToken()
+        deferred, full = self._stage_context(read_text=False), self._stage_context()
+        for stage in self.stages:
+            if cancel.cancelled or (interrupt is not None and interrupt()):
+                break
+            if stage.enabled(full) and not stage.enabled(deferred):
+                yield from stage.run(full, cancel, interrupt)
 
     def read_text(
         self, *, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None
     ) -> Generator[Progress, None, None]:
-        """Read the text in the photos the current OCR engine has not read (``Phase.READING_TEXT``);
-        stops between photos when cancelled or when ``interrupt()`` is true (more urgent work)."""
-        stage = TextReadingStage(self.catalog, shared_reader(self.settings.ocr_threads))
-        try:
-            yield from stage.run(cancel, interrupt)
-        finally:
-            self.last_text_read += stage.read_count
+        """Read the text in the photos the current OCR engine has not read, whatever the ``ocr`` setting;
+        stops between photos when cancelled or when ``interrupt()`` is true."""
+        context = self._stage_context()
+        for stage in self.stages:
+            if isinstance(stage, TextStage):
+                yield from stage.run(context, cancel or CancelToken(), interrupt)
+
+    @property
+    def last_text_read(self) -> int:
+        """Photos whose text this library's syncs have read (summaries, tests)."""
+        return sum(stage.read_count for stage in self.stages if isinstance(stage, TextStage))
 
     def retry_failures(self, paths: Sequence[Path]) -> int:
         """Make these unreadable files pending again, to be read by the next ``sync``; returns how many."""
@@ -430,6 +450,7 @@ class Library:
             store,
             self.thumbnails,
             batch_size=self.settings.batch_size,
+            steps=[stage.photo_step for stage in self.stages if stage.photo_step is not None],
             workers=self.settings.decode_workers if workers is None else workers,
         )
         last_save = time.monotonic()

@@ -51,9 +51,9 @@ from indexer.thumbnails import ThumbnailStore
 from indexer.timeline import Timeline, photo_hits, read_timeline
 
 if TYPE_CHECKING:  # duplicates and the text stage are imported where used: a search needs neither
-    from indexer.clip.pipeline import Progress
     from indexer.duplicates.groups import DuplicateGroup
     from indexer.duplicates.tables import CleanupAction
+    from indexer.progress import Progress
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 
 if TYPE_CHECKING:
     from indexer.library import Library
@@ -155,18 +155,18 @@ def watch(
     excluder = library.excluder()
     last_reconcile = time.monotonic()
     reconcile_every = library.settings.reconcile_minutes * 60
-    # Reading text (OCR) is the lowest priority: it runs when no change is waiting, and stops between
-    # photos as soon as one is (it resumes after that change is embedded).
-    text_due = library.settings.ocr
+    # The deferred stages (reading text) are the lowest priority: they run when no change is waiting, and
+    # stop between photos as soon as one is (they resume after that change is embedded).
+    deferred_due = True
 
-    def read_text() -> Generator[Progress, None, None]:
-        nonlocal text_due
+    def run_deferred() -> Generator[Progress, None, None]:
+        nonlocal deferred_due
         reported = False
-        for p in library.read_text(cancel=cancel, interrupt=lambda: queue.has_changes(excluder.is_own)):
+        for p in library.deferred_stages(cancel=cancel, interrupt=lambda: queue.has_changes(excluder.is_own)):
             if p.total:
                 reported = True
                 yield p
-        text_due = False  # until the next sync (an interrupted run resumes after the change that stopped it)
+        deferred_due = False  # until the next sync (an interrupted run resumes after the change that stopped it)
         if reported:
             yield Progress(Phase.WATCHING, message="up to date")  # idle again
 
@@ -174,8 +174,8 @@ def watch(
         yield from library.sync(cancel=cancel, read_text=False)
         yield Progress(Phase.WATCHING, message=f"watching {len(_present(keys))} folder(s)")
         while not cancel.cancelled:
-            if text_due and library.settings.ocr:
-                yield from read_text()
+            if deferred_due:
+                yield from run_deferred()
             batch = [p for p in queue.take(poll_interval) if not excluder.is_own(p)]
             current = _folder_keys(library)
             if current != keys:  # folders added or removed, or one deleted, re-created, unmounted, remounted
@@ -188,11 +188,11 @@ def watch(
                 batch = changed + batch  # reconcile those folders right away (it can take them offline or back)
             if batch:
                 yield from _quiet(library.sync(batch, cancel=cancel, read_text=False))
-                text_due = True
+                deferred_due = True
             if time.monotonic() - last_reconcile >= reconcile_every:
                 logger.info("periodic reconciliation scan")
                 yield from _quiet(library.sync(cancel=cancel, read_text=False))
-                text_due = True
+                deferred_due = True
                 last_reconcile = time.monotonic()
     finally:
         _stop(observer)

@@ -98,8 +98,8 @@ def make_photos(folder: Path, n: int, side: int) -> list:
 
 
 def build_library(work: Path, model: Path, folders: list[Path]) -> Path:
-    from indexer.clip.pipeline import Phase
     from indexer.library import Library
+    from indexer.progress import Phase
 
     lib_dir = work / "library"
     lib = Library.open(lib_dir)
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.application import PhotoseekApp
     from app.query_types import Mode
-    from indexer.clip.pipeline import Phase
+    from indexer.progress import Phase
 
     ui = QSettings(str(work / "ui.ini"), QSettings.Format.IniFormat)
     ui.clear()

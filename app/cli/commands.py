@@ -104,7 +104,7 @@ def cmd_watch(args) -> int:
         server = serve_library(lib)  # `photoseek search|status` on this library ask this process first
         try:
             for p in watch(lib, cancel, polling=args.polling):
-                if p.phase.value == "watching" and p.message:
+                if p.phase.name == "watching" and p.message:
                     logger.info("%s", p.message)
                 lines.feed(p)
         except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from app.escaping import EscapingFormatter, shown
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
-    from indexer.clip.pipeline import Progress
+    from indexer.progress import Progress
 
 
 logger = logging.getLogger("app.cli")
@@ -55,15 +55,15 @@ def progress_bar(progress: Iterator[Progress]) -> Progress | None:
     try:
         for p in progress:
             last = p
-            if not tty or p.phase.value not in ("indexing", "fingerprinting") or not p.total:
+            if not tty or not p.phase.busy or not p.total:
                 continue
-            if bar is not None and bar.desc != p.phase.value:  # a new stage: a new bar
+            if bar is not None and bar.desc != p.phase.name:  # a new stage: a new bar
                 bar.close()
                 bar = None
             if bar is None:
                 from tqdm import tqdm
 
-                bar = tqdm(total=p.total, unit="photo", desc=p.phase.value, file=sys.stderr, dynamic_ncols=True)
+                bar = tqdm(total=p.total, unit="photo", desc=p.phase.name, file=sys.stderr, dynamic_ncols=True)
             bar.n = p.done
             bar.set_postfix_str(f"{p.failed} failed" if p.failed else "", refresh=False)
             bar.refresh()

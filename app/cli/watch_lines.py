@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.scanner import ScanResult
+from indexer.text.stage import READING_TEXT
 
 UP_TO_DATE = "up to date"  # the watcher's message after each batch
 
@@ -37,7 +38,7 @@ class WatchLines:
         self._reading_text = False  # the watcher is reading text in photos: no change to report after it
 
     def feed(self, progress: Progress) -> None:
-        if progress.phase is Phase.READING_TEXT:
+        if progress.phase is READING_TEXT:
             self._reading_text = True
             return
         if progress.phase is Phase.DONE:

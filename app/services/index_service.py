@@ -26,12 +26,12 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.services.jobs import describe_error
 from app.services.threads import Call, ServiceWorker, lower_thread_priority, start_thread
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase, Progress
 from indexer.config import Settings
 from indexer.errors import Cancelled, IndexerError, ModelNotFound
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.local_channel import ChannelServer
+from indexer.progress import Activity, Phase, Progress
 from indexer.status import FolderInfo, LibraryStatus
 from indexer.watcher import watch
 
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
 Serve = Callable[[Library], ChannelServer | None]  # starts answering commands for an open library
-BUSY_PHASES = (Phase.SCANNING, Phase.INDEXING, Phase.FINGERPRINTING, Phase.READING_TEXT)
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,9 @@ class _IndexWorker(ServiceWorker):
         last = 0.0
         pending: Progress | None = None
         try:
+            previous: Activity | None = None
             for progress in runs:
-                busy = progress.phase in BUSY_PHASES
+                busy = progress.phase.busy  # each stage says whether it is busy work
                 if busy != active:
                     active = busy
                     if pending is not None:
@@ -183,14 +183,15 @@ class _IndexWorker(ServiceWorker):
                     if not busy:
                         self._publish()       # counts first, so "idle" arrives with fresh status
                     self.activeChanged.emit(busy)
-                elif progress.phase is Phase.READING_TEXT and progress.done == 0:
-                    self._publish()           # embedding is done: fresh counts while the text is read
+                elif previous is Phase.INDEXING and progress.phase is not Phase.INDEXING:
+                    self._publish()           # embedding is done: fresh counts while the later stages run
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy:
                     self.progress.emit(progress)
                     last, pending = now, None
                 else:
                     pending = progress
+                previous = progress.phase
                 if token.cancelled:
                     break
         finally:

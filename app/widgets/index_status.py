@@ -16,12 +16,10 @@ from app.plain_text import plain, tooltip
 from app.progress_estimate import SmoothedRate, live_counts
 from app.resources import icon
 from app.widgets.icon_button import icon_button
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.status import LibraryStatus
 
 IDLE = Progress(Phase.DONE)   # no run in progress: the library's own counts
-# what the status bar calls each stage of a run that counts photos (else "Indexing")
-VERBS = {Phase.FINGERPRINTING: "Fingerprinting for duplicates", Phase.READING_TEXT: "Reading text in photos"}
 
 
 def format_eta(seconds: float | None) -> str:
@@ -151,7 +149,7 @@ class IndexStatus(QWidget):
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
-            verb = VERBS.get(p.phase, "Indexing")
+            verb = p.phase.label   # each stage names itself
             parts = [f"{verb} {format_count(done)} of {format_count(total)}"]
             if rate and not paused:
                 parts.append(f"{rate:.1f} photos/s")
@@ -165,8 +163,7 @@ class IndexStatus(QWidget):
             self.bar.setRange(0, 0)
             parts = ["Paused" if paused else "Looking for new and changed photos…"]
         self.activity.setText(" · ".join(parts))
-        reading = p.phase is Phase.READING_TEXT
-        self.activity.setAccessibleName("Text-reading progress" if reading else "Indexing progress")
+        self.activity.setAccessibleName(f"{p.phase.label} progress")
         cur = p.current
         if cur and not paused:
             name = os.path.basename(str(cur))

@@ -20,11 +20,10 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +31,14 @@ import numpy as np
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
 from indexer.clip.vector_store import VectorStore
-from indexer.duplicates.photo_hash import Fingerprint, thumbnail_fingerprint
-from indexer.duplicates.tables import DuplicateTables
 from indexer.errors import Cancelled, UnreadableImage
 from indexer.media.decode import decode_media
 from indexer.media.frames import FrameVectors, encode_decoded
 from indexer.metadata import photo_meta
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import DecodedImage, decode_image
+from indexer.progress import Phase, Progress
+from indexer.stages import PhotoStep
 from indexer.thumbnails import ThumbnailStore
 
 logger = logging.getLogger(__name__)
@@ -49,33 +48,6 @@ NON_FINITE_VECTOR = "the model gave an invalid vector for this photo (NaN or inf
 ZERO_VECTOR = "the model gave an empty (all-zero) vector for this photo"
 
 
-class Phase(str, Enum):
-    """What a long operation is doing (its value is the word the command line and logs show)."""
-
-    SCANNING = "scanning"  # comparing the folders with the catalog (no decoding)
-    INDEXING = "indexing"  # decoding and embedding pending photos
-    READING_TEXT = "reading text"  # reading the words in embedded photos (OCR), after embedding
-    WATCHING = "watching"  # idle, following changes
-    FINGERPRINTING = "fingerprinting"  # fingerprinting photos indexed before duplicate finding existed
-    COMPARING = "comparing"  # comparing fingerprints to find duplicates
-    PLACES = "places"  # reading photos' GPS and finding their places (EXIF headers only; after embedding)
-    DONE = "done"  # a sync finished (done/total/failed are its totals)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress report of a long operation."""
-
-    phase: Phase
-    done: int = 0
-    total: int = 0
-    rate: float = 0.0  # photos per second
-    eta: float | None = None  # seconds
-    current: Path | None = None
-    failed: int = 0
-    message: str = ""
-
-
 @dataclass
 class _Decoded:
     row: PhotoRow
@@ -83,7 +55,7 @@ class _Decoded:
     error: str | None
     skip: bool = False  # file changed or vanished while being read: leave it for the next scan
     decoded: bool = False  # the decoder ran to the end (counted by the consumer thread)
-    fingerprint: Fingerprint | None = None  # for duplicate finding, from the same decode
+    results: tuple[object, ...] = ()  # each photo step's result, from the same decode (in ``steps`` order)
 
 
 class EmbeddingPipeline:
@@ -100,6 +72,7 @@ class EmbeddingPipeline:
         workers: int = 2,
         decode: Callable[[Path], DecodedImage] | None = None,
         decode_timeout: float = DECODE_TIMEOUT_S,
+        steps: Sequence[PhotoStep] = (),
     ):
         self.catalog = catalog
         self.encoder = encoder
@@ -108,6 +81,7 @@ class EmbeddingPipeline:
         self.batch_size = max(1, batch_size)
         self.workers = workers
         self.decode_timeout = decode_timeout
+        self.steps = tuple(steps)  # the later stages' work on this decode of each photo
         cfg = encoder.bundle.preprocess
         self._decode = decode or (lambda path: decode_media(path, cfg, photo=decode_image))
         self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
@@ -204,8 +178,8 @@ class EmbeddingPipeline:
             after.st_mtime_ns,
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
-        return _Decoded(row, image, error, decoded=True,
-                        fingerprint=None if image is None else thumbnail_fingerprint(image.thumbnail, row.path))
+        results = () if image is None else tuple(_prepare(step, row, image) for step in self.steps)
+        return _Decoded(row, image, error, decoded=True, results=results)
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:
         good = [b for b in batch if b.image is not None and not b.skip]
@@ -233,7 +207,8 @@ class EmbeddingPipeline:
                 if b.row.id in videos:
                     frames = videos[b.row.id]
                     self.catalog.record_video(b.row.id, model, frames.duration, frames.times, frames.vectors)
-            DuplicateTables(self.catalog).record_fingerprints((b.row, b.fingerprint) for b in good)
+            for number, step in enumerate(self.steps):
+                step.record(self.catalog, [(b.row, b.results[number]) for b in good])
             for b in batch:
                 if b.error is not None and not b.skip:
                     self.catalog.record_failure(b.row.id, b.error)
@@ -241,6 +216,15 @@ class EmbeddingPipeline:
             checkpoint = self.catalog.checkpoint(model)
         self.vectors.add(np.array([b.row.id for b in good], dtype=np.int64), vectors, checkpoint=checkpoint)
         return failed
+
+
+def _prepare(step: PhotoStep, row: PhotoRow, image: DecodedImage) -> object:
+    """A photo step's result; None when it failed (the photo is still embedded; the stage's ``run`` retries)."""
+    try:
+        return step.prepare(row, image)
+    except Exception:  # noqa: BLE001 - a later stage's trouble must not cost the photo its vector
+        logger.exception("%s: could not prepare %s", type(step).__name__, row.path)
+        return None
 
 
 def _save_frame_thumbnails(thumbnails: ThumbnailStore, photo_id: int, frames: FrameVectors | None) -> None:

@@ -2,7 +2,7 @@
 
 Run by the writer after a sync has embedded everything (``Library.sync``), so
 it never competes with the CLIP stage: a generator of ``Progress``
-(``Phase.FINGERPRINTING``) that commits one batch at a time and stops at a
+(``FINGERPRINTING``) that commits one batch at a time and stops at a
 batch boundary when cancelled; the next sync carries on from what is still
 missing (it is resumable by construction: the catalog says what is done).
 
@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
-from indexer.clip.pipeline import Phase, Progress
-from indexer.duplicates.photo_hash import Fingerprint, fingerprint
+from indexer.duplicates.photo_hash import Fingerprint, fingerprint, thumbnail_fingerprint
 from indexer.duplicates.tables import DuplicateTables
 from indexer.errors import UnreadableImage
 from indexer.models.image_input import (
@@ -38,8 +37,14 @@ from indexer.models.image_input import (
     read_image,
     to_rgb,
 )
+from indexer.models.preprocess import DecodedImage
+from indexer.progress import Activity, Progress
+from indexer.stages import PhotoStep, StageContext
 
 logger = logging.getLogger(__name__)
+
+FINGERPRINTING = Activity("fingerprinting", "Fingerprinting for duplicates", busy=True)
+"""Fingerprinting photos indexed before duplicate finding existed (their thumbnails)."""
 
 THUMB_SIDE = 256  # the pipeline's thumbnail size, which its fingerprints are taken from
 _SKIP = object()  # the file changed or vanished while being read
@@ -55,7 +60,7 @@ def backfill_fingerprints(
     if not total:
         return 0
     message = "fingerprinting photos for duplicate finding"
-    yield Progress(Phase.FINGERPRINTING, 0, total, message=message)
+    yield Progress(FINGERPRINTING, 0, total, message=message)
     done = 0
     after = 0
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="fingerprint") as pool:
@@ -70,7 +75,7 @@ def backfill_fingerprints(
                 )
             after = rows[-1].id
             done += len(rows)
-            yield Progress(Phase.FINGERPRINTING, min(done, total), total, current=rows[-1].path, message=message)
+            yield Progress(FINGERPRINTING, min(done, total), total, current=rows[-1].path, message=message)
     return done
 
 
@@ -114,3 +119,36 @@ def _thumbnail(image: Image.Image, label: str) -> Image.Image:
         return rgb
     return rgb.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BICUBIC,
                       reducing_gap=2.0)
+
+
+class FingerprintStage:
+    """Duplicate finding as a ``Stage``: new photos are fingerprinted on the pipeline's decode (``photo_step``);
+    ``run`` catches up the photos indexed before (or copied by a scan)."""
+
+    activity = FINGERPRINTING
+
+    def __init__(self) -> None:
+        self.photo_step: PhotoStep | None = FingerprintStep()
+
+    def enabled(self, context: StageContext) -> bool:
+        return True
+
+    def pending(self, context: StageContext) -> int:
+        return DuplicateTables(context.catalog).count_missing_fingerprints()
+
+    def run(
+        self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None
+    ) -> Iterator[Progress]:
+        yield from backfill_fingerprints(context.catalog, cancel, workers=context.settings.decode_workers)
+
+
+class FingerprintStep:
+    """A new photo's fingerprint, from the thumbnail of the pipeline's one decode."""
+
+    def prepare(self, row: PhotoRow, image: DecodedImage) -> object:
+        return thumbnail_fingerprint(image.thumbnail, row.path)
+
+    def record(self, catalog: Catalog, results: list[tuple[PhotoRow, object]]) -> None:
+        DuplicateTables(catalog).record_fingerprints(
+            (row, result) for row, result in results if result is None or isinstance(result, Fingerprint)
+        )

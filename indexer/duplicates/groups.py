@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase, Progress
 from indexer.duplicates.keeper import explain, rank
 from indexer.duplicates.pairs import (
     BLOCK,
@@ -58,6 +57,7 @@ from indexer.duplicates.pairs import (
 from indexer.duplicates.photo_hash import COLOUR_BYTES
 from indexer.duplicates.tables import CandidateRow
 from indexer.errors import UsageError
+from indexer.progress import Phase, Progress
 
 __all__ = [
     "BURST_BITS", "BURST_CHROMA", "BURST_LUMA", "BURST_SECONDS", "KINDS", "NEAR_BITS", "NEAR_CHROMA", "NEAR_LUMA",

@@ -12,16 +12,20 @@ a position to look up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog
-from indexer.clip.pipeline import Phase, Progress
 from indexer.places.gps import GpsCounts, read_gps_file
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.tables import PlaceReading
+from indexer.progress import Activity, Progress
+from indexer.stages import StageContext
 
 logger = logging.getLogger(__name__)
+
+PLACES = Activity("places", "Finding where photos were taken", busy=True)
+"""Reading photos' positions and finding their places, after embedding."""
 
 BATCH = 200
 
@@ -29,7 +33,7 @@ BATCH = 200
 def fill_places(
     catalog: Catalog, cancel: CancelToken, geocoder: ReverseGeocoder | None = None, *, batch: int = BATCH
 ) -> Generator[Progress, None, GpsCounts]:
-    """Read the GPS of every photo not read yet and record its place, yielding ``Phase.PLACES`` progress.
+    """Read the GPS of every photo not read yet and record its place, yielding ``PLACES`` progress.
     Returns what was found (positions, none, garbage refused by reason)."""
     counts = GpsCounts()
     total = catalog.places_unread()
@@ -37,7 +41,7 @@ def fill_places(
         return counts
     geocoder = geocoder or ReverseGeocoder()
     done = 0
-    yield Progress(Phase.PLACES, 0, total, message="reading where photos were taken")
+    yield Progress(PLACES, 0, total, message="reading where photos were taken")
     while not cancel.cancelled:
         rows = catalog.photos_without_place(batch)
         if not rows:
@@ -56,8 +60,26 @@ def fill_places(
                 for pid, size, mtime, r in readings
             ])
         done += len(rows)
-        yield Progress(Phase.PLACES, done, max(total, done), message="reading where photos were taken")
+        yield Progress(PLACES, done, max(total, done), message="reading where photos were taken")
     if counts.found or counts.refused:
         logger.info("places: %d photo(s) with a position, %d without, refused: %s", counts.found, counts.absent,
                     ", ".join(f"{n} {why}" for why, n in counts.refused.items()) or "none")
     return counts
+
+
+class PlacesStage:
+    """Places as a ``Stage`` of a sync: the photos whose position has not been read yet."""
+
+    activity = PLACES
+    photo_step = None
+
+    def enabled(self, context: StageContext) -> bool:
+        return True
+
+    def pending(self, context: StageContext) -> int:
+        return context.catalog.places_unread()
+
+    def run(
+        self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None
+    ) -> Iterator[Progress]:
+        yield from fill_places(context.catalog, cancel)

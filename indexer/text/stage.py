@@ -22,12 +22,16 @@ from collections.abc import Callable, Iterator
 
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
-from indexer.clip.pipeline import Phase, Progress
 from indexer.errors import Cancelled, ModelError, UnreadableImage
 from indexer.media.kinds import PHOTO, media_kind
-from indexer.text.reader import PhotoText, TextReader
+from indexer.progress import Activity, Progress
+from indexer.stages import StageContext
+from indexer.text.reader import PhotoText, TextReader, shared_reader
 
 logger = logging.getLogger(__name__)
+
+READING_TEXT = Activity("reading text", "Reading text in photos", busy=True)
+"""Reading the words in embedded photos (OCR), after embedding."""
 
 PENDING_CHUNK = 256  # photos fetched from the catalog at a time
 
@@ -42,7 +46,7 @@ class TextReadingStage:
         self.read_count = 0  # photos read by this stage (with or without words), for summaries and tests
 
     def run(self, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None) -> Iterator[Progress]:
-        """A generator of ``Progress`` (``Phase.READING_TEXT``): done/total photos, failed, rate.  When the
+        """A generator of ``Progress`` (``READING_TEXT``): done/total photos, failed, rate.  When the
         text reader itself cannot run (``ModelError``), it logs why and stops: the photos stay pending."""
         try:
             yield from self._run(cancel or CancelToken(), interrupt)
@@ -54,7 +58,7 @@ class TextReadingStage:
         total = self.catalog.text_counts(engine)["ocr_pending"]
         done = failed = 0
         started = time.monotonic()
-        yield Progress(Phase.READING_TEXT, 0, total)
+        yield Progress(READING_TEXT, 0, total)
         skipped: set[int] = set()
         while True:
             rows = [r for r in self.catalog.text_pending(engine, PENDING_CHUNK + len(skipped)) if r.id not in skipped]
@@ -77,7 +81,7 @@ class TextReadingStage:
                 rate = done / elapsed if elapsed > 0 else 0.0
                 total = max(total, done)
                 eta = (total - done) / rate if rate > 0 else None
-                yield Progress(Phase.READING_TEXT, done, total, rate, eta, row.path, failed)
+                yield Progress(READING_TEXT, done, total, rate, eta, row.path, failed)
 
     def _read_one(self, row: PhotoRow, engine: str) -> bool | None:
         """Read and commit one photo: True when read, False when it failed, None when it changed meanwhile."""
@@ -117,3 +121,31 @@ class TextReadingStage:
             return False
         self.catalog.record_text(row.id, engine, ((line.text, line.confidence, line.box) for line in found.lines))
         return True
+
+
+class TextStage:
+    """The text in photos as a ``Stage`` of a sync: reads what the current engine has not read.
+
+    Runs when the ``ocr`` setting is on and the caller does not defer it (the watcher reads text
+    when idle, through ``Library.run_stage``)."""
+
+    activity = READING_TEXT
+    photo_step = None
+
+    def __init__(self) -> None:
+        self.read_count = 0  # photos read by this stage's runs (summaries, tests)
+
+    def enabled(self, context: StageContext) -> bool:
+        return context.read_text and context.settings.ocr
+
+    def pending(self, context: StageContext) -> int:
+        return context.catalog.text_counts(shared_reader(context.settings.ocr_threads).version)["ocr_pending"]
+
+    def run(
+        self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None
+    ) -> Iterator[Progress]:
+        stage = TextReadingStage(context.catalog, shared_reader(context.settings.ocr_threads))
+        try:
+            yield from stage.run(cancel, interrupt)
+        finally:
+            self.read_count += stage.read_count

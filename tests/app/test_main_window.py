@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.item_models.results_model import ResultsModel
 from app.query_types import Mode
-from indexer.clip.pipeline import Phase
 from indexer.library import Library
+from indexer.progress import Phase
 from tests.app.conftest import GUI_PHOTOS, RecordingDesktop
 from tests.app.test_widgets import draw_stroke
 

@@ -14,8 +14,9 @@ from app.item_models.results_model import ResultsModel
 from app.widgets.index_status import IndexStatus
 from app.widgets.photo_text_view import OUTLINE
 from app.widgets.preview_dialog import PreviewDialog
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.search import Hit
+from indexer.text.stage import READING_TEXT
 from tests.support.text_images import write_text_image
 
 pytestmark = pytest.mark.gui
@@ -84,9 +85,9 @@ def test_the_status_bar_shows_text_reading_apart_from_embedding(qtbot) -> None:
     status.set_indexing(True)
     status.set_progress(Progress(Phase.INDEXING, 4, 10, rate=2.0, eta=3.0))
     assert status.activity.text().startswith("Indexing 4 of 10")
-    status.set_progress(Progress(Phase.READING_TEXT, 3, 12, rate=0.5, eta=18.0))
+    status.set_progress(Progress(READING_TEXT, 3, 12, rate=0.5, eta=18.0))
     text = status.activity.text()
     # its own count, and its own rate: the embedding's rate is not carried over (it is measured anew)
     assert text.startswith("Reading text in photos 3 of 12") and "photos/s" not in text
     assert status.bar.maximum() == 12 and status.bar.value() == 3
-    assert status.activity.accessibleName() == "Text-reading progress"
+    assert status.activity.accessibleName() == "Reading text in photos progress"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.progress_estimate import HALF_LIFE_S, SmoothedRate, live_counts
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.status import LibraryStatus
 
 

@@ -22,7 +22,7 @@ from app.widgets.index_status import IndexStatus
 from app.widgets.model_getter import ModelGetter
 from app.widgets.preview_dialog import PreviewDialog
 from app.widgets.reference_chip import ReferenceChip
-from indexer.clip.pipeline import Phase, Progress
+from indexer.progress import Phase, Progress
 from indexer.search import Hit
 from indexer.status import FolderInfo, LibraryStatus
 from tests.support.photos import write_photo

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from indexer.clip.pipeline import Phase
 from indexer.library import Library
+from indexer.progress import Phase
 from indexer.text.reader import TextReader
+from indexer.text.stage import READING_TEXT
 from tests.benchmarks._common import load, parser
 from tests.quality.text_set import screenshot
 from tests.support.bundles import TOYCLIP
@@ -91,7 +92,7 @@ def clip_rate(folder: Path, library: Path, ocr: bool) -> tuple[float, float]:
             now = time.perf_counter()
             if p.phase is Phase.INDEXING and p.total:
                 count, embedded_at = p.done, now
-            if p.phase is Phase.READING_TEXT:
+            if p.phase is READING_TEXT:
                 text_done = now
         return count / (embedded_at - started), max(0.0, text_done - embedded_at)
 

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.library import Library
+from indexer.progress import Phase
 from indexer.search import Query
 from indexer.watcher import watch
 from tests.support.photos import photo

@@ -12,12 +12,13 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
+from indexer.duplicates.backfill import FINGERPRINTING
 from indexer.duplicates.groups import DuplicateGroup, find_duplicates
 from indexer.duplicates.photo_hash import CROP_BYTES, colour_distance, fingerprint, hamming
 from indexer.duplicates.tables import CandidateRow, DuplicateTables
 from indexer.errors import UsageError
 from indexer.library import CATALOG_FILE, Library
+from indexer.progress import Phase
 from tests.support.photos import exif_for, photo
 from tests.support.template import TOTAL, copy_template
 
@@ -160,12 +161,12 @@ def test_the_backfill_fingerprints_a_library_indexed_before_and_resumes(lib):
         first = [next(gen), next(gen)]
         cancel.cancel()
         list(gen)
-        assert first[1].phase is Phase.FINGERPRINTING and first[1].done == 10
+        assert first[1].phase is FINGERPRINTING and first[1].done == 10
         assert again.reader().unfingerprinted() == TOTAL - 10  # committed batch by batch
         progress = list(again.sync())
         phases = [p.phase for p in progress]
-        assert Phase.FINGERPRINTING in phases and phases[-1] is Phase.DONE
-        assert phases.index(Phase.FINGERPRINTING) > max(i for i, p in enumerate(phases) if p is Phase.INDEXING)
+        assert FINGERPRINTING in phases and phases[-1] is Phase.DONE
+        assert phases.index(FINGERPRINTING) > max(i for i, p in enumerate(phases) if p is Phase.INDEXING)
         assert again.reader().unfingerprinted() == 0
         (group,) = groups_of(again.reader().duplicates())
         assert {p.path for p in group.photos} == {t.paths[7], *t.copies}
@@ -187,7 +188,7 @@ def test_a_changed_file_loses_its_fingerprint_until_indexed_again(lib):
 
 
 def test_popcount_counts_bits_with_or_without_numpys_own(monkeypatch):
-    from indexer.duplicates.groups import pairs as duplicate_pairs
+    from indexer.duplicates import pairs as duplicate_pairs
 
     x = np.array([[0, 1, 2**64 - 1], [2**63, 0b1011, 12345678901234567]], dtype=np.uint64)
     expected = [[0, 1, 64], [1, 3, bin(12345678901234567).count("1")]]

@@ -14,11 +14,11 @@ import time
 import pytest
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.clip.vector_store import VectorStore
 from indexer.errors import LibraryLocked, UnreadableImage, UsageError
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
+from indexer.progress import Phase
 from indexer.search import Query
 from indexer.watcher import watch
 from tests.support.bundles import TOYCLIP_DIM, TOYCLIP_NAME

@@ -21,12 +21,12 @@ import pytest
 
 from indexer import paths
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.clip.vector_store import VectorStore
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.encoder import Encoder
 from indexer.models.registry import import_bundle
+from indexer.progress import Phase
 from indexer.search import Query
 from tests.support.bundles import TOYCLIP_DIM, TOYCLIP_NAME, toyclip_variant
 from tests.support.cli import run_photoseek

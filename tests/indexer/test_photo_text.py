@@ -12,13 +12,14 @@ import pytest
 from PIL import Image
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.config import Settings
 from indexer.errors import LibraryError, ModelError, UnreadableImage, UsageError
 from indexer.library import CATALOG_FILE, Library
+from indexer.progress import Phase
 from indexer.search import Query
 from indexer.text.gate import TextGate
 from indexer.text.reader import TextReader, engine_version
+from indexer.text.stage import READING_TEXT
 from tests.support.photos import write_photo
 from tests.support.text_images import text_image, write_text_image
 
@@ -185,7 +186,7 @@ def test_the_stage_pauses_cancels_and_resumes_without_reading_twice(text_lib: Pa
     with Library.open(library) as lib:
         cancel = CancelToken()
         for progress in lib.read_text(cancel=cancel):
-            if progress.phase is Phase.READING_TEXT and progress.done == 2:
+            if progress.phase is READING_TEXT and progress.done == 2:
                 cancel.cancel()
         assert len(reads) == 2 and lib.status().ocr_pending == 3
         stop_now = iter([False, True])
@@ -319,9 +320,9 @@ def test_watch_reads_text_after_embedding_and_goes_idle(text_lib: Path) -> None:
         try:
             assert wait_for(lambda: any(e.phase is Phase.WATCHING for e in events))
             write_text_image(photos / "poster.png", ["Concert tonight 8 PM"], size=(560, 240))
-            assert wait_for(lambda: any(e.phase is Phase.READING_TEXT and e.done for e in events))
+            assert wait_for(lambda: any(e.phase is READING_TEXT and e.done for e in events))
             assert wait_for(lambda: events[-1].phase is Phase.WATCHING)  # idle again once the text is read
-            first_text = next(i for i, e in enumerate(events) if e.phase is Phase.READING_TEXT)
+            first_text = next(i for i, e in enumerate(events) if e.phase is READING_TEXT)
             # embedded (searchable by CLIP) before its text is read
             assert any(e.phase is Phase.INDEXING and e.total for e in events[:first_text])
         finally:

@@ -8,14 +8,14 @@ import sqlite3
 import pytest
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.library import Library
 from indexer.places.countries import Countries
 from indexer.places.gazetteer import Gazetteer
 from indexer.places.geometry import bounding_box, distance_km, radius_km
 from indexer.places.names import fold
 from indexer.places.reverse import ReverseGeocoder
-from indexer.places.stage import fill_places
+from indexer.places.stage import PLACES, fill_places
+from indexer.progress import Phase
 from indexer.search import Query
 from tests.support.geo_photos import write_geo_photo
 from tests.support.template import copy_template
@@ -100,8 +100,8 @@ def _places_by_name(lib: Library) -> dict[str, str | None]:
 def test_a_sync_reads_places_after_embedding(geo_lib):
     lib, t = geo_lib
     phases = [p.phase for p in lib.index()]
-    assert Phase.PLACES in phases and phases[-1] is Phase.DONE
-    assert phases.index(Phase.PLACES) > max(i for i, p in enumerate(phases) if p is Phase.INDEXING)
+    assert PLACES in phases and phases[-1] is Phase.DONE
+    assert phases.index(PLACES) > max(i for i, p in enumerate(phases) if p is Phase.INDEXING)
     places = _places_by_name(lib)
     assert places["lisbon.jpg"] == "Lisbon, Portugal" and places["reykjavik.png"] == "Reykjavík, Iceland"
     assert places["placeholder.jpg"] is None and places[t.paths[0].name] is None

@@ -27,7 +27,7 @@ import pytest
 from indexer import paths
 from indexer.cancel import CancelToken
 from indexer.clip.model_choice import ModelChoice
-from indexer.clip.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR, Phase
+from indexer.clip.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR
 from indexer.config import Settings
 from indexer.errors import ModelError
 from indexer.library import Library
@@ -37,6 +37,7 @@ from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.models.fingerprint import files_stamp, fingerprint
 from indexer.models.registry import broken_models, import_bundle
+from indexer.progress import Phase
 from indexer.search import Query
 from tests.support.bundles import TOYCLIP, TOYCLIP_NAME, toyclip_variant
 from tests.support.cli import run_photoseek

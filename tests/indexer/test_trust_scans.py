@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 
 from indexer.cancel import CancelToken
-from indexer.clip.pipeline import Phase
 from indexer.errors import UsageError
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
+from indexer.progress import Phase
 from indexer.watcher import watch
 from tests.support.bundles import TOYCLIP
 from tests.support.photos import write_photo

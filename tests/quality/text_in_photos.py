@@ -23,9 +23,10 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from indexer.clip.pipeline import Phase
 from indexer.library import Library
+from indexer.progress import Phase
 from indexer.search import Query
+from indexer.text.stage import READING_TEXT
 from tests.quality.text_set import Sample, build
 from tests.quality.text_set_fresh import FRESH_PART, build_fresh
 from tests.support.bundles import TOYCLIP
@@ -68,12 +69,12 @@ def index_set(root: Path, samples: list[Sample], marker: str = "done") -> tuple[
         started = last
         for p in lib.index([folder]):
             now = time.perf_counter()
-            if p.phase is Phase.READING_TEXT and p.current is not None:
+            if p.phase is READING_TEXT and p.current is not None:
                 ms[p.current.name] = (now - last) * 1000
             if p.phase is Phase.INDEXING and p.total:
                 rates["clip_photos_per_s"] = p.rate
                 rates["clip_s"] = now - started
-            if p.phase is Phase.READING_TEXT and p.done:
+            if p.phase is READING_TEXT and p.done:
                 rates["ocr_s"] = now - started - rates.get("clip_s", 0.0)
             last = now
     (library / marker).write_text("")
