@@ -175,11 +175,11 @@ class _IndexWorker(ServiceWorker):
             previous: Activity | None = None
             for progress in runs:
                 busy = progress.phase.busy  # each stage says whether it is busy work
+                if pending is not None and progress.phase is not previous:
+                    self.progress.emit(pending)  # a stage's last count, before the next stage's first
+                    pending = None
                 if busy != active:
                     active = busy
-                    if pending is not None:
-                        self.progress.emit(pending)
-                        pending = None
                     if not busy:
                         self._publish()       # counts first, so "idle" arrives with fresh status
                     self.activeChanged.emit(busy)
