@@ -186,7 +186,7 @@ class _IndexWorker(ServiceWorker):
                 elif previous is Phase.INDEXING and progress.phase is not Phase.INDEXING:
                     self._publish()           # embedding is done: fresh counts while the later stages run
                 now = time.monotonic()
-                if now - last >= PROGRESS_INTERVAL_S or not busy:
+                if now - last >= PROGRESS_INTERVAL_S or not busy or progress.phase is not previous:  # a stage's first
                     self.progress.emit(progress)
                     last, pending = now, None
                 else:
