@@ -71,3 +71,17 @@ def test_a_search_imports_no_migrations_and_no_heif_decoder():
     decoded = ("from indexer.models.preprocess import open_image_file\n"
                "open_image_file('tests/fixtures/toyclip/config.json').close()")
     assert "pillow_heif" in _loaded_after(decoded, ("pillow_heif",))  # registered before any image is opened
+
+
+MAX_MODULE_LINES = 450
+
+
+def test_no_module_of_the_app_or_the_core_is_over_450_lines():
+    """One responsibility per file: a module that grows past this is split, not stretched."""
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for top in ("indexer", "app")
+        for path in (ROOT / top).rglob("*.py")
+    }
+    assert len(sizes) > 100
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
