@@ -39,10 +39,11 @@ from indexer.errors import CatalogOutdated, LibraryError, ModelError
 from indexer.media.frame_search import FrameIndex
 from indexer.media.pairing import companions_of
 from indexer.models.encoder import Encoder
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Place
 from indexer.places.search import CatalogPlaces
 from indexer.places.tables import PlaceCount
-from indexer.query.parse import ParsedQuery, PlaceFilter, parse_query, place_named
+from indexer.query.parse import ParsedQuery, parse_query, place_named
 from indexer.query.understanding import apply_parse
 from indexer.search import Hit, Query, Searcher
 from indexer.status import Failure, FolderInfo, LibraryStatus

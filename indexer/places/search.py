@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from indexer.catalog import Catalog
 from indexer.places.countries import Countries
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
 from indexer.places.name_index import PlaceMatches
 from indexer.places.name_keys import known_names
 from indexer.places.names import fold
 from indexer.places.regions import Regions
-from indexer.query.parse import PlaceFilter
 
 
 def photos_matching(catalog: Catalog, place: PlaceFilter) -> set[int]:

@@ -26,12 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Gazetteer, Place
 from indexer.places.gps import read_gps_file
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.search import CatalogPlaces, photos_matching
 from indexer.places.tables import PlaceReading
-from indexer.query.parse import PlaceFilter, parse_query
+from indexer.query.parse import parse_query
 from tests.benchmarks._common import load, parser
 from tests.support.geo_photos import write_geo_photo
 
