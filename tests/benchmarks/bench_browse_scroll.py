@@ -35,6 +35,7 @@ from app.compat import protect_bool_singletons  # noqa: E402
 from app.item_models.browse_model import BrowseModel  # noqa: E402
 from app.widgets.results_grid import ResultsGrid  # noqa: E402
 from indexer.catalog import Catalog, encode_path  # noqa: E402
+from indexer.catalog_browse import BrowseQueries
 from indexer.catalog_schema import BROWSE_INDEX_COLUMNS  # noqa: E402
 from indexer.search import Hit  # noqa: E402
 from indexer.timeline import Timeline  # noqa: E402
@@ -100,7 +101,7 @@ def time_timeline(path: Path) -> tuple[list[float], Timeline]:
     timeline = Timeline(np.zeros(0), np.zeros(0))
     for _ in range(3):
         t0 = time.perf_counter()
-        ids, months = conn_cat.browse_order()
+        ids, months = BrowseQueries(conn_cat).browse_order()
         times.append(time.perf_counter() - t0)
         timeline = Timeline(ids, months)
     conn_cat.close()
