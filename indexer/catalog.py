@@ -309,8 +309,9 @@ class Catalog:
     def mark_changed(self, photo_id: int, size: int, mtime_ns: int, quick_hash: str | None) -> None:
         """The file's content changed: forget its vectors, the text read from it and any failure."""
         self._delete_vectors([photo_id])
-        self.conn.execute("DELETE FROM photo_text_lines WHERE photo_id=?", (photo_id,))
-        self.conn.execute("DELETE FROM photo_text WHERE photo_id=?", (photo_id,))
+        with self.transaction():  # the text read from it (read again by the text stage)
+            self.conn.execute("DELETE FROM photo_text_lines WHERE photo_id=?", (photo_id,))
+            self.conn.execute("DELETE FROM photo_text WHERE photo_id=?", (photo_id,))
         self.conn.execute(
             "UPDATE photos SET size=?, mtime_ns=?, quick_hash=?, status='ok', error=NULL, updated_at=? WHERE id=?",
             (size, mtime_ns, quick_hash, time.time(), photo_id),
