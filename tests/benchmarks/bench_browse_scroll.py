@@ -5,7 +5,7 @@
 
 1. Timeline: a catalog with N photo rows (dates spread over ten years, one in
    ten without EXIF: its file time counts) is created once (cached); then
-   ``Catalog.browse_order`` (what ``LibraryReader.timeline`` runs on the
+   ``BrowseQueries.browse_order`` (what ``LibraryReader.timeline`` runs on the
    browse thread) reads every id and month newest first, timed three times.
 2. Frames: the real ``ResultsGrid`` (1380 x 880, 196-px cells) on a
    ``BrowseModel`` of that timeline.  Pages are answered at once with rows
