@@ -21,7 +21,7 @@ from app.item_models.results_model import ResultsModel
 from app.locale_months import locale_months
 from app.query_types import Filters, ImageRef, Mode
 from app.services.search_service import SearchResults, SearchService
-from indexer.query.parse import PlaceFilter
+from indexer.places.filter import PlaceFilter
 from indexer.query.understanding import Understanding
 from indexer.search import Query
 

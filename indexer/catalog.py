@@ -1,7 +1,12 @@
-"""The SQLite catalog: folders, photos, stored vectors, and a change log.
+"""The SQLite catalog's shared core: the connection, transactions, migrations, folders and photos.
 
 The stored vectors are the source of truth; the HNSW files are derived caches
-(``vector_store.py``) that follow the catalog's change log (``catalog_vectors``).
+(``clip.vector_store``) that follow the catalog's change log: every change to
+a model's vectors bumps its *checkpoint* (``bump_checkpoint``), and a removal
+is logged as a tombstone.  What a photo's life (a file changed, copied as an
+identical twin, forgotten) does to the rows derived from it -- its vectors
+and their log, its video frames, the text read in it -- happens here, so that
+no caller can forget a part.
 
 One ``Catalog`` per thread: a connection is never shared across threads.  A
 read-only one (``readonly=True``, SQLite ``mode=ro``) refuses every write; on a
@@ -14,10 +19,15 @@ checked before anything is written to it: an empty file, a file that is not
 SQLite, or another program's SQLite database is reported (``CatalogCorrupt``,
 ``LibraryError``) and left exactly as it was.
 
-Every SQL statement of the project lives in this class and its parts: the
-schema in ``catalog_schema``, the vector tables in ``catalog_vectors``, the
-row types in ``catalog_rows``, the opening, recognising and creating of the
-file in ``catalog_file``.  ``transaction()`` nests (savepoints inside).
+Each part of the library keeps its own SQL in its own tables class, a wrapper
+over a catalog (``CatalogPart``): ``VectorTables(catalog)`` in ``clip``,
+``PlaceTables(catalog)`` in ``places``, ``PhotoTextTables(catalog)`` in
+``text``, ``MediaTables(catalog)`` in ``media``, ``DuplicateTables(catalog)``
+in ``duplicates``, ``BrowseQueries(catalog)`` in ``catalog_browse``.  The
+schema is in ``catalog_schema``, the row types in ``catalog_rows``, the
+opening, recognising and creating of the file in ``catalog_file``, what a
+reader may call in ``catalog_reading``.  ``transaction()`` nests (savepoints
+inside).
 """
 
 from __future__ import annotations
@@ -26,24 +36,17 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from indexer.catalog_browse import BrowseQueries
 from indexer.catalog_file import connect, connect_readonly, corrupt_message, identify
 from indexer.catalog_file import create as create_file
+from indexer.catalog_reading import chunks
 from indexer.catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from indexer.catalog_schema import MIGRATIONS, SCHEMA_VERSION
-from indexer.clip.vector_tables import VectorTables
 from indexer.errors import CatalogCorrupt, LibraryError
-from indexer.media.tables import MediaTables
-from indexer.places.name_index import PlaceNameIndex
-from indexer.places.tables import PlaceTables
-from indexer.text.tables import PhotoTextTables
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -54,14 +57,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-
 OK = "ok"
 FAILED = "failed"
 
 
-class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIndex, PhotoTextTables):
+class Catalog:
     """One connection to a library's catalog.  Not thread-safe by design."""
 
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True):
@@ -149,7 +149,7 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
             logger.info("migrating catalog %s to schema %d", self.path, target)
             with self.transaction():
                 MIGRATIONS[target](self.db)
-                self._set_meta("schema_version", str(target))
+                self.set_meta("schema_version", str(target))
 
     def schema_version(self) -> int:
         try:
@@ -160,7 +160,7 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
             raise CatalogCorrupt(corrupt_message(self.path, str(exc))) from exc
         return int(row[0]) if row else 0
 
-    def _set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     @contextmanager
@@ -261,29 +261,30 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
     def photos_in_folder(self, folder_id: int) -> dict[bytes, PhotoRow]:
         return {
             encode_path(row.path): row
-            for row in self._photo_rows("WHERE folder_id=?", (folder_id,))
+            for row in self.photo_rows("WHERE folder_id=?", (folder_id,))
         }
 
     def photos_under(self, folder: Path) -> dict[bytes, PhotoRow]:
         lo, hi = prefix_bounds(folder)
-        return {encode_path(r.path): r for r in self._photo_rows("WHERE path >= ? AND path < ?", (lo, hi))}
+        return {encode_path(r.path): r for r in self.photo_rows("WHERE path >= ? AND path < ?", (lo, hi))}
 
     def photo_by_path(self, path: Path) -> PhotoRow | None:
-        rows = self._photo_rows("WHERE path=?", (encode_path(path),))
+        rows = self.photo_rows("WHERE path=?", (encode_path(path),))
         return rows[0] if rows else None
 
     def photos_by_hash(self, quick_hash: str) -> list[PhotoRow]:
-        return self._photo_rows("WHERE quick_hash=?", (quick_hash,))
+        return self.photo_rows("WHERE quick_hash=?", (quick_hash,))
 
     def photos_by_id(self, ids: Sequence[int]) -> dict[int, PhotoRow]:
         out: dict[int, PhotoRow] = {}
-        for chunk in _chunks(list(ids), 900):
+        for chunk in chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
-            for row in self._photo_rows(f"WHERE id IN ({marks})", tuple(chunk)):
+            for row in self.photo_rows(f"WHERE id IN ({marks})", tuple(chunk)):
                 out[row.id] = row
         return out
 
-    def _photo_rows(self, where: str, params: tuple[object, ...]) -> list[PhotoRow]:
+    def photo_rows(self, where: str, params: tuple[object, ...]) -> list[PhotoRow]:
+        """The photos of ``SELECT ... FROM photos {where}`` (a WHERE clause, or more, with its parameters)."""
         sql = f"SELECT id, path, folder_id, size, mtime_ns, quick_hash, status, error FROM photos {where}"
         return [
             PhotoRow(r[0], decode_path(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
@@ -308,7 +309,9 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
     def mark_changed(self, photo_id: int, size: int, mtime_ns: int, quick_hash: str | None) -> None:
         """The file's content changed: forget its vectors, the text read from it and any failure."""
         self._delete_vectors([photo_id])
-        self.forget_text([photo_id])
+        with self.transaction():  # the text read from it (read again by the text stage)
+            self.conn.execute("DELETE FROM photo_text_lines WHERE photo_id=?", (photo_id,))
+            self.conn.execute("DELETE FROM photo_text WHERE photo_id=?", (photo_id,))
         self.conn.execute(
             "UPDATE photos SET size=?, mtime_ns=?, quick_hash=?, status='ok', error=NULL, updated_at=? WHERE id=?",
             (size, mtime_ns, quick_hash, time.time(), photo_id),
@@ -326,78 +329,71 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
                 (*meta, to_id),
             )
         for model, blob in rows:
-            seq = self._bump_checkpoint(model)
+            seq = self.bump_checkpoint(model)
             self.conn.execute(
                 "INSERT OR REPLACE INTO embeddings(photo_id, model, seq, vector) VALUES (?, ?, ?, ?)",
                 (to_id, model, seq, blob),
             )
-        self.copy_video(from_id, to_id)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO videos(photo_id, duration) SELECT ?, duration FROM videos WHERE photo_id=?",
+            (to_id, from_id),
+        )
+        self.conn.execute(
+            "INSERT OR REPLACE INTO video_frames(photo_id, model, frame, time, vector) "
+            "SELECT ?, model, frame, time, vector FROM video_frames WHERE photo_id=?",
+            (to_id, from_id),
+        )
         return [r[0] for r in rows]
 
     def delete_photos(self, ids: Sequence[int]) -> None:
         """Forget photos and their vectors (logged as removals for the vector indexes)."""
         with self.transaction():
             self._delete_vectors(ids)
-            for chunk in _chunks(list(ids), 900):
+            for chunk in chunks(list(ids)):
                 marks = ",".join("?" * len(chunk))
                 self.conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", tuple(chunk))
 
     def _delete_vectors(self, ids: Sequence[int]) -> None:
-        for chunk in _chunks(list(ids), 900):
+        for chunk in chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT model, photo_id FROM embeddings WHERE photo_id IN ({marks})", tuple(chunk)
             ).fetchall()
             for model, photo_id in rows:
-                seq = self._bump_checkpoint(model)
+                seq = self.bump_checkpoint(model)
                 self.conn.execute(
                     "INSERT INTO vector_tombstones(model, photo_id, seq) VALUES (?, ?, ?)", (model, photo_id, seq)
                 )
             self.conn.execute(f"DELETE FROM embeddings WHERE photo_id IN ({marks})", tuple(chunk))
             self.conn.execute(f"DELETE FROM video_frames WHERE photo_id IN ({marks})", tuple(chunk))
 
-    def record_indexed(self, photo_id: int, model: str, vector: np.ndarray, meta: PhotoMeta) -> None:
-        """Store one photo's vector and metadata (call inside a transaction)."""
-        seq = self._bump_checkpoint(model)
-        self.conn.execute(
-            "INSERT OR REPLACE INTO embeddings(photo_id, model, seq, vector) VALUES (?, ?, ?, ?)",
-            (photo_id, model, seq, np.ascontiguousarray(vector, dtype=np.float32).tobytes()),
-        )
-        self.conn.execute(
-            "UPDATE photos SET width=?, height=?, taken_at=?, camera=?, lat=?, lon=?, status='ok', "
-            "error=NULL, updated_at=? WHERE id=?",
-            (meta.width, meta.height, meta.taken_at, meta.camera, meta.lat, meta.lon, time.time(), photo_id),
-        )
-
     def record_failure(self, photo_id: int, reason: str) -> None:
         self.conn.execute(
             "UPDATE photos SET status='failed', error=?, updated_at=? WHERE id=?", (reason, time.time(), photo_id)
         )
 
-    def pending_photos(self, model: str, limit: int | None = None) -> list[PhotoRow]:
-        """Photos that are readable so far but have no vector for ``model``, oldest first."""
-        sql = (
-            "WHERE status='ok' AND folder_id IN (SELECT id FROM folders WHERE online=1) "
-            "AND id NOT IN (SELECT photo_id FROM embeddings WHERE model=?) ORDER BY id"
-        )
-        params: tuple[object, ...] = (model,)
-        if limit is not None:
-            sql += " LIMIT ?"
-            params = (model, limit)
-        return self._photo_rows(sql, params)
-
     def failures(self) -> list[PhotoRow]:
-        return self._photo_rows("WHERE status='failed' ORDER BY path", ())
+        return self.photo_rows("WHERE status='failed' ORDER BY path", ())
 
     def retry_failures(self, paths: Sequence[Path]) -> int:
         """Make these unreadable photos pending again (the next sync reads them); returns how many."""
         count = 0
-        for chunk in _chunks([encode_path(Path(p)) for p in paths], 900):
+        for chunk in chunks([encode_path(Path(p)) for p in paths]):
             marks = ",".join("?" * len(chunk))
             count += self.conn.execute(
                 f"UPDATE photos SET status='ok', error=NULL WHERE status='failed' AND path IN ({marks})", tuple(chunk)
             ).rowcount
         return count
+
+    def checkpoint(self, model: str) -> int:
+        """The head of ``model``'s vector change log (0 for a model never registered)."""
+        row = self.conn.execute("SELECT checkpoint FROM models WHERE name=?", (model,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_checkpoint(self, model: str) -> int:
+        """Log a change to ``model``'s vectors (inside a transaction): its new checkpoint."""
+        self.conn.execute("UPDATE models SET checkpoint = checkpoint + 1 WHERE name=?", (model,))
+        return self.checkpoint(model)
 
     def change_stamp(self) -> tuple[int, int]:
         """Changes as this connection sees them: a new value whenever a commit of another connection (SQLite's
@@ -428,48 +424,6 @@ class Catalog(VectorTables, MediaTables, BrowseQueries, PlaceTables, PlaceNameIn
             ).fetchone()[0]
         return {"photos": photos, "indexed": indexed, "failed": failed, "pending": photos - failed - indexed}
 
-    # -- search support ----------------------------------------------------
-
-    def filtered_ids(
-        self, *, folder: Path | None, after: str | None, before: str | None, online_only: bool = True
-    ) -> list[int]:
-        """Ids of photos passing the filters (dates as ISO strings, ``before`` exclusive)."""
-        where, params = self._filter_sql(folder=folder, after=after, before=before, online_only=online_only)
-        return [r[0] for r in self.conn.execute(f"SELECT p.id FROM photos p {where}", params)]
-
-    def _filter_sql(
-        self, *, folder: Path | None, after: str | None, before: str | None, online_only: bool
-    ) -> tuple[str, tuple[object, ...]]:
-        clauses: list[str] = []
-        params: list[object] = []
-        if folder is not None:
-            lo, hi = prefix_bounds(folder)
-            clauses.append("p.path >= ? AND p.path < ?")
-            params += [lo, hi]
-        date_expr = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1e9, 'unixepoch', 'localtime'))"
-        if after:
-            clauses.append(f"{date_expr} >= ?")
-            params.append(after)
-        if before:
-            clauses.append(f"{date_expr} < ?")
-            params.append(before)
-        if online_only:
-            clauses.append("p.folder_id IN (SELECT id FROM folders WHERE online=1)")
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
-
-    def hit_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
-        """(path, width, height, taken_at, camera, mtime_ns, folder online) for result display."""
-        out: dict[int, tuple[Any, ...]] = {}
-        for chunk in _chunks(list(ids), 900):
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                "SELECT p.id, p.path, p.width, p.height, p.taken_at, p.camera, p.mtime_ns, f.online "
-                f"FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id IN ({marks})",
-                tuple(chunk),
-            ):
-                out[r[0]] = (decode_path(r[1]), *r[2:])
-        return out
-
 
 def _initialise(conn: sqlite3.Connection, path: Path) -> None:
     """Write the schema into a new, empty database (``create_file`` then links it into place)."""
@@ -478,7 +432,3 @@ def _initialise(conn: sqlite3.Connection, path: Path) -> None:
     new._adopt(conn)
     new.migrate()
 
-
-def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

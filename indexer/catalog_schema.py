@@ -326,7 +326,7 @@ def _migration_place_names(db: sqlite_utils.Database) -> None:
     leaves with its last photo, by trigger) and every place's region worldwide (it was US states only):
     existing rows get theirs here, from the GeoNames table (read only when the catalog has places), so an
     existing library needs no re-embedding and no new reading of its photos."""
-    from indexer.places.region_fill import regions_of  # GeoNames tables: read only by this migration, when needed
+    from indexer.catalog_place_regions import regions_of  # GeoNames tables: read only by this migration, when needed
 
     db.execute("DELETE FROM places WHERE id NOT IN (SELECT place_id FROM photo_places WHERE place_id IS NOT NULL)")
     ids = [int(r[0]) for r in db.execute("SELECT id FROM places WHERE region IS NULL").fetchall()]

@@ -36,6 +36,7 @@ from indexer.clip.model_choice import ModelChoice
 from indexer.clip.model_replacement import drop_replaced_vectors, makes_stored_vectors
 from indexer.clip.pipeline import EmbeddingPipeline
 from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.clip.vector_tables import VectorTables
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
 from indexer.default_stages import DEFAULT_STAGES
@@ -256,13 +257,14 @@ class Library:
         encoder = self.models.encoder(catalog, ref)
         assert encoder.fingerprint is not None  # the model choice identifies every bundle
         bundle = encoder.bundle
-        if catalog.vector_space(bundle.name, encoder.fingerprint, encoder.dim).legacy:
+        tables = VectorTables(catalog)
+        if tables.vector_space(bundle.name, encoder.fingerprint, encoder.dim).legacy:
             same = makes_stored_vectors(catalog, encoder)
             if not same:
                 logger.warning("model %s makes other vectors than those stored under its name: "
                                "it gets vectors of its own (the library is embedded again)", bundle.name)
-            catalog.register_vector_space(bundle.name, encoder.fingerprint, encoder.dim, str(bundle.path),
-                                          encoder.files_stamp, adopt=same)
+            tables.register_vector_space(bundle.name, encoder.fingerprint, encoder.dim, str(bundle.path),
+                                         encoder.files_stamp, adopt=same)
             encoder = self.models.encoder(catalog, ref)
         return encoder
 
@@ -289,9 +291,10 @@ class Library:
         bundle = encoder.bundle
         stamp, print_ = (encoder.files_stamp, encoder.fingerprint) if encoder.fingerprint else \
             self.models.identify(catalog, bundle)
-        if not catalog.vector_space(bundle.name, print_, encoder.dim).registered:
+        tables = VectorTables(catalog)
+        if not tables.vector_space(bundle.name, print_, encoder.dim).registered:
             encoder.verify()  # a new vector space: both towers must run and give finite vectors first
-        key = catalog.register_vector_space(bundle.name, print_, encoder.dim, str(bundle.path), stamp)
+        key = tables.register_vector_space(bundle.name, print_, encoder.dim, str(bundle.path), stamp)
         if key != encoder.model_id:
             raise ModelError(
                 f"model {bundle.name} makes the vectors kept under {key!r}, not {encoder.model_id!r}: "
@@ -315,7 +318,7 @@ class Library:
         if not store.unsaved:
             return
         store.save()
-        self.catalog.prune_tombstones(store.model, store.checkpoint)
+        VectorTables(self.catalog).prune_tombstones(store.model, store.checkpoint)
 
     def _catch_up_stores(self) -> None:
         """Bring every loaded vector store up to the catalog (after scans and folder removals)."""

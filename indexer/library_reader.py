@@ -2,6 +2,9 @@
 
 A reader has no write methods and opens the catalog read-only (SQLite
 ``mode=ro``), so it cannot change a file under the library by construction.
+Its types say so too: its catalog is a ``CatalogReading``, its thumbnails
+``ThumbnailPaths``, its vector indexes ``SearchIndexes`` of ``SearchIndex``
+(no method that writes), so a write through a reader is a type error.
 It serves the search thread and the GUI thread of the app, and
 ``photoseek search|status|failures|folders list`` -- beside a writer in the
 same process (sharing its vector stores and model sessions: searches see
@@ -28,26 +31,30 @@ from typing import TYPE_CHECKING
 
 from indexer import paths
 from indexer.cancel import CancelToken
-from indexer.catalog import SCHEMA_VERSION, Catalog
+from indexer.catalog import SCHEMA_VERSION
+from indexer.catalog_reading import CatalogReading
 from indexer.clip.gallery_stats import GalleryStatsCache
 from indexer.clip.model_choice import ModelChoice
-from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.clip.vector_store import SearchIndex, SearchIndexes, VectorStores
 from indexer.config import FILENAME as SETTINGS_FILE
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
 from indexer.errors import CatalogOutdated, LibraryError, ModelError
 from indexer.media.frame_search import FrameIndex
 from indexer.media.pairing import companions_of
+from indexer.media.tables import MediaTables
 from indexer.models.encoder import Encoder
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Place
+from indexer.places.name_index import PlaceNameIndex
 from indexer.places.search import CatalogPlaces
-from indexer.places.tables import PlaceCount
-from indexer.query.parse import ParsedQuery, PlaceFilter, parse_query, place_named
+from indexer.places.tables import PlaceCount, PlaceTables
+from indexer.query.parse import ParsedQuery, parse_query, place_named
 from indexer.query.understanding import apply_parse
 from indexer.search import Hit, Query, Searcher
 from indexer.status import Failure, FolderInfo, LibraryStatus
-from indexer.text.tables import TextLineRow
-from indexer.thumbnails import ThumbnailStore
+from indexer.text.tables import PhotoTextTables, TextLineRow
+from indexer.thumbnails import ThumbnailPaths
 from indexer.timeline import Timeline, photo_hits, read_timeline
 
 if TYPE_CHECKING:  # duplicates and the text stage are imported where used: a search needs neither
@@ -74,15 +81,15 @@ class LibraryReader:
         path: Path,
         *,
         models: ModelChoice,
-        stores: VectorStores,
+        stores: SearchIndexes,
         owns_state: bool,
     ):
         self.path = path
-        self.thumbnails = ThumbnailStore(path / "thumbnails")
+        self.thumbnails = ThumbnailPaths(path / "thumbnails")
         self._connections = CatalogConnections(path / CATALOG_FILE, readonly=True)
         self._models = models
         self._stores = stores
-        self._owns_state = owns_state  # a private reader: its stores are its own, caught up here
+        self._owns_state = owns_state  # a private reader: its stores and model sessions are its own
         self._stats: dict[tuple[str, str | None], GalleryStatsCache] = {}
         self._stats_lock = threading.Lock()
         self._settings_stamp = _stamp(path / SETTINGS_FILE)
@@ -131,7 +138,7 @@ class LibraryReader:
         self.close()
 
     @property
-    def catalog(self) -> Catalog:
+    def catalog(self) -> CatalogReading:
         """This thread's read-only connection to the catalog."""
         return self._connections.get()
 
@@ -158,8 +165,9 @@ class LibraryReader:
         encoder = self.encoder(model)
         store = self._store(catalog, encoder)
         key = encoder.model_id
-        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: catalog.frames_signature(key),
-                                          lambda: catalog.stored_frames(key, encoder.dim))
+        media = MediaTables(catalog)
+        frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: media.frames_signature(key),
+                                          lambda: media.stored_frames(key, encoder.dim))
         hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
         return _with_companions(hits, catalog)
 
@@ -185,12 +193,9 @@ class LibraryReader:
         """The encoder that answers searches (loads the model on first use)."""
         return self._models.serving_encoder(self.catalog, model)
 
-    def _store(self, catalog: Catalog, encoder: Encoder) -> VectorStore:
+    def _store(self, catalog: CatalogReading, encoder: Encoder) -> SearchIndex:
         self._models.check_dim(catalog, encoder)
-        store = self._stores.get(encoder.model_id, encoder.dim, catalog)
-        if self._owns_state:
-            store.catch_up(catalog)  # a private, in-memory copy: follow the writer of another process
-        return store
+        return self._stores.search_index(encoder.model_id, encoder.dim, catalog)
 
     def _gallery_stats(self, encoder: Encoder) -> GalleryStatsCache:
         with self._stats_lock:
@@ -219,7 +224,7 @@ class LibraryReader:
 
     def photo_text(self, photo_id: int) -> list[TextLineRow]:
         """The lines of text read in a photo (OCR), in reading order; none when not read or no words."""
-        return self.catalog.photo_text(photo_id)
+        return PhotoTextTables(self.catalog).photo_text(photo_id)
 
     def timeline(self, *, folder: Path | None = None, after: date | None = None,
                  before: date | None = None) -> Timeline:
@@ -289,14 +294,14 @@ class LibraryReader:
     def places_starting(self, text: str, limit: int = 50) -> list[Place]:
         """The library's places whose name, region or country has words starting with ``text``'s, most
         populous first (the place-name index: "selt" finds Seltjarnarnes)."""
-        return self.catalog.library_places_starting(text, limit)
+        return PlaceNameIndex(self.catalog).library_places_starting(text, limit)
 
     def places(self) -> list[PlaceCount]:
         """The places the library's photos were taken in, with their numbers of photos."""
-        return self.catalog.place_counts()
+        return PlaceTables(self.catalog).place_counts()
 
 
-def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> LibraryStatus:
+def library_status(catalog: CatalogReading, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
     from indexer.text.status import text_status
 
@@ -310,14 +315,14 @@ def library_status(catalog: Catalog, models: ModelChoice, path: Path) -> Library
         failed=counts["failed"],
         folders=len(folders),
         model=model,
-        videos=catalog.count_videos(models.configured_key(catalog)),
+        videos=MediaTables(catalog).count_videos(models.configured_key(catalog)),
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
         **text_status(catalog),
     )
 
 
-def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
+def folder_infos(catalog: CatalogReading, models: ModelChoice) -> list[FolderInfo]:
     counts = catalog.folder_counts(models.serving_name(catalog))
     out = []
     for row in catalog.folders():
@@ -326,7 +331,7 @@ def folder_infos(catalog: Catalog, models: ModelChoice) -> list[FolderInfo]:
     return out
 
 
-def _with_companions(hits: list[Hit], catalog: Catalog) -> list[Hit]:
+def _with_companions(hits: list[Hit], catalog: CatalogReading) -> list[Hit]:
     """``hits`` with the files that go with their photos (a RAW, a Live Photo's movie), leaving out files
     that are photos of their own (the rule that would pair them is off)."""
     out = []

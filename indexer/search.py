@@ -18,18 +18,23 @@ import numpy as np
 from PIL import Image
 
 from indexer.best_matches import ScoreBackground, best_flags
-from indexer.catalog import Catalog
+from indexer.catalog_browse import BrowseQueries
+from indexer.catalog_reading import CatalogReading
 from indexer.clip import recipes
-from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_store import SearchIndex
+from indexer.clip.vector_tables import VectorTables
 from indexer.errors import UnreadableImage, UsageError
 from indexer.media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
 from indexer.media.kinds import VIDEO, media_kind
+from indexer.media.tables import MediaTables
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import load_rgb
 from indexer.places.search import photos_matching
+from indexer.places.tables import PlaceTables
 from indexer.query.types import Hit, Query
+from indexer.text.tables import PhotoTextTables
 from indexer.text.words import WordsInPhotos, hit_text
-from indexer.thumbnails import ThumbnailStore
+from indexer.thumbnails import ThumbnailPaths
 
 __all__ = ["Hit", "Query", "Searcher", "sketch_canvas"]
 
@@ -53,9 +58,10 @@ class GalleryStats(Protocol):
 class Searcher:
     """Answers queries against one model's vectors.  One per thread (it holds a catalog)."""
 
-    def __init__(self, catalog: Catalog, vectors: VectorStore, encoder: Encoder, stats: GalleryStats,
-                 thumbnails: ThumbnailStore | None = None, frames: StoredFrames | None = None):
+    def __init__(self, catalog: CatalogReading, vectors: SearchIndex, encoder: Encoder, stats: GalleryStats,
+                 thumbnails: ThumbnailPaths | None = None, frames: StoredFrames | None = None):
         self.catalog = catalog
+        self.stored = VectorTables(catalog)  # the stored vectors (``vectors``: the HNSW index of them)
         self.frames = frames  # the stored frames of the indexed videos: a video scores as its best frame
         self.vectors = vectors
         self.thumbnails = thumbnails
@@ -85,8 +91,8 @@ class Searcher:
         negative = self._negative_vector(query.negatives)
 
         allowed = self._allowed_ids(query)
-        words = WordsInPhotos(self.catalog, text=query.text if kind == "text" else "", contains=query.contains,
-                              hybrid=query.words, allowed=allowed, fusion=query.text_fusion)
+        words = WordsInPhotos(self.catalog, text=query.text if kind == "text" else "",
+                              contains=query.contains, hybrid=query.words, allowed=allowed, fusion=query.text_fusion)
         allowed = words.allowed
         if kind == "words":  # only --contains: every hit shows the words asked for
             ids, scores = words.ranked(query.limit)
@@ -136,7 +142,7 @@ class Searcher:
                 raise UnreadableImage(path, "no such file")
             row = self.catalog.photo_by_path(path.resolve()) or self.catalog.photo_by_path(path.absolute())
             if row is not None:
-                ids, vecs = self.catalog.vectors(self.model, [row.id])
+                ids, vecs = self.stored.vectors(self.model, [row.id])
                 if len(ids):
                     return vecs[0], row.id
                 return self.encoder.encode_images([path])[0], row.id
@@ -199,7 +205,7 @@ class Searcher:
         if query.folder is None and query.after is None and query.before is None and not offline:
             return photos_matching(self.catalog, query.place) if query.place is not None else None
         ids = set(
-            self.catalog.filtered_ids(
+            BrowseQueries(self.catalog).filtered_ids(
                 folder=Path(query.folder).expanduser().absolute() if query.folder else None,
                 after=_iso(query.after),
                 before=_iso(query.before),
@@ -224,13 +230,13 @@ class Searcher:
         if len(ids) < min(k, eligible):
             # The graph could not reach enough photos (a tight filter, or k near the library size):
             # answer exactly from the stored vectors rather than return fewer results than exist.
-            pool = allowed if allowed is not None else set(self.catalog.vector_ids(self.model))
+            pool = allowed if allowed is not None else set(self.stored.vector_ids(self.model))
             return self._exact(q, k, pool - exclude)
         return ids, scores
 
     def _rescore(self, q: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``ids`` with the true cosine of their stored vectors, best first (ids without one are dropped)."""
-        found, vecs = self.catalog.vectors(self.model, ids.tolist())
+        found, vecs = self.stored.vectors(self.model, ids.tolist())
         if not len(found):
             return found, np.zeros(0, dtype=np.float32)
         scores = vecs @ q.astype(np.float32)
@@ -238,7 +244,7 @@ class Searcher:
         return found[order], scores[order]
 
     def _exact(self, q: np.ndarray, k: int, ids: set[int]) -> tuple[np.ndarray, np.ndarray]:
-        found, vecs = self.catalog.vectors(self.model, sorted(ids))
+        found, vecs = self.stored.vectors(self.model, sorted(ids))
         if not len(found):
             return found, np.zeros(0, dtype=np.float32)
         scores = vecs @ q.astype(np.float32)
@@ -268,7 +274,7 @@ class Searcher:
         for vec in (v, t, fused):
             ids, _ = self._knn(vec, m, allowed, exclude)
             pool.update(ids.tolist())
-        ids, gallery = self.catalog.vectors(self.model, sorted(pool))
+        ids, gallery = self.stored.vectors(self.model, sorted(pool))
 
         def harris(vectors: np.ndarray) -> np.ndarray:
             return recipes.harris_scores(vectors, v, t, mu_image=self.stats.photo_mean(),
@@ -298,11 +304,11 @@ class Searcher:
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, moments: dict[int, Moment], best: np.ndarray,
               words: WordsInPhotos | None = None) -> list[Hit]:
-        rows = self.catalog.hit_rows(ids.tolist())
+        rows = BrowseQueries(self.catalog).hit_rows(ids.tolist())
         videos = [pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO]
-        durations = self.catalog.video_durations(videos) if videos else {}
-        places = self.catalog.hit_places(ids.tolist())
-        texts = self.catalog.photo_texts(ids.tolist())
+        durations = MediaTables(self.catalog).video_durations(videos) if videos else {}
+        places = PlaceTables(self.catalog).hit_places(ids.tolist())
+        texts = PhotoTextTables(self.catalog).photo_texts(ids.tolist())
         hits: list[Hit] = []
         for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)

@@ -8,6 +8,10 @@ is skipped, and the first such failure of a store is logged as a warning (the
 rest only at debug level, so a thousand photos do not log a thousand lines).
 A full disk is the exception: it is raised, since the catalog cannot grow
 either, and indexing stops cleanly to be resumed once there is space.
+
+Readers see thumbnails as ``ThumbnailPaths``: where they are, nothing that
+writes; the writer's ``ThumbnailStore`` extends it with saving, copying and
+removing.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ def _unlinked(path: Path) -> bool:
     return True
 
 
-class ThumbnailStore:
+class ThumbnailPaths:
+    """Where the thumbnails of a library are (a reader's view: it never writes one)."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._warned = False
 
     def path(self, photo_id: int) -> Path:
         return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}.jpg"
@@ -47,6 +52,14 @@ class ThumbnailStore:
     def frame_path(self, photo_id: int, frame: int) -> Path:
         """The thumbnail of frame number ``frame`` of the video ``photo_id``."""
         return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}-{frame}.jpg"
+
+
+class ThumbnailStore(ThumbnailPaths):
+    """The writer's thumbnails: saved, copied and removed (see the module doc)."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self._warned = False
 
     def save_frame(self, photo_id: int, frame: int, image: Image.Image) -> bool:
         """Write the thumbnail of a video's frame; False (logged) when it cannot be written."""

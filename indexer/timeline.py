@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.catalog import Catalog
+from indexer.catalog_browse import BrowseQueries
+from indexer.catalog_reading import CatalogReading
 from indexer.media.kinds import VIDEO, media_kind
+from indexer.media.tables import MediaTables
 from indexer.search import Hit
-from indexer.thumbnails import ThumbnailStore
+from indexer.thumbnails import ThumbnailPaths
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")
@@ -49,10 +51,10 @@ def month_title(month: int) -> str:
     return f"{MONTH_NAMES[number - 1]} {year}"
 
 
-def read_timeline(catalog: Catalog, *, folder: Path | None = None, after: date | None = None,
+def read_timeline(catalog: CatalogReading, *, folder: Path | None = None, after: date | None = None,
                   before: date | None = None) -> Timeline:
     """The timeline of the photos passing the filters (``before`` exclusive)."""
-    ids, months = catalog.browse_order(
+    ids, months = BrowseQueries(catalog).browse_order(
         folder=Path(folder).expanduser().absolute() if folder else None,
         after=after.isoformat() if after else None,
         before=before.isoformat() if before else None,
@@ -60,11 +62,13 @@ def read_timeline(catalog: Catalog, *, folder: Path | None = None, after: date |
     return Timeline(ids, months)
 
 
-def photo_hits(catalog: Catalog, thumbnails: ThumbnailStore, ids: Sequence[int], first_rank: int = 1) -> list[Hit]:
+def photo_hits(
+    catalog: CatalogReading, thumbnails: ThumbnailPaths, ids: Sequence[int], first_rank: int = 1
+) -> list[Hit]:
     """The photos ``ids`` as hits (score 0, ranks from ``first_rank``), in that order; ids no longer in the
     catalog are left out."""
-    rows = catalog.hit_rows(list(ids))
-    durations = catalog.video_durations([pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO])
+    rows = BrowseQueries(catalog).hit_rows(list(ids))
+    durations = MediaTables(catalog).video_durations([pid for pid, row in rows.items() if media_kind(row[0]) == VIDEO])
     hits: list[Hit] = []
     for offset, pid in enumerate(ids):
         row = rows.get(pid)

@@ -45,6 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from indexer.clip.vector_tables import VectorTables  # noqa: E402
 from indexer.library_reader import LibraryReader  # noqa: E402
 from indexer.models.encoder import Encoder  # noqa: E402
 from indexer.scanner import is_image_name  # noqa: E402
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         stored = {}
         for path in sample:
             row = lib.catalog.photo_by_path(path)
-            _, vec = lib.catalog.vectors(model, [row.id]) if row else (None, np.zeros((0, 0)))
+            _, vec = VectorTables(lib.catalog).vectors(model, [row.id]) if row else (None, np.zeros((0, 0)))
             stored[path] = vec[0] if len(vec) else None
     fresh = encoder.encode_images(sample)
     wrong = [p for p, f in zip(sample, fresh) if stored[p] is None or float(stored[p] @ f) < 0.999]

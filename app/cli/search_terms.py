@@ -17,7 +17,8 @@ from indexer.errors import UsageError
 
 if TYPE_CHECKING:  # annotations only: importing app.cli loads no numpy
     from indexer.library_reader import LibraryReader
-    from indexer.query.parse import ParsedQuery, PlaceFilter
+    from indexer.places.filter import PlaceFilter
+    from indexer.query.parse import ParsedQuery
     from indexer.search import Query
 
 MAX_NEAR_KM = 20_000.0
@@ -79,7 +80,7 @@ def locale_months() -> dict[str, int]:
 
 
 def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:
-    from indexer.query.parse import PlaceFilter
+    from indexer.places.filter import PlaceFilter
 
     if args.place:
         place = reader.place_named(args.place)

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from app.plain_text import tooltip
+from indexer.places.filter import PlaceFilter
 from indexer.places.tables import PlaceCount
-from indexer.query.parse import PlaceFilter
 
 MAX_PLACES = 500  # listed, most photos first (a library from everywhere still gets a usable list)
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
 from indexer.clip import recipes
+from indexer.clip.vector_tables import VectorTables
 from indexer.errors import UnreadableImage
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import load_rgb
-from indexer.thumbnails import ThumbnailStore
+from indexer.thumbnails import ThumbnailPaths
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class GalleryStatsCache:
     """The statistics of one model's vectors.  Thread-safe: ``catalog()`` gives the calling thread's
     read connection, ``thumbnails`` the library's thumbnails (read only)."""
 
-    def __init__(self, catalog: Callable[[], Catalog], thumbnails: ThumbnailStore, encoder: Encoder):
+    def __init__(self, catalog: Callable[[], CatalogReading], thumbnails: ThumbnailPaths, encoder: Encoder):
         self._catalog = catalog
         self._thumbnails = thumbnails
         self._encoder = encoder
@@ -46,10 +47,10 @@ class GalleryStatsCache:
 
     def _refresh(self) -> None:
         model = self._encoder.model_id
-        count = self._catalog().vector_count(model)
+        count = VectorTables(self._catalog()).vector_count(model)
         if self._sample is not None and abs(count - self._count) <= REFRESH_RATIO * max(self._count, 1):
             return
-        sample = self._catalog().sample_vectors(model, PHOTO_SAMPLE)
+        sample = VectorTables(self._catalog()).sample_vectors(model, PHOTO_SAMPLE)
         if sample.size == 0:
             sample = np.zeros((1, self._encoder.dim), dtype=np.float32)
         self._sample = sample
@@ -84,7 +85,7 @@ class GalleryStatsCache:
 
     def _compute_sketch_mean(self) -> np.ndarray:
         model = self._encoder.model_id
-        ids = self._catalog().vector_ids(model)
+        ids = VectorTables(self._catalog()).vector_ids(model)
         rng = np.random.default_rng(0)
         chosen = [ids[i] for i in rng.permutation(len(ids))[: SKETCH_SAMPLE * 2]] if ids else []
         edges: list[Image.Image] = []

@@ -9,7 +9,7 @@ Vectors are kept by *vector space*, not by model name: a bundle's space is
 its name plus a fingerprint of its weights and preprocessing
 (``models.fingerprint``), and its key in the catalog is the name, or
 ``NAME@<12 hex digits>`` for another model that came under a name already
-used (``Catalog.vector_space``).  ``Encoder.model_id`` is that key, so a
+used (``VectorTables.vector_space``).  ``Encoder.model_id`` is that key, so a
 model replaced under the same name (``models import --force``, ``--model
 /other/dir/NAME``) is a model switch: its vectors are built beside the old
 ones, and new-model queries never meet old-model photos.
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from indexer import paths
-from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
+from indexer.clip.vector_tables import VectorTables
 from indexer.config import Settings
 from indexer.errors import ModelError, ModelNotFound
 from indexer.models import known_bundles
@@ -79,12 +80,12 @@ class ModelChoice:
 
     # -- the configured model ------------------------------------------------
 
-    def configured_ref(self, catalog: Catalog) -> str:
+    def configured_ref(self, catalog: CatalogReading) -> str:
         """The configured model (name or bundle dir), or raise a ``ModelNotFound`` that says how to get one."""
         ref = self._override or self._settings.model or os.environ.get("PHOTOSEEK_MODEL", "")
         if ref:
             return ref
-        for _name, source in catalog.model_sources():
+        for _name, source in VectorTables(catalog).model_sources():
             if Path(source).is_dir():
                 return source
         installed = installed_models(paths.models_dir())
@@ -95,7 +96,7 @@ class ModelChoice:
             "or `photoseek models import DIR` for a bundle you have"
         )
 
-    def bundle(self, catalog: Catalog, ref: str | None = None) -> ModelBundle:
+    def bundle(self, catalog: CatalogReading, ref: str | None = None) -> ModelBundle:
         """The bundle of ``ref`` (default: the configured model).
 
         Loading a bundle parses tokenizer.json (MBs of JSON, GIL held) and status, folders and
@@ -103,7 +104,7 @@ class ModelChoice:
         """
         return self._load(catalog, ref)[0]
 
-    def _load(self, catalog: Catalog, ref: str | None) -> tuple[ModelBundle, str]:
+    def _load(self, catalog: CatalogReading, ref: str | None) -> tuple[ModelBundle, str]:
         """(bundle, files stamp) of ``ref``: from the cache while the stamp holds."""
         ref = ref or self.configured_ref(catalog)
         with self._lock:
@@ -118,13 +119,13 @@ class ModelChoice:
             self._bundles[ref] = loaded
         return loaded
 
-    def identify(self, catalog: Catalog, bundle: ModelBundle, stamp: str | None = None) -> tuple[str, str]:
+    def identify(self, catalog: CatalogReading, bundle: ModelBundle, stamp: str | None = None) -> tuple[str, str]:
         """(files stamp, fingerprint) of ``bundle``: hashed once per set of files, unless the catalog knows it."""
         stamp = stamp or files_stamp(bundle.path)
         with self._lock:
             known = self._fingerprints.get(stamp)
         if known is None:
-            known = catalog.fingerprint_of_files(stamp)
+            known = VectorTables(catalog).fingerprint_of_files(stamp)
         if known is None:
             remembered = known_bundles.recall(stamp)  # met by another library of this user
             known = remembered.fingerprint if remembered is not None else None
@@ -138,34 +139,37 @@ class ModelChoice:
             self._fingerprints[stamp] = known
         return stamp, known
 
-    def _space(self, catalog: Catalog, ref: str | None = None, loaded: tuple[ModelBundle, str] | None = None) -> _Space:
+    def _space(
+        self, catalog: CatalogReading, ref: str | None = None, loaded: tuple[ModelBundle, str] | None = None
+    ) -> _Space:
         bundle, stamp = loaded or self._load(catalog, ref)
         stamp, print_ = self.identify(catalog, bundle, stamp)
-        return _Space(bundle, stamp, print_, catalog.vector_space(bundle.name, print_, bundle.embed_dim).key)
+        key = VectorTables(catalog).vector_space(bundle.name, print_, bundle.embed_dim).key
+        return _Space(bundle, stamp, print_, key)
 
-    def vector_key(self, catalog: Catalog, bundle: ModelBundle) -> str:
+    def vector_key(self, catalog: CatalogReading, bundle: ModelBundle) -> str:
         """The key under which the library keeps (or would keep) ``bundle``'s vectors."""
         return self._space(catalog, loaded=(bundle, files_stamp(bundle.path))).key
 
-    def configured_name(self, catalog: Catalog) -> str | None:
+    def configured_name(self, catalog: CatalogReading) -> str | None:
         """The configured model's name, or None when there is none (or it cannot be read)."""
         try:
             return self.bundle(catalog).name
         except ModelError:
             return None
 
-    def configured_key(self, catalog: Catalog) -> str | None:
+    def configured_key(self, catalog: CatalogReading) -> str | None:
         """The key of the configured model's vector space, or None when there is no usable model."""
         space = self._configured_space(catalog)
         return space.key if space is not None else None
 
-    def _configured_space(self, catalog: Catalog) -> _Space | None:
+    def _configured_space(self, catalog: CatalogReading) -> _Space | None:
         try:
             return self._space(catalog)
         except ModelError:
             return None
 
-    def encoder(self, catalog: Catalog, ref: str | None = None) -> Encoder:
+    def encoder(self, catalog: CatalogReading, ref: str | None = None) -> Encoder:
         """The encoder of ``ref`` (default: the configured model); its ``model_id`` is its vector-space key."""
         return self._encoder_for(self._space(catalog, ref))
 
@@ -179,9 +183,9 @@ class ModelChoice:
                 self._encoders[space.key] = enc
             return enc
 
-    def check_dim(self, catalog: Catalog, encoder: Encoder) -> None:
+    def check_dim(self, catalog: CatalogReading, encoder: Encoder) -> None:
         """Refuse a model whose vectors have another size than those stored under its key."""
-        dim = catalog.model_dim(encoder.model_id)
+        dim = VectorTables(catalog).model_dim(encoder.model_id)
         if dim is not None and dim != encoder.dim:
             raise ModelError(
                 f"model {encoder.model_id} now has {encoder.dim}-dimensional vectors but the library holds "
@@ -190,19 +194,19 @@ class ModelChoice:
 
     # -- the serving model -----------------------------------------------------
 
-    def serving_name(self, catalog: Catalog) -> str | None:
+    def serving_name(self, catalog: CatalogReading) -> str | None:
         """The key of the vector space that answers searches (see the module docstring)."""
         space = self._serving(catalog, self._configured_space(catalog))
         if space is None or isinstance(space, _Space):
             return space.key if space is not None else None
         return space
 
-    def _serving(self, catalog: Catalog, active_space: _Space | None) -> _Space | str | None:
+    def _serving(self, catalog: CatalogReading, active_space: _Space | None) -> _Space | str | None:
         """The serving space (a key only when nothing at hand can serve it, for reports)."""
         active = active_space.key if active_space is not None else None
         if active is not None and catalog.counts(active)["pending"] == 0:
             return active_space
-        with_vectors = catalog.models_with_vectors()
+        with_vectors = VectorTables(catalog).models_with_vectors()
         if not with_vectors:
             return active_space
         ranked = sorted(with_vectors, key=lambda key: (with_vectors[key], key == active), reverse=True)
@@ -216,15 +220,15 @@ class ModelChoice:
                 return key
         return active_space
 
-    def bundle_for_key(self, catalog: Catalog, key: str) -> ModelBundle | None:
+    def bundle_for_key(self, catalog: CatalogReading, key: str) -> ModelBundle | None:
         """A bundle at hand that makes the vectors stored under ``key`` (where it was registered from, or
         the installed model of its name), or None when there is none any more."""
         space = self._space_for_key(catalog, key)
         return space.bundle if space is not None else None
 
-    def _space_for_key(self, catalog: Catalog, key: str) -> _Space | None:
-        label = catalog.model_label(key) or key
-        candidates = [catalog.model_source(key), str(paths.models_dir() / label)]
+    def _space_for_key(self, catalog: CatalogReading, key: str) -> _Space | None:
+        label = VectorTables(catalog).model_label(key) or key
+        candidates = [VectorTables(catalog).model_source(key), str(paths.models_dir() / label)]
         for ref in dict.fromkeys(c for c in candidates if c):
             try:
                 if not Path(ref).is_dir():
@@ -236,7 +240,7 @@ class ModelChoice:
                 return space
         return None
 
-    def serving_encoder(self, catalog: Catalog, ref: str | None = None) -> Encoder:
+    def serving_encoder(self, catalog: CatalogReading, ref: str | None = None) -> Encoder:
         """The encoder that answers searches (``ref``, or the session override, wins)."""
         if ref is not None or self._override:
             return self.encoder(catalog, ref)

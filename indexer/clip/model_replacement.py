@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
 from indexer.clip.model_choice import ModelChoice
 from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.clip.vector_tables import VectorTables
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import decode_image
 
@@ -34,12 +36,13 @@ LEGACY_CHECK_CANDIDATES = 20
 LEGACY_CHECK_MIN_COSINE = 0.98
 
 
-def makes_stored_vectors(catalog: Catalog, encoder: Encoder) -> bool:
+def makes_stored_vectors(catalog: CatalogReading, encoder: Encoder) -> bool:
     """Whether ``encoder`` gives a few unchanged photos the vectors stored under its key (True when
     none can be checked)."""
-    ids = catalog.vector_ids(encoder.model_id)[:LEGACY_CHECK_CANDIDATES]
+    stored_vectors = VectorTables(catalog)
+    ids = stored_vectors.vector_ids(encoder.model_id)[:LEGACY_CHECK_CANDIDATES]
     rows = catalog.photos_by_id(ids)
-    found, stored = catalog.vectors(encoder.model_id, ids)
+    found, stored = stored_vectors.vectors(encoder.model_id, ids)
     checked = 0
     for pid, vector in zip(found.tolist(), stored):
         row = rows.get(pid)
@@ -72,14 +75,15 @@ def drop_replaced_vectors(
     ``vectors_dir`` are deleted.
     """
     source = str(encoder.bundle.path)
-    replaced = [key for key, other in catalog.model_sources()
-                if key != encoder.model_id and other == source and catalog.vector_count(key)]
+    tables = VectorTables(catalog)
+    replaced = [key for key, other in tables.model_sources()
+                if key != encoder.model_id and other == source and tables.vector_count(key)]
     if not replaced or catalog.counts(encoder.model_id)["pending"]:
         return
     for key in replaced:
         if models.bundle_for_key(catalog, key) is not None:
             continue
-        dropped = catalog.drop_vectors(key)
+        dropped = tables.drop_vectors(key)
         logger.info("dropped %d vectors of %s: its bundle %s now holds another model", dropped, key, source)
         loaded = [s for s in stores.loaded() if s.model == key]
         for store in loaded:

@@ -31,9 +31,11 @@ import numpy as np
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.errors import Cancelled, UnreadableImage
 from indexer.media.decode import decode_media
 from indexer.media.frames import FrameVectors, encode_decoded
+from indexer.media.tables import MediaTables
 from indexer.metadata import photo_meta
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import DecodedImage, decode_image
@@ -75,6 +77,8 @@ class EmbeddingPipeline:
         steps: Sequence[PhotoStep] = (),
     ):
         self.catalog = catalog
+        self.stored = VectorTables(catalog)
+        self.media = MediaTables(catalog)
         self.encoder = encoder
         self.vectors = vectors
         self.thumbnails = thumbnails
@@ -89,7 +93,7 @@ class EmbeddingPipeline:
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
         cancel = cancel or CancelToken()
         model = self.encoder.model_id
-        pending = self.catalog.pending_photos(model)
+        pending = self.stored.pending_photos(model)
         total = len(pending)
         done = failed = 0
         started = time.monotonic()
@@ -203,10 +207,10 @@ class EmbeddingPipeline:
             for b, vector in zip(good, vectors):
                 img = b.image
                 assert img is not None
-                self.catalog.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
+                self.stored.record_indexed(b.row.id, model, vector, photo_meta(img.width, img.height, img.exif))
                 if b.row.id in videos:
                     frames = videos[b.row.id]
-                    self.catalog.record_video(b.row.id, model, frames.duration, frames.times, frames.vectors)
+                    self.media.record_video(b.row.id, model, frames.duration, frames.times, frames.vectors)
             for number, step in enumerate(self.steps):
                 step.record(self.catalog, [(b.row, b.results[number]) for b in good])
             for b in batch:

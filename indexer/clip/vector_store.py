@@ -24,6 +24,13 @@ Who may do what:
 * A store opened with ``writable=False`` never writes a file: ``save`` refuses.
   A reader in another process keeps such a private copy and catches it up in
   memory from the catalog it reads.
+* Readers see a store as a ``SearchIndex`` (``search`` and its size, no
+  method that changes it) and a registry as ``SearchIndexes``
+  (``VectorStores.search_index``): a reader cannot add, remove, rebuild or
+  save by type.  Of a writer's shared registry a reader only takes stores;
+  the one it finds not loaded yet (a search before the writer's first sync
+  with that model) is loaded for it as the writer would, in memory, and
+  saved by the writer.
 """
 
 from __future__ import annotations
@@ -37,12 +44,13 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import hnswlib
 import numpy as np
 
-from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
+from indexer.clip.vector_tables import VectorTables
 from indexer.errors import LibraryError
 
 logger = logging.getLogger(__name__)
@@ -66,6 +74,28 @@ def _new_hnsw(dim: int, capacity: int) -> Any:
     return index
 
 
+class SearchIndex(Protocol):
+    """What a reader may do with one model's vector index: search it."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def search(
+        self, query: np.ndarray, k: int, *, filter: Callable[[int], bool] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class SearchIndexes(Protocol):
+    """A reader's view of a library's vector indexes (``VectorStores.search_index``)."""
+
+    def search_index(self, model: str, dim: int, catalog: CatalogReading) -> SearchIndex: ...
+
+
 class VectorStore:
     """The HNSW index of one model, with its stamp, growth, catch-up and rebuild, under one lock."""
 
@@ -84,7 +114,7 @@ class VectorStore:
     # -- opening -------------------------------------------------------------
 
     @classmethod
-    def open(cls, directory: Path, model: str, dim: int, catalog: Catalog, *, writable: bool) -> VectorStore:
+    def open(cls, directory: Path, model: str, dim: int, catalog: CatalogReading, *, writable: bool) -> VectorStore:
         """The model's index as of ``catalog``: loaded and caught up, or rebuilt from the stored vectors.
 
         Nothing is written here; the writer saves (``save``) when ``unsaved`` says so.
@@ -148,35 +178,37 @@ class VectorStore:
         with self._lock:
             return self._checkpoint
 
-    def catch_up(self, catalog: Catalog) -> None:
+    def catch_up(self, catalog: CatalogReading) -> None:
         """Apply the catalog's changes since this index's checkpoint (or rebuild when that is impossible)."""
         with self._lock:
             current = catalog.checkpoint(self.model)
             if current == self._checkpoint:
                 return
-            if current < self._checkpoint or self._checkpoint < catalog.tombstones_pruned_upto(self.model):
+            tables = VectorTables(catalog)
+            if current < self._checkpoint or self._checkpoint < tables.tombstones_pruned_upto(self.model):
                 # newer than the catalog, or too old to catch up (removals since then were pruned)
                 logger.warning("vector index of %s does not match the catalog's log; rebuilding", self.model)
                 self.rebuild(catalog)
                 return
-            removed = catalog.tombstones_after(self.model, self._checkpoint)
+            removed = tables.tombstones_after(self.model, self._checkpoint)
             self._remove(removed)
             added = 0
-            for ids, vecs in catalog.iter_vectors(self.model, after_seq=self._checkpoint):
+            for ids, vecs in tables.iter_vectors(self.model, after_seq=self._checkpoint):
                 self._add(ids, vecs)
                 added += len(ids)
             logger.info("caught up the vector index of %s: +%d -%d", self.model, added, len(removed))
             self._checkpoint = current
 
-    def rebuild(self, catalog: Catalog) -> None:
+    def rebuild(self, catalog: CatalogReading) -> None:
         """Rebuild from the catalog's stored vectors (in memory; the writer saves)."""
         started = time.monotonic()
         with self._lock:
+            tables = VectorTables(catalog)
             checkpoint = catalog.checkpoint(self.model)
-            count = catalog.vector_count(self.model)
+            count = tables.vector_count(self.model)
             self._index = _new_hnsw(self.dim, max(count + 1000, 1000))
             self._live = 0
-            for ids, vecs in catalog.iter_vectors(self.model):
+            for ids, vecs in tables.iter_vectors(self.model):
                 self._add(ids, vecs)
             self._checkpoint = checkpoint
             logger.info("built the vector index of %s: %d vectors in %.1f s",
@@ -346,7 +378,7 @@ class VectorStores:
         self._lock = threading.Lock()
         self._stores: dict[str, VectorStore] = {}
 
-    def get(self, model: str, dim: int, catalog: Catalog) -> VectorStore:
+    def get(self, model: str, dim: int, catalog: CatalogReading) -> VectorStore:
         """The store of ``model``, opened (loaded and caught up, or built in memory) if it is not yet."""
         with self._lock:
             store = self._stores.get(model)
@@ -354,6 +386,14 @@ class VectorStores:
                 store = VectorStore.open(self.directory, model, dim, catalog, writable=self.writable)
                 self._stores[model] = store
             return store
+
+    def search_index(self, model: str, dim: int, catalog: CatalogReading) -> SearchIndex:
+        """The store of ``model`` for a reader: as the writer left it in a shared registry (loaded for
+        the reader when the writer has not yet), caught up in memory from ``catalog`` in a private one."""
+        store = self.get(model, dim, catalog)
+        if not self.writable:
+            store.catch_up(catalog)  # a private, in-memory copy: follow the writer of another process
+        return store
 
     def loaded(self) -> list[VectorStore]:
         with self._lock:

@@ -1,10 +1,12 @@
-"""The catalog's models, stored vectors and their change log (a part of ``Catalog``).
+"""The catalog's models, stored vectors and their change log: ``VectorTables(catalog)``.
 
 Every change to the vectors of a model bumps that model's *checkpoint* and is
 logged (``embeddings.seq`` for additions, ``vector_tombstones`` for removals),
 so a vector index stamped with an older checkpoint can be caught up instead
-of rebuilt.  ``VectorTables`` is mixed into ``Catalog``, which provides the
-connection and transactions.
+of rebuilt.  The log's head (``checkpoint``, ``bump_checkpoint``) and what a
+photo's removal does to its vectors belong to the catalog's core; the rest of
+the SQL on these tables is here.  Reading works through any catalog; writing
+(``self: VectorTables[Catalog]``) only through the writer's.
 
 Vectors are stored by *vector space*: the key ``models.name`` (``embeddings.model``).
 A space is the pair (``label``: the bundle's name, ``fingerprint``: the hash of its
@@ -20,15 +22,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from typing import NamedTuple, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
+from indexer.catalog import Catalog, PhotoMeta, PhotoRow
+from indexer.catalog_reading import C, CatalogPart, chunks
 from indexer.errors import ModelError
-
-T = TypeVar("T")
 
 KEEP_TOMBSTONES = 20_000  # removals kept in the log for readers holding an older vector index
 
@@ -41,19 +42,11 @@ class VectorSpace(NamedTuple):
     legacy: bool  # a space of this name and size registered before fingerprints (presumed the same model)
 
 
-class VectorTables:
+class VectorTables(CatalogPart[C]):
     """The ``models``, ``embeddings``, ``vector_tombstones`` and ``model_files`` tables."""
 
-    conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _set_meta(self, key: str, value: str) -> None:
-        raise NotImplementedError
-
-    def register_model(self, name: str, source: str, dim: int) -> None:
-        with self.transaction():
+    def register_model(self: VectorTables[Catalog], name: str, source: str, dim: int) -> None:
+        with self.catalog.transaction():
             self.conn.execute(
                 "INSERT INTO models(name, source, dim, checkpoint, added_at) VALUES (?, ?, ?, 0, ?) "
                 "ON CONFLICT(name) DO UPDATE SET source=excluded.source",
@@ -86,11 +79,12 @@ class VectorTables:
         raise ModelError(f"the library has no free key for the vectors of model {label} ({fingerprint[:12]})")
 
     def register_vector_space(
-        self, label: str, fingerprint: str, dim: int, source: str, stamp: str, *, adopt: bool = True
+        self: VectorTables[Catalog], label: str, fingerprint: str, dim: int, source: str, stamp: str, *,
+        adopt: bool = True,
     ) -> str:
         """Register the vector space of a bundle (see ``vector_space``; ``adopt=False`` declines a space from
         before fingerprints) and remember that files with ``stamp`` have ``fingerprint``.  Returns its key."""
-        with self.transaction():
+        with self.catalog.transaction():
             space = self.vector_space(label, fingerprint, dim, adopt=adopt)
             if space.registered or space.legacy:
                 self.conn.execute(
@@ -124,16 +118,16 @@ class VectorTables:
         row = self.conn.execute("SELECT COALESCE(label, name) FROM models WHERE name=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
-    def drop_vectors(self, key: str) -> int:
+    def drop_vectors(self: VectorTables[Catalog], key: str) -> int:
         """Forget every vector stored under ``key`` (its space is kept, so its key is never reused for
         another).  Vector indexes of ``key`` that are behind rebuild (to nothing).  Returns how many."""
-        with self.transaction():
+        with self.catalog.transaction():
             count = self.vector_count(key)
             self.conn.execute("DELETE FROM embeddings WHERE model=?", (key,))
             self.conn.execute("DELETE FROM video_frames WHERE model=?", (key,))  # the frames of its videos
             self.conn.execute("DELETE FROM vector_tombstones WHERE model=?", (key,))
-            seq = self._bump_checkpoint(key)
-            self._set_meta(f"tombstones_pruned:{key}", str(seq))
+            seq = self.catalog.bump_checkpoint(key)
+            self.catalog.set_meta(f"tombstones_pruned:{key}", str(seq))
         return count
 
     def _has_fingerprints(self) -> bool:
@@ -154,19 +148,37 @@ class VectorTables:
     def models_with_vectors(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model").fetchall())
 
-    def checkpoint(self, model: str) -> int:
-        row = self.conn.execute("SELECT checkpoint FROM models WHERE name=?", (model,)).fetchone()
-        return int(row[0]) if row else 0
+    def record_indexed(self: VectorTables[Catalog], photo_id: int, model: str, vector: np.ndarray,
+                       meta: PhotoMeta) -> None:
+        """Store one photo's vector and metadata (call inside a transaction)."""
+        seq = self.catalog.bump_checkpoint(model)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO embeddings(photo_id, model, seq, vector) VALUES (?, ?, ?, ?)",
+            (photo_id, model, seq, np.ascontiguousarray(vector, dtype=np.float32).tobytes()),
+        )
+        self.conn.execute(
+            "UPDATE photos SET width=?, height=?, taken_at=?, camera=?, lat=?, lon=?, status='ok', "
+            "error=NULL, updated_at=? WHERE id=?",
+            (meta.width, meta.height, meta.taken_at, meta.camera, meta.lat, meta.lon, time.time(), photo_id),
+        )
 
-    def _bump_checkpoint(self, model: str) -> int:
-        self.conn.execute("UPDATE models SET checkpoint = checkpoint + 1 WHERE name=?", (model,))
-        return self.checkpoint(model)
+    def pending_photos(self, model: str, limit: int | None = None) -> list[PhotoRow]:
+        """Photos that are readable so far but have no vector for ``model``, oldest first."""
+        sql = (
+            "WHERE status='ok' AND folder_id IN (SELECT id FROM folders WHERE online=1) "
+            "AND id NOT IN (SELECT photo_id FROM embeddings WHERE model=?) ORDER BY id"
+        )
+        params: tuple[object, ...] = (model,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (model, limit)
+        return self.catalog.photo_rows(sql, params)
 
     def vectors(self, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Stored vectors of ``ids`` for ``model`` -> (ids found, (n, d) float32)."""
         found: list[int] = []
         blobs: list[bytes] = []
-        for chunk in _chunks(list(ids), 900):
+        for chunk in chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
             for pid, blob in self.conn.execute(
                 f"SELECT photo_id, vector FROM embeddings WHERE model=? AND photo_id IN ({marks})",
@@ -228,7 +240,9 @@ class VectorTables:
     def vector_count(self, model: str) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (model,)).fetchone()[0])
 
-    def prune_tombstones(self, model: str, upto_seq: int, *, keep: int = KEEP_TOMBSTONES) -> None:
+    def prune_tombstones(
+        self: VectorTables[Catalog], model: str, upto_seq: int, *, keep: int = KEEP_TOMBSTONES
+    ) -> None:
         """Forget removals up to ``upto_seq``, except the newest ``keep`` (a reader that loaded an older
         HNSW file catches up from them).  The highest pruned seq is recorded: a reader whose index is
         older than that cannot catch up and must rebuild (``tombstones_pruned_upto``)."""
@@ -238,10 +252,10 @@ class VectorTables:
         if row is None:
             return
         cutoff = min(upto_seq, int(row[0]))
-        with self.transaction():
+        with self.catalog.transaction():
             self.conn.execute("DELETE FROM vector_tombstones WHERE model=? AND seq<=?", (model, cutoff))
             if cutoff > self.tombstones_pruned_upto(model):
-                self._set_meta(f"tombstones_pruned:{model}", str(cutoff))
+                self.catalog.set_meta(f"tombstones_pruned:{model}", str(cutoff))
 
     def tombstones_pruned_upto(self, model: str) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (f"tombstones_pruned:{model}",)).fetchone()
@@ -254,7 +268,3 @@ def stack_vectors(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.nd
     vecs = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
     return np.asarray(ids, dtype=np.int64), vecs
 
-
-def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
 from indexer.duplicates.tables import CleanupAction, DuplicateTables
 from indexer.duplicates.trash import move_to_trash, restore
 from indexer.errors import TrashError, UsageError
@@ -136,7 +137,7 @@ def undo_cleanup(catalog: Catalog, action_id: int | None = None) -> UndoReport:
     return report
 
 
-def _find(tables: DuplicateTables, action_id: int | None) -> CleanupAction:
+def _find(tables: DuplicateTables[CatalogReading], action_id: int | None) -> CleanupAction:
     if action_id is not None:
         action = tables.cleanup(action_id)
         if action is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.catalog import Catalog, PhotoRow, decode_path, encode_path, prefix_bounds
+from indexer.catalog_reading import C, CatalogPart
 from indexer.duplicates.photo_hash import FINGERPRINT_VERSION, SAME_WHOLE_PICTURE, Fingerprint, signed64, unsigned64
 
 TRASH = "trash"
@@ -62,12 +63,9 @@ class CleanupAction:
         return sum(i.bytes for i in self.items)
 
 
-class DuplicateTables:
-    """The duplicate tables of one catalog connection (see the module doc)."""
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.conn = catalog.conn
+class DuplicateTables(CatalogPart[C]):
+    """The duplicate tables of one catalog connection (see the module doc).  Reading works through any
+    catalog; writing (``self: DuplicateTables[Catalog]``) only through the writer's."""
 
     def available(self) -> bool:
         """Whether the catalog has these tables (a reader may open a library not yet migrated)."""
@@ -78,7 +76,9 @@ class DuplicateTables:
 
     # -- fingerprints --------------------------------------------------------
 
-    def record_fingerprints(self, items: Iterable[tuple[PhotoRow, Fingerprint | None]]) -> None:
+    def record_fingerprints(
+        self: DuplicateTables[Catalog], items: Iterable[tuple[PhotoRow, Fingerprint | None]]
+    ) -> None:
         """Store fingerprints of photos as they are in ``PhotoRow`` (None: this photo cannot be fingerprinted).
         Call inside a transaction."""
         self.conn.executemany(
@@ -152,7 +152,7 @@ class DuplicateTables:
 
     # -- clean-ups -----------------------------------------------------------
 
-    def log_cleanup(self, items: Sequence[tuple[Path, Path | None, int, Path | None]]) -> int:
+    def log_cleanup(self: DuplicateTables[Catalog], items: Sequence[tuple[Path, Path | None, int, Path | None]]) -> int:
         """Record one clean-up: (path, place in the trash, bytes, photo kept) per file.  Returns its id."""
         cur = self.conn.execute("INSERT INTO cleanup_actions(kind, at) VALUES (?, ?)", (TRASH, time.time()))
         action = cur.lastrowid
@@ -192,7 +192,7 @@ class DuplicateTables:
         found = self.cleanups(1, action_id=action_id)
         return found[0] if found else None
 
-    def mark_restored(self, action_id: int, paths: Iterable[Path]) -> None:
+    def mark_restored(self: DuplicateTables[Catalog], action_id: int, paths: Iterable[Path]) -> None:
         """Files of a clean-up that are back where they were.  Call inside a transaction."""
         now = time.time()
         self.conn.executemany(
@@ -200,5 +200,5 @@ class DuplicateTables:
             [(now, action_id, encode_path(p)) for p in paths],
         )
 
-    def mark_undone(self, action_id: int) -> None:
+    def mark_undone(self: DuplicateTables[Catalog], action_id: int) -> None:
         self.conn.execute("UPDATE cleanup_actions SET undone_at=? WHERE id=?", (time.time(), action_id))

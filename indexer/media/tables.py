@@ -1,4 +1,4 @@
-"""The catalog's videos and their frames (a part of ``Catalog``).
+"""The catalog's videos and their frames: ``MediaTables(catalog)``.
 
 A video is one row of ``photos`` like any photo, with one vector in
 ``embeddings`` (the frame that stands for it, which the vector index holds)
@@ -7,7 +7,10 @@ every frame kept with its time and vector: searches score a video by its
 best frame.  Frames are written in the same transaction as the video's
 vector (so the model's checkpoint covers them too) and go with the photo
 (``ON DELETE CASCADE``); frames of a video whose vector was removed (a file
-that changed and waits to be indexed again) are never read.
+that changed and waits to be indexed again) are never read.  The catalog's
+core copies a video's rows to an identical twin file (``copy_vectors``).
+Reading works through any catalog; ``record_video`` (``self:
+MediaTables[Catalog]``) only through the writer's.
 """
 
 from __future__ import annotations
@@ -18,16 +21,16 @@ from typing import Any
 
 import numpy as np
 
+from indexer.catalog import Catalog
+from indexer.catalog_reading import C, CatalogPart
 from indexer.media.frame_search import StoredFrames
 
 
-class MediaTables:
+class MediaTables(CatalogPart[C]):
     """The ``videos`` and ``video_frames`` tables."""
 
-    conn: sqlite3.Connection
-
-    def record_video(self, photo_id: int, model: str, duration: float | None, times: Sequence[float],
-                     vectors: np.ndarray) -> None:
+    def record_video(self: MediaTables[Catalog], photo_id: int, model: str, duration: float | None,
+                     times: Sequence[float], vectors: np.ndarray) -> None:
         """Store a video's length and its frames' times and vectors for ``model`` (call inside a transaction)."""
         self.conn.execute(
             "INSERT OR REPLACE INTO videos(photo_id, duration) VALUES (?, ?)", (photo_id, duration)
@@ -37,18 +40,6 @@ class MediaTables:
             "INSERT INTO video_frames(photo_id, model, frame, time, vector) VALUES (?, ?, ?, ?, ?)",
             [(photo_id, model, i, float(t), np.ascontiguousarray(v, dtype=np.float32).tobytes())
              for i, (t, v) in enumerate(zip(times, vectors))],
-        )
-
-    def copy_video(self, from_id: int, to_id: int) -> None:
-        """Give ``to_id`` (an identical file) the length and frames of the video ``from_id``, if it is one."""
-        self.conn.execute(
-            "INSERT OR REPLACE INTO videos(photo_id, duration) SELECT ?, duration FROM videos WHERE photo_id=?",
-            (to_id, from_id),
-        )
-        self.conn.execute(
-            "INSERT OR REPLACE INTO video_frames(photo_id, model, frame, time, vector) "
-            "SELECT ?, model, frame, time, vector FROM video_frames WHERE photo_id=?",
-            (to_id, from_id),
         )
 
     def stored_frames(self, model: str, dim: int) -> StoredFrames:

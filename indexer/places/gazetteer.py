@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from indexer.catalog_place_regions import region_names
 from indexer.places.countries import Countries
 from indexer.places.geometry import chord_to_km, radius_km, unit_vectors
 from indexer.places.names import fold, is_latin_name, may_be_latin
-from indexer.places.regions import region_names
 
 TABLES = ("cities15000", "cities5000", "cities1000")
 QUERY_TABLE = "cities15000"  # names typed in queries: the places people name, quick to load
-GEOCODING_TABLE = "cities1000"  # reverse geocoding photos: the finest table (measured: docs/quality.md)
 LABEL_REGION_COUNTRIES = frozenset({"US"})  # "Paris, Texas": the state is part of how a US place is named
 MAX_ALTERNATE_NAMES = 60  # per place: GeoNames lists hundreds for capitals, mostly other scripts
 

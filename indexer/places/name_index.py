@@ -1,4 +1,4 @@
-"""The full-text index of the library's place names (a part of ``Catalog``): ``places_fts``.
+"""The full-text index of the library's place names, ``places_fts``: ``PlaceNameIndex(catalog)`` reads it.
 
 It holds, for each place photos were taken in, its folded name, its first-level region and its country
 (FTS5, accent- and case-insensitive, with a prefix index), follows ``places`` through triggers in the same
@@ -10,9 +10,9 @@ most ``MAX_NAME_ROWS`` rows: a name shared by very many places costs no more.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from indexer.catalog_reading import C, CatalogPart
 from indexer.places.gazetteer import Place
 from indexer.places.names import fold
 from indexer.places.tables import PLACE_COLUMNS, place_of_row
@@ -37,8 +37,9 @@ def _phrase(folded: str, *, prefix: bool = False) -> str | None:
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
-class PlaceNameIndex:
-    conn: sqlite3.Connection
+class PlaceNameIndex(CatalogPart[C]):
+    """Lookups of the library's places by name (see the module doc)."""
+
     _place_names_ready = False
 
     def has_place_names(self) -> bool:

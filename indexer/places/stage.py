@@ -18,7 +18,7 @@ from indexer.cancel import CancelToken
 from indexer.catalog import Catalog
 from indexer.places.gps import GpsCounts, read_gps_file
 from indexer.places.reverse import ReverseGeocoder
-from indexer.places.tables import PlaceReading
+from indexer.places.tables import PlaceReading, PlaceTables
 from indexer.progress import Activity, Progress
 from indexer.stages import StageContext
 
@@ -36,14 +36,15 @@ def fill_places(
     """Read the GPS of every photo not read yet and record its place, yielding ``PLACES`` progress.
     Returns what was found (positions, none, garbage refused by reason)."""
     counts = GpsCounts()
-    total = catalog.places_unread()
+    tables = PlaceTables(catalog)
+    total = tables.places_unread()
     if not total:
         return counts
     geocoder = geocoder or ReverseGeocoder()
     done = 0
     yield Progress(PLACES, 0, total, message="reading where photos were taken")
     while not cancel.cancelled:
-        rows = catalog.photos_without_place(batch)
+        rows = tables.photos_without_place(batch)
         if not rows:
             break
         readings = []
@@ -54,7 +55,7 @@ def fill_places(
         positions = [r.position for _, _, _, r in readings if r.position is not None]
         places = iter(geocoder.locate(positions))
         with catalog.transaction():
-            catalog.record_places([
+            tables.record_places([
                 PlaceReading(pid, size, mtime, r.position, next(places) if r.position is not None else None,
                              r.refused)
                 for pid, size, mtime, r in readings
@@ -77,7 +78,7 @@ class PlacesStage:
         return True
 
     def pending(self, context: StageContext) -> int:
-        return context.catalog.places_unread()
+        return PlaceTables(context.catalog).places_unread()
 
     def run(
         self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None

@@ -1,20 +1,21 @@
-"""The catalog's places: where photos were taken (a part of ``Catalog``).
+"""The catalog's places: where photos were taken, ``PlaceTables(catalog)``.
 
 ``photo_places`` has a row per photo whose EXIF GPS has been read (for the
 file version in ``size``, ``mtime_ns``); ``places`` the GeoNames places those
-photos are in.  ``PlaceTables`` is mixed into ``Catalog``, which provides the
-connection and transactions.
+photos are in.  Reading works through any catalog; ``record_places``
+(``self: PlaceTables[Catalog]``) only through the writer's.
 """
 
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from indexer.catalog import Catalog
+from indexer.catalog_reading import C, CatalogPart
 from indexer.catalog_rows import decode_path
 from indexer.places.gazetteer import Place
 from indexer.places.geometry import bounding_box, distance_km
@@ -59,8 +60,9 @@ def place_of_row(row: Sequence[Any]) -> Place:
                  str(region) if region is not None else None, str(country))
 
 
-class PlaceTables:
-    conn: sqlite3.Connection
+class PlaceTables(CatalogPart[C]):
+    """The ``photo_places`` and ``places`` tables."""
+
     _places_ready = False
 
     def has_places(self) -> bool:
@@ -91,7 +93,7 @@ class PlaceTables:
         ).fetchone()
         return int(row[0])
 
-    def record_places(self, readings: Sequence[PlaceReading]) -> None:
+    def record_places(self: PlaceTables[Catalog], readings: Sequence[PlaceReading]) -> None:
         """Store what reading photos' GPS gave (the caller holds the transaction)."""
         for r in readings:
             if r.place is not None:

@@ -24,13 +24,13 @@ from datetime import date
 from typing import Protocol
 
 from indexer.places.countries import Countries
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Place
 from indexer.places.names import fold
 from indexer.query.dates import DateRange, find_date
 
 PLACE_PREPOSITIONS = {"in", "at", "from", "near", "around", "to", "visiting", "of", "across", "outside", "inside"}
 FILLERS = {"photos", "photo", "pictures", "picture", "pics", "pic", "images", "image", "shots", "snaps", "taken"}
-DEFAULT_NEAR_KM = 25.0
 MAX_PLACE_WORDS = 3
 MAX_QUERY_WORDS = 40  # words read for places and dates (the rest of a longer query is only words): bounds the cost
 NAME_LINKS = {"de", "la", "le", "del", "do", "da", "dos", "das", "upon", "on", "am", "sur", "of", "the", "y", "di"}
@@ -68,39 +68,6 @@ class PlaceSource(Protocol):
     def gazetteer_places(self, folded: str) -> list[Place]: ...  # may load the GeoNames table
     def gazetteer_regions(self, folded: str) -> list[PlaceFilter]: ...  # GeoNames regions of that name
     def photos_in(self, place: PlaceFilter) -> int: ...
-
-
-@dataclass(frozen=True)
-class PlaceFilter:
-    """Photos taken in a place (``kind`` "place": within ``km`` of its centre, or geocoded to it), a country
-    ("country": geocoded to a place in it), a first-level region ("region": geocoded to a place in it) or
-    near a position ("near": within ``km``)."""
-
-    kind: str
-    label: str
-    lat: float | None = None
-    lon: float | None = None
-    km: float | None = None
-    place_id: int | None = None
-    country_code: str | None = None
-    region: str | None = None
-
-    @classmethod
-    def of_place(cls, place: Place) -> PlaceFilter:
-        return cls("place", place.label, place.lat, place.lon, place.radius_km, place_id=place.id,
-                   country_code=place.country_code)
-
-    @classmethod
-    def of_country(cls, code: str, name: str) -> PlaceFilter:
-        return cls("country", name, country_code=code)
-
-    @classmethod
-    def of_region(cls, code: str, region: str, country: str) -> PlaceFilter:
-        return cls("region", f"{region}, {country}", country_code=code, region=region)
-
-    @classmethod
-    def near(cls, lat: float, lon: float, km: float = DEFAULT_NEAR_KM) -> PlaceFilter:
-        return cls("near", f"within {km:g} km of {lat:.4f}, {lon:.4f}", lat, lon, km)
 
 
 @dataclass(frozen=True)

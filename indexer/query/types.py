@@ -11,7 +11,7 @@ from PIL import Image
 
 from indexer.errors import UsageError
 from indexer.media.kinds import VIDEO
-from indexer.query.parse import PlaceFilter
+from indexer.places.filter import PlaceFilter
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from indexer.query.parse import ParsedQuery
-from indexer.search import Query
+from indexer.query.types import Query
 
 GENERIC_WORDS = "a photo"
 

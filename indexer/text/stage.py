@@ -27,6 +27,7 @@ from indexer.media.kinds import PHOTO, media_kind
 from indexer.progress import Activity, Progress
 from indexer.stages import StageContext
 from indexer.text.reader import PhotoText, TextReader, shared_reader
+from indexer.text.tables import PhotoTextTables
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class TextReadingStage:
 
     def __init__(self, catalog: Catalog, reader: TextReader, *, read: Callable[[PhotoRow], PhotoText] | None = None):
         self.catalog = catalog
+        self.tables = PhotoTextTables(catalog)
         self.reader = reader
         self._read = read or (lambda row: reader.read_file(row.path))
         self.read_count = 0  # photos read by this stage (with or without words), for summaries and tests
@@ -55,13 +57,13 @@ class TextReadingStage:
 
     def _run(self, cancel: CancelToken, interrupt: Callable[[], bool] | None) -> Iterator[Progress]:
         engine = self.reader.version
-        total = self.catalog.text_counts(engine)["ocr_pending"]
+        total = self.tables.text_counts(engine)["ocr_pending"]
         done = failed = 0
         started = time.monotonic()
         yield Progress(READING_TEXT, 0, total)
         skipped: set[int] = set()
         while True:
-            rows = [r for r in self.catalog.text_pending(engine, PENDING_CHUNK + len(skipped)) if r.id not in skipped]
+            rows = [r for r in self.tables.text_pending(engine, PENDING_CHUNK + len(skipped)) if r.id not in skipped]
             if not rows:
                 return
             for row in rows:
@@ -87,7 +89,7 @@ class TextReadingStage:
         """Read and commit one photo: True when read, False when it failed, None when it changed meanwhile."""
         if media_kind(row.path) != PHOTO:
             # videos and RAW files: the text reader reads still images (a RAW's JPEG twin is read)
-            self.catalog.record_text(row.id, engine, ())
+            self.tables.record_text(row.id, engine, ())
             return True
         try:
             before = os.stat(row.path)
@@ -117,9 +119,9 @@ class TextReadingStage:
         self.read_count += 1
         if found is None:
             logger.warning("cannot read the text in %s: %s", row.path, error)
-            self.catalog.record_text_failure(row.id, engine, error or "unknown error")
+            self.tables.record_text_failure(row.id, engine, error or "unknown error")
             return False
-        self.catalog.record_text(row.id, engine, ((line.text, line.confidence, line.box) for line in found.lines))
+        self.tables.record_text(row.id, engine, ((line.text, line.confidence, line.box) for line in found.lines))
         return True
 
 
@@ -139,7 +141,8 @@ class TextStage:
         return context.read_text and context.settings.ocr
 
     def pending(self, context: StageContext) -> int:
-        return context.catalog.text_counts(shared_reader(context.settings.ocr_threads).version)["ocr_pending"]
+        engine = shared_reader(context.settings.ocr_threads).version
+        return PhotoTextTables(context.catalog).text_counts(engine)["ocr_pending"]
 
     def run(
         self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None

@@ -1,11 +1,12 @@
-"""The catalog's text found in photos (a part of ``Catalog``): lines read, their full-text index,
+"""The catalog's text found in photos, ``PhotoTextTables(catalog)``: lines read, their full-text index,
 and which engine version read each photo.
 
 A photo's lines and its ``photo_text`` row ("read by engine V", or "failed: why") are written in
 one transaction, so a kill leaves a photo either read completely or not at all.  The full-text
 index ``photo_text_lines_fts`` follows ``photo_text_lines`` through triggers (same transaction);
 deleting a photo deletes its lines (foreign keys), a moved photo keeps them (same id), and a
-changed file forgets them (``forget_text``) until it is read again.
+changed file forgets them (the catalog's ``mark_changed``) until it is read again.  Reading works
+through any catalog; writing (``self: PhotoTextTables[Catalog]``) only through the writer's.
 
 Searching: ``photos_with_terms`` finds the photos whose lines hold every term (a word, a prefix,
 or a phrase; see ``indexer.text.words``) and the lines that matched.
@@ -14,15 +15,13 @@ or a phrase; see ``indexer.text.words``) and the lines that matched.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
+from indexer.catalog import Catalog
+from indexer.catalog_reading import C, CatalogPart, chunks
 from indexer.catalog_rows import PhotoRow
-
-T = TypeVar("T")
 
 MAX_TERM_LINES = 50_000  # lines read per search term: bounds a search for a very common word
 
@@ -40,24 +39,17 @@ class TextFailure(NamedTuple):
     reason: str
 
 
-class PhotoTextTables:
+class PhotoTextTables(CatalogPart[C]):
     """The ``photo_text``, ``photo_text_lines`` and ``photo_text_lines_fts`` tables."""
-
-    conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _photo_rows(self, where: str, params: tuple[object, ...]) -> list[PhotoRow]:
-        raise NotImplementedError
 
     # -- writing (the writer's thread, inside its transactions) ---------------
 
     def record_text(
-        self, photo_id: int, engine: str, lines: Iterable[tuple[str, float, Sequence[tuple[float, float]]]]
+        self: PhotoTextTables[Catalog], photo_id: int, engine: str,
+        lines: Iterable[tuple[str, float, Sequence[tuple[float, float]]]],
     ) -> None:
         """Replace a photo's lines with ``lines`` (text, confidence, corners) read by ``engine``."""
-        with self.transaction():
+        with self.catalog.transaction():
             self.conn.execute("DELETE FROM photo_text_lines WHERE photo_id=?", (photo_id,))
             count = 0
             for text, confidence, box in lines:
@@ -71,22 +63,14 @@ class PhotoTextTables:
                 (photo_id, engine, count, time.time()),
             )
 
-    def record_text_failure(self, photo_id: int, engine: str, reason: str) -> None:
+    def record_text_failure(self: PhotoTextTables[Catalog], photo_id: int, engine: str, reason: str) -> None:
         """``engine`` could not read the photo: no lines, and the reason (listed by ``failures``)."""
-        with self.transaction():
+        with self.catalog.transaction():
             self.conn.execute("DELETE FROM photo_text_lines WHERE photo_id=?", (photo_id,))
             self.conn.execute(
                 "INSERT OR REPLACE INTO photo_text(photo_id, engine, lines, error, read_at) VALUES (?, ?, 0, ?, ?)",
                 (photo_id, engine, reason, time.time()),
             )
-
-    def forget_text(self, ids: Sequence[int]) -> None:
-        """The photos' files changed: drop what was read from them (they are read again)."""
-        with self.transaction():
-            for chunk in _chunks(list(ids), 900):
-                marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"DELETE FROM photo_text_lines WHERE photo_id IN ({marks})", tuple(chunk))
-                self.conn.execute(f"DELETE FROM photo_text WHERE photo_id IN ({marks})", tuple(chunk))
 
     # -- reading ----------------------------------------------------------------
 
@@ -100,7 +84,7 @@ class PhotoTextTables:
         if limit is not None:
             sql += " LIMIT ?"
             params = (engine, limit)
-        return self._photo_rows(sql, params)
+        return self.catalog.photo_rows(sql, params)
 
     def text_counts(self, engine: str) -> dict[str, int]:
         """``ocr_done``: photos ``engine`` has read (with or without words); ``ocr_pending``: readable
@@ -120,7 +104,7 @@ class PhotoTextTables:
             "WHERE t.error IS NOT NULL AND p.status='ok'"
         ).fetchall()
         reasons = {r[0]: str(r[1]) for r in rows}
-        photos = [p for i in _chunks(list(reasons), 900) for p in self._photo_rows(
+        photos = [p for i in chunks(list(reasons)) for p in self.catalog.photo_rows(
             f"WHERE id IN ({','.join('?' * len(i))})", tuple(i))]
         return sorted((TextFailure(p, reasons[p.id]) for p in photos), key=lambda f: bytes(f.photo.path))
 
@@ -134,7 +118,7 @@ class PhotoTextTables:
     def photo_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         """The lines read in each of ``ids`` that has any, in reading order."""
         out: dict[int, list[str]] = {}
-        for chunk in _chunks(list(ids), 900):
+        for chunk in chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
             for pid, text in self.conn.execute(
                 f"SELECT photo_id, text FROM photo_text_lines WHERE photo_id IN ({marks}) ORDER BY id", tuple(chunk)
@@ -145,7 +129,7 @@ class PhotoTextTables:
     def photo_lines(self, ids: Sequence[int]) -> dict[int, list[TextLineRow]]:
         """The lines (with confidence and box) of each of ``ids`` that has any, in reading order."""
         out: dict[int, list[TextLineRow]] = {}
-        for chunk in _chunks(list(ids), 900):
+        for chunk in chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
             for pid, text, confidence, box in self.conn.execute(
                 f"SELECT photo_id, text, confidence, box FROM photo_text_lines WHERE photo_id IN ({marks}) "
@@ -185,7 +169,7 @@ class PhotoTextTables:
         photos = {pid for pid, n in photo_terms.items() if n >= need}
         keep = [lid for lid, pid in line_photo.items() if pid in photos]
         lines: dict[int, list[tuple[int, TextLineRow]]] = {pid: [] for pid in photos}
-        for chunk in _chunks(keep, 900):
+        for chunk in chunks(keep):
             marks = ",".join("?" * len(chunk))
             for lid, pid, text, confidence, box in self.conn.execute(
                 f"SELECT id, photo_id, text, confidence, box FROM photo_text_lines WHERE id IN ({marks})",
@@ -202,10 +186,6 @@ def _box(text: str) -> tuple[tuple[float, float], ...]:
     except (ValueError, TypeError):
         return ()
 
-
-def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 __all__ = ["PhotoTextTables", "TextFailure", "TextLineRow"]

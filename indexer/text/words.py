@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.catalog_reading import CatalogReading
 from indexer.errors import UsageError
 from indexer.text import fusion as text_fusion
 from indexer.text import phrase_match
@@ -80,14 +81,14 @@ def significant(term: str) -> bool:
     return " " in inner or len(inner) >= MIN_PREFIX_CHARS or any(c.isdigit() for c in inner)
 
 
-def find(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
+def find(catalog: CatalogReading, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
     """Photos (among ``within``, if given) whose text holds every term of ``text`` (``--contains``)."""
     wanted = terms(text)
-    found = catalog.photos_with_terms(wanted, within)
+    found = PhotoTextTables(catalog).photos_with_terms(wanted, within)
     return {pid: _match(lines, held, len(wanted)) for pid, (held, lines) in found.items() if lines}
 
 
-def find_scored(catalog: PhotoTextTables, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
+def find_scored(catalog: CatalogReading, text: str, within: set[int] | None = None) -> dict[int, WordMatch]:
     """A text query's words in photos (``phrase_match``): the photos (among ``within``) whose text
     shows at least ``MIN_COVERAGE`` of the query's significant words, a word read one letter off
     counting partly.  The full-text index proposes the photos holding
@@ -100,14 +101,15 @@ def find_scored(catalog: PhotoTextTables, text: str, within: set[int] | None = N
         return {}
     wanted = ['"' + w + '"' + ("*" if len(w) >= MIN_PREFIX_CHARS and not w.isdigit() else "") for w in words]
     need = max(1, math.ceil(text_fusion.MIN_COVERAGE * len(words) - 1e-9) - 1)
-    found = catalog.photos_with_terms(wanted, within, min_terms=need)
+    tables = PhotoTextTables(catalog)
+    found = tables.photos_with_terms(wanted, within, min_terms=need)
     ranked = sorted(found, key=lambda pid: (-found[pid][0], pid))[:MAX_CANDIDATES]
     out: dict[int, WordMatch] = {}
     budget = MAX_SCORED_LINES
     for start in range(0, len(ranked), SCORE_CHUNK):
         if budget <= 0:
             break
-        for pid, lines in catalog.photo_lines(ranked[start:start + SCORE_CHUNK]).items():
+        for pid, lines in tables.photo_lines(ranked[start:start + SCORE_CHUNK]).items():
             budget -= len(lines)
             scored = phrase_match.score(words, [line.text for line in lines])
             if scored is None or scored.coverage < text_fusion.MIN_COVERAGE - 1e-9:
@@ -134,7 +136,7 @@ class WordsInPhotos:
     whose text matched (``contains`` or, for a text query, the query's own words).
     """
 
-    def __init__(self, catalog: PhotoTextTables, *, text: str, contains: str, hybrid: bool,
+    def __init__(self, catalog: CatalogReading, *, text: str, contains: str, hybrid: bool,
                  allowed: set[int] | None, fusion: str | None = None):
         self.fusion = fusion or text_fusion.DEFAULT_FUSION
         if self.fusion not in text_fusion.FUSIONS:

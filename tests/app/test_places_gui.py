@@ -15,9 +15,9 @@ from app.places_wiring import chip_labels
 from app.widgets.parse_chips import ParseChips, chip_text
 from app.widgets.places_filter import PlacesFilter
 from indexer.library import Library
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Place
 from indexer.places.tables import PlaceCount
-from indexer.query.parse import PlaceFilter
 from indexer.search import Hit
 from tests.support.geo_photos import write_geo_photo
 

@@ -5,7 +5,7 @@
 
 1. Timeline: a catalog with N photo rows (dates spread over ten years, one in
    ten without EXIF: its file time counts) is created once (cached); then
-   ``Catalog.browse_order`` (what ``LibraryReader.timeline`` runs on the
+   ``BrowseQueries.browse_order`` (what ``LibraryReader.timeline`` runs on the
    browse thread) reads every id and month newest first, timed three times.
 2. Frames: the real ``ResultsGrid`` (1380 x 880, 196-px cells) on a
    ``BrowseModel`` of that timeline.  Pages are answered at once with rows
@@ -35,6 +35,7 @@ from app.compat import protect_bool_singletons  # noqa: E402
 from app.item_models.browse_model import BrowseModel  # noqa: E402
 from app.widgets.results_grid import ResultsGrid  # noqa: E402
 from indexer.catalog import Catalog, encode_path  # noqa: E402
+from indexer.catalog_browse import BrowseQueries
 from indexer.catalog_schema import BROWSE_INDEX_COLUMNS  # noqa: E402
 from indexer.search import Hit  # noqa: E402
 from indexer.timeline import Timeline  # noqa: E402
@@ -100,7 +101,7 @@ def time_timeline(path: Path) -> tuple[list[float], Timeline]:
     timeline = Timeline(np.zeros(0), np.zeros(0))
     for _ in range(3):
         t0 = time.perf_counter()
-        ids, months = conn_cat.browse_order()
+        ids, months = BrowseQueries(conn_cat).browse_order()
         times.append(time.perf_counter() - t0)
         timeline = Timeline(ids, months)
     conn_cat.close()

@@ -34,6 +34,7 @@ import numpy as np
 
 from indexer.catalog import Catalog
 from indexer.clip import vector_store as vmod
+from indexer.clip.vector_tables import VectorTables
 
 from ._common import CACHE, ClipLikeVectors, load, parser, rss_bytes, table
 
@@ -83,7 +84,7 @@ def catalog_bytes(n: int, dim: int, directory, page_size: int | None = None) -> 
         conn.close()
     cat = Catalog(path)
     cat.migrate()
-    cat.register_model("ViT-B-32__laion2b-s34b-b79k", "/home/user/.local/share/photoseek/models/x", dim)
+    VectorTables(cat).register_model("ViT-B-32__laion2b-s34b-b79k", "/home/user/.local/share/photoseek/models/x", dim)
     folder = cat.add_folder(directory / "Pictures")
     gen = ClipLikeVectors(dim)
     started = time.perf_counter()

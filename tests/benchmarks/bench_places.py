@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Gazetteer, Place
 from indexer.places.gps import read_gps_file
+from indexer.places.name_index import PlaceNameIndex
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.search import CatalogPlaces, photos_matching
-from indexer.places.tables import PlaceReading
-from indexer.query.parse import PlaceFilter, parse_query
+from indexer.places.tables import PlaceReading, PlaceTables
+from indexer.query.parse import parse_query
 from tests.benchmarks._common import load, parser
 from tests.support.geo_photos import write_geo_photo
 
@@ -86,17 +88,17 @@ def catalog_figures(n: int, geocoder: ReverseGeocoder) -> None:
                     for r in readings]
         t = time.perf_counter()
         with catalog.transaction():
-            catalog.record_places(readings)
+            PlaceTables(catalog).record_places(readings)
         write = (time.perf_counter() - t) * 1000 / n
         t = time.perf_counter()
-        left = catalog.places_unread()
+        left = PlaceTables(catalog).places_unread()
         unread = (time.perf_counter() - t) * 1000
         city = next(p for p in places if p is not None)
         t = time.perf_counter()
         matched = photos_matching(catalog, PlaceFilter.of_place(city))
         near = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        counts = catalog.place_counts()
+        counts = PlaceTables(catalog).place_counts()
         listing = (time.perf_counter() - t) * 1000
         lookups = name_index_figures(catalog, city)
         catalog.close()
@@ -112,11 +114,11 @@ def name_index_figures(catalog: Catalog, city: Place) -> str:
     reps = 1000
     t = time.perf_counter()
     for _ in range(reps):
-        catalog.library_place_matches(city.name)
+        PlaceNameIndex(catalog).library_place_matches(city.name)
     one = (time.perf_counter() - t) * 1000 / reps
     t = time.perf_counter()
     for _ in range(reps):
-        catalog.library_places_starting(city.name[:3], 5)
+        PlaceNameIndex(catalog).library_places_starting(city.name[:3], 5)
     prefix = (time.perf_counter() - t) * 1000 / reps
     parts = []
     for text in ("red car parked on a quiet street at night", f"beach in {city.name}", f"from {city.region}"):

@@ -29,6 +29,7 @@ import numpy as np
 
 from indexer import search as search_mod
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.encoder import Encoder
@@ -57,7 +58,7 @@ def build_library(lib_dir: Path, bundle: Path, n: int) -> None:
     lib = Library.open(lib_dir, model=str(bundle))
     try:
         encoder = lib.encoder()
-        lib.catalog.register_model(encoder.model_id, str(encoder.bundle.path), encoder.dim)
+        VectorTables(lib.catalog).register_model(encoder.model_id, str(encoder.bundle.path), encoder.dim)
         model, dim = encoder.model_id, encoder.dim
         folder = lib.add_folder(photos_root)
         vecs = ClipLikeVectors(dim).sample(n, seed=5)

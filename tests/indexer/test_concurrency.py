@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from indexer.cancel import CancelToken
+from indexer.clip.vector_tables import VectorTables
 from indexer.library import Library
 from indexer.progress import Phase
 from indexer.search import Query
@@ -75,7 +76,7 @@ def _settle(lib: Library, writer: WriterThread, timeout: float = 60.0) -> None:
         if writer.watching.is_set() and lib.reader().status().pending == 0:
             return
         time.sleep(0.1)
-    pending = lib.reader().catalog.pending_photos(lib.reader().status().model or "")
+    pending = VectorTables(lib.reader().catalog).pending_photos(lib.reader().status().model or "")
     raise AssertionError(f"the writer did not settle: {lib.reader().status()}, {pending}, errors {writer.errors!r}")
 
 
@@ -157,15 +158,15 @@ def test_one_writer_and_four_readers_under_churn(tmp_path: Path) -> None:
     assert encoder.model_id == "toyclip-b"
     assert lib.status().pending == 0 and lib.status().failed == 0
     ids = sorted(r.id for r in rows.values())
-    found, stored = catalog.vectors("toyclip-b", ids)
+    found, stored = VectorTables(catalog).vectors("toyclip-b", ids)
     assert sorted(found.tolist()) == ids
     by_id = {r.id: r.path for r in rows.values()}
     fresh = encoder.encode_images([by_id[int(i)] for i in found])
     np.testing.assert_allclose(stored, fresh, atol=2e-5)
     for name in ("toyclip", "toyclip-b"):
         store = lib._stores.get(name, encoder.dim, catalog)
-        assert store.labels() == set(catalog.vector_ids(name)), name
-    assert set(catalog.vector_ids("toyclip-b")) == set(ids)
+        assert store.labels() == set(VectorTables(catalog).vector_ids(name)), name
+    assert set(VectorTables(catalog).vector_ids("toyclip-b")) == set(ids)
     lib.close()
 
 

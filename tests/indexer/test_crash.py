@@ -362,9 +362,9 @@ def test_long_lived_reader_follows_deletions_after_the_writer_prunes_its_log(
     """A reader (the app beside `photoseek watch`) loaded the HNSW file before photos were deleted;
     the writer then saved its index and pruned the removal log.  The reader must not keep the
     deleted photos (searches would silently return fewer results than exist)."""
-    from indexer.catalog import Catalog
+    from indexer.clip.vector_tables import VectorTables
 
-    monkeypatch.setitem(Catalog.prune_tombstones.__kwdefaults__, "keep", keep)
+    monkeypatch.setitem(VectorTables.prune_tombstones.__kwdefaults__, "keep", keep)
     t = copy_template(template_library, tmp_path / "t")
     everything = set(t.paths) | set(t.copies)
     with Library.open(t.library) as writer:

@@ -22,6 +22,7 @@ import pytest
 from indexer import paths
 from indexer.cancel import CancelToken
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.models.encoder import Encoder
@@ -161,7 +162,7 @@ def test_damaged_model_fails_clearly_and_the_previous_model_keeps_serving(
     proc = photoseek("index", str(folder), library=library)  # indexing goes on with the previous model
     assert proc.returncode == 0 and "indexed 0 photo(s)" in proc.stderr, proc.stderr
     with LibraryReader.open(library) as reader:
-        assert set(reader.catalog.models_with_vectors()) == {TOYCLIP_NAME}  # nothing was written for the broken one
+        assert set(VectorTables(reader.catalog).models_with_vectors()) == {TOYCLIP_NAME}  # nothing was written for the broken one
 
     # Repairing the model (re-import) makes the switch work.
     shutil.rmtree(installed)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from indexer.text.phrase_match import NEAR_MISS, score, tokens, word_match
+from indexer.text.tables import PhotoTextTables
 from indexer.text.words import WordsInPhotos, find_scored
 
 BOX = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
@@ -61,10 +62,10 @@ def test_search_ranks_the_photo_showing_the_phrase_first(tmp_path) -> None:
     with catalog.transaction():
         ids = [catalog.insert_photo(tmp_path / f"p{i}.png", folder.id, 1, 1, None) for i in range(4)]
     sign, page, misread, other = ids
-    catalog.record_text(sign, "v", [("Ivory Walnut", 0.9, BOX)])  # the end of "ivory walnut 304" hidden
-    catalog.record_text(page, "v", [("ivory marble pebble", 0.9, BOX), ("walnut tango basalt cedar", 0.9, BOX)])
-    catalog.record_text(misread, "v", [("ivory walnvt 304", 0.9, BOX)])  # one letter misread
-    catalog.record_text(other, "v", [("ivory", 0.9, BOX)])  # one word of three: too few
+    PhotoTextTables(catalog).record_text(sign, "v", [("Ivory Walnut", 0.9, BOX)])  # the end of "ivory walnut 304" hidden
+    PhotoTextTables(catalog).record_text(page, "v", [("ivory marble pebble", 0.9, BOX), ("walnut tango basalt cedar", 0.9, BOX)])
+    PhotoTextTables(catalog).record_text(misread, "v", [("ivory walnvt 304", 0.9, BOX)])  # one letter misread
+    PhotoTextTables(catalog).record_text(other, "v", [("ivory", 0.9, BOX)])  # one word of three: too few
     found = find_scored(catalog, "ivory walnut 304")
     assert set(found) == {sign, page, misread}
     assert found[sign].text == "Ivory Walnut" and found[page].boxes == (BOX, BOX)
@@ -86,7 +87,7 @@ def test_scoring_stops_at_its_line_budget(tmp_path, monkeypatch) -> None:
     with catalog.transaction():
         ids = [catalog.insert_photo(tmp_path / f"p{i}.png", folder.id, 1, 1, None) for i in range(6)]
     for pid in ids:
-        catalog.record_text(pid, "v", [("wifi password", 0.9, BOX), ("router", 0.9, BOX)])
+        PhotoTextTables(catalog).record_text(pid, "v", [("wifi password", 0.9, BOX), ("router", 0.9, BOX)])
     assert len(find_scored(catalog, "wifi password")) == 6
     monkeypatch.setattr(photo_words, "SCORE_CHUNK", 2)
     monkeypatch.setattr(photo_words, "MAX_SCORED_LINES", 5)

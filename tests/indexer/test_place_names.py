@@ -10,8 +10,10 @@ import pytest
 
 from indexer.library import Library
 from indexer.places.gazetteer import Gazetteer
+from indexer.places.name_index import PlaceNameIndex
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.search import CatalogPlaces, photos_matching
+from indexer.places.tables import PlaceTables
 from indexer.query.parse import parse_query
 from tests.quality.query_parse_quality import TODAY
 from tests.support.geo_photos import write_geo_photo
@@ -61,13 +63,13 @@ def test_the_index_holds_the_places_photos_are_in_with_prefixes(trip_lib):
     lib, _ = trip_lib
     assert consistent(lib) == {"seltjarnarnes", "munich", "nuremberg", "barcelona", "lisbon"}
     catalog = lib.catalog
-    assert [p.name for p in catalog.library_places_starting("selt")] == ["Seltjarnarnes"]
-    assert {p.name for p in catalog.library_places_starting("Bav")} == {"Munich", "Nuremberg"}  # the region's
-    assert [p.name for p in catalog.library_places_starting("germ")] == ["Munich", "Nuremberg"]  # most populous first
-    assert catalog.library_places_starting("") == [] and catalog.library_places_starting('"*') == []
-    matches = catalog.library_place_matches("BAVARIA")
+    assert [p.name for p in PlaceNameIndex(catalog).library_places_starting("selt")] == ["Seltjarnarnes"]
+    assert {p.name for p in PlaceNameIndex(catalog).library_places_starting("Bav")} == {"Munich", "Nuremberg"}  # the region's
+    assert [p.name for p in PlaceNameIndex(catalog).library_places_starting("germ")] == ["Munich", "Nuremberg"]  # most populous first
+    assert PlaceNameIndex(catalog).library_places_starting("") == [] and PlaceNameIndex(catalog).library_places_starting('"*') == []
+    matches = PlaceNameIndex(catalog).library_place_matches("BAVARIA")
     assert matches.named == [] and {p.name for p in matches.in_region} == {"Munich", "Nuremberg"}
-    assert [p.name for p in catalog.library_place_matches("Seltjarnarnes").named] == ["Seltjarnarnes"]
+    assert [p.name for p in PlaceNameIndex(catalog).library_place_matches("Seltjarnarnes").named] == ["Seltjarnarnes"]
 
 
 def test_a_small_place_and_a_region_the_library_has_photos_in_are_understood(trip_lib):
@@ -108,7 +110,7 @@ def test_the_index_follows_changed_moved_and_deleted_photos_and_a_removed_folder
     assert "barcelona" not in consistent(lib)
     lib.remove_folder(trip)
     assert consistent(lib) == set()
-    assert lib.catalog.library_places_starting("lis") == []
+    assert PlaceNameIndex(lib.catalog).library_places_starting("lis") == []
 
 
 def test_an_existing_library_gets_the_index_and_its_regions_by_migration(trip_lib):
@@ -128,11 +130,11 @@ def test_an_existing_library_gets_the_index_and_its_regions_by_migration(trip_li
         assert consistent(again) == {"seltjarnarnes", "munich", "nuremberg", "barcelona", "lisbon"}
         regions = dict(again.catalog.conn.execute("SELECT folded, region FROM places").fetchall())
         assert regions["munich"] == "Bavaria" and regions["barcelona"] == "Catalonia"
-        assert again.catalog.places_unread() == 0  # nothing to read again
+        assert PlaceTables(again.catalog).places_unread() == 0  # nothing to read again
 
 
 def test_without_the_region_table_places_still_work_with_us_states_only(monkeypatch):
-    from indexer.places import regions
+    from indexer import catalog_place_regions as regions
 
     real = regions.resources.files
 

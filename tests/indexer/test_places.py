@@ -15,6 +15,7 @@ from indexer.places.geometry import bounding_box, distance_km, radius_km
 from indexer.places.names import fold
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.stage import PLACES, fill_places
+from indexer.places.tables import PlaceTables
 from indexer.progress import Phase
 from indexer.search import Query
 from tests.support.geo_photos import write_geo_photo
@@ -107,7 +108,7 @@ def test_a_sync_reads_places_after_embedding(geo_lib):
     assert places["placeholder.jpg"] is None and places[t.paths[0].name] is None
     counts = {c.place.label: c.photos for c in lib.reader().places()}
     assert counts == {"Lisbon, Portugal": 1, "Porto, Portugal": 1, "Reykjavík, Iceland": 1}
-    assert lib.catalog.places_unread() == 0
+    assert PlaceTables(lib.catalog).places_unread() == 0
 
 
 def test_an_existing_library_fills_its_places_without_embedding_again(geo_lib):
@@ -116,7 +117,7 @@ def test_an_existing_library_fills_its_places_without_embedding_again(geo_lib):
     with sqlite3.connect(t.library / "catalog.sqlite") as db:  # a library from before places existed
         db.execute("DELETE FROM photo_places")
         db.execute("DELETE FROM places")
-    assert lib.catalog.places_unread() == t.count + len(GEO)
+    assert PlaceTables(lib.catalog).places_unread() == t.count + len(GEO)
     list(lib.sync())
     assert lib.last_decoded == 0
     assert _places_by_name(lib)["porto.jpg"] == "Porto, Portugal"
@@ -134,10 +135,10 @@ def test_the_place_pass_stops_when_cancelled_and_resumes(geo_lib):
     cancel.cancel()
     with pytest.raises(StopIteration):
         next(run)
-    left = lib.catalog.places_unread()
+    left = PlaceTables(lib.catalog).places_unread()
     assert 0 < left == t.count + len(GEO) - 5
     list(fill_places(lib.catalog, CancelToken()))
-    assert lib.catalog.places_unread() == 0
+    assert PlaceTables(lib.catalog).places_unread() == 0
 
 
 def test_a_changed_file_is_read_again(geo_lib):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from indexer.text.fusion import TEXT_BOOST, fuse, text_score
+from indexer.text.tables import PhotoTextTables
 from indexer.text.words import significant, terms
 
 IDS = np.array([1, 2, 3, 4, 5], dtype=np.int64)
@@ -59,12 +60,12 @@ def test_most_words_matching_counts_terms_in_any_order(tmp_path) -> None:
     with catalog.transaction():
         ids = [catalog.insert_photo(tmp_path / f"p{i}.png", folder.id, 1, 1, None) for i in range(3)]
     box = ((0.0, 0.0), (10.0, 0.0), (10.0, 5.0), (0.0, 5.0))
-    catalog.record_text(ids[0], "v", [("amber harbor", 0.9, box)])
-    catalog.record_text(ids[1], "v", [("harbor", 0.9, box), ("lantern 42", 0.8, box)])
-    catalog.record_text(ids[2], "v", [("nothing here", 0.9, box)])
+    PhotoTextTables(catalog).record_text(ids[0], "v", [("amber harbor", 0.9, box)])
+    PhotoTextTables(catalog).record_text(ids[1], "v", [("harbor", 0.9, box), ("lantern 42", 0.8, box)])
+    PhotoTextTables(catalog).record_text(ids[2], "v", [("nothing here", 0.9, box)])
     wanted = terms("zebra harbor lantern 42")
-    assert set(catalog.photos_with_terms(wanted, min_terms=3)) == {ids[1]}
-    assert {pid: held for pid, (held, _) in catalog.photos_with_terms(wanted, min_terms=1).items()} == {
+    assert set(PhotoTextTables(catalog).photos_with_terms(wanted, min_terms=3)) == {ids[1]}
+    assert {pid: held for pid, (held, _) in PhotoTextTables(catalog).photos_with_terms(wanted, min_terms=1).items()} == {
         ids[0]: 1, ids[1]: 3}
-    assert catalog.photos_with_terms(wanted) == {}  # every term: "zebra" is nowhere
+    assert PhotoTextTables(catalog).photos_with_terms(wanted) == {}  # every term: "zebra" is nowhere
     catalog.close()

@@ -28,6 +28,7 @@ from indexer import paths
 from indexer.cancel import CancelToken
 from indexer.clip.model_choice import ModelChoice
 from indexer.clip.pipeline import NON_FINITE_VECTOR, ZERO_VECTOR
+from indexer.clip.vector_tables import VectorTables
 from indexer.config import Settings
 from indexer.errors import ModelError
 from indexer.library import Library
@@ -147,7 +148,7 @@ def test_models_import_force_of_another_model_under_the_same_name_re_embeds_ever
         assert len(hits) == N
         assert_scored_by(hits, enc_b, new)
         # No bundle makes the old vectors any more: once the new ones cover the library, they go.
-        assert lib.catalog.vector_count(TOYCLIP_NAME) == 0
+        assert VectorTables(lib.catalog).vector_count(TOYCLIP_NAME) == 0
         assert not (library / "vectors" / f"{TOYCLIP_NAME}.hnsw").exists()
 
     # Importing the first model again is one more switch (its vectors were dropped): re-embedded, as A.
@@ -426,7 +427,7 @@ def test_nan_vectors_stored_by_an_earlier_version_are_removed_and_search_json_st
     as_schema_2(library)
 
     with Library.open(library) as lib:  # the upgrade's migration removes it: the photo is pending again
-        assert lib.catalog.vector_count(TOYCLIP_NAME) == N - 1 and lib.status().pending == 1
+        assert VectorTables(lib.catalog).vector_count(TOYCLIP_NAME) == N - 1 and lib.status().pending == 1
     proc = run_photoseek("search", TEXT, "--json", "--limit", "50", library=library)
     assert proc.returncode == 0, proc.stderr
     hits = _strict_json(proc.stdout)

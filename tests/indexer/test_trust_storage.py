@@ -26,6 +26,7 @@ import pytest
 
 from indexer.catalog import Catalog, PhotoMeta
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.connections import CatalogConnections
 from indexer.errors import CatalogCorrupt, LibraryError, LibraryReadOnly
 from indexer.library import CATALOG_FILE, Library
@@ -90,7 +91,7 @@ def _scores(library: Path) -> list[tuple[int, float]]:
 def catalog(tmp_path: Path):
     c = Catalog(tmp_path / "catalog.sqlite")
     c.migrate()
-    c.register_model("m", "src", 16)
+    VectorTables(c).register_model("m", "src", 16)
     yield c
     c.close()
 
@@ -100,7 +101,7 @@ def _photos(catalog: Catalog, folder: Path, vecs: np.ndarray) -> list[int]:
     with catalog.transaction():
         ids = [catalog.insert_photo(folder / f"{i}.jpg", row.id, 1, 1, f"h{i}") for i in range(len(vecs))]
         for pid, vec in zip(ids, vecs):
-            catalog.record_indexed(pid, "m", vec, META)
+            VectorTables(catalog).record_indexed(pid, "m", vec, META)
     return ids
 
 

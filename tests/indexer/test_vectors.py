@@ -7,6 +7,7 @@ import pytest
 
 from indexer.catalog import Catalog, PhotoMeta
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.errors import LibraryError
 
 META = PhotoMeta(10, 20, None, None, None, None)
@@ -84,7 +85,7 @@ def test_a_read_only_store_never_writes(tmp_path):
 def catalog(tmp_path):
     c = Catalog(tmp_path / "catalog.sqlite")
     c.migrate()
-    c.register_model("m", "src", 16)
+    VectorTables(c).register_model("m", "src", 16)
     yield c
     c.close()
 
@@ -94,7 +95,7 @@ def _photos(catalog: Catalog, folder, vecs: np.ndarray) -> list[int]:
     with catalog.transaction():
         ids = [catalog.insert_photo(folder / f"{i}.jpg", row.id, 1, 1, f"h{i}") for i in range(len(vecs))]
         for pid, vec in zip(ids, vecs):
-            catalog.record_indexed(pid, "m", vec, META)
+            VectorTables(catalog).record_indexed(pid, "m", vec, META)
     return ids
 
 
@@ -108,7 +109,7 @@ def test_open_builds_from_the_catalog_then_catches_up_from_its_log(catalog, tmp_
     store.save()
     with catalog.transaction():
         catalog.delete_photos(ids[:5])
-        catalog.record_indexed(ids[10], "m", vecs[0], META)  # a changed photo: its vector is replaced
+        VectorTables(catalog).record_indexed(ids[10], "m", vecs[0], META)  # a changed photo: its vector is replaced
     reopened = VectorStore.open(tmp_path / "vectors", "m", 16, catalog, writable=False)
     assert reopened.labels() == set(ids[5:]) and reopened.checkpoint == catalog.checkpoint("m")
     top, scores = reopened.search(vecs[0], 2)
@@ -122,8 +123,8 @@ def test_catch_up_rebuilds_when_the_removals_it_needs_were_pruned(catalog, tmp_p
     old = VectorStore.open(tmp_path / "vectors", "m", 16, catalog, writable=False)
     with catalog.transaction():
         catalog.delete_photos(ids[:4])
-    catalog.prune_tombstones("m", catalog.checkpoint("m"), keep=0)
-    assert catalog.tombstones_pruned_upto("m") > old.checkpoint
+    VectorTables(catalog).prune_tombstones("m", catalog.checkpoint("m"), keep=0)
+    assert VectorTables(catalog).tombstones_pruned_upto("m") > old.checkpoint
     old.catch_up(catalog)
     assert old.labels() == set(ids[4:]) and len(old) == 16
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.catalog_browse import BrowseQueries
+from indexer.clip.vector_tables import VectorTables
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.search import Query
@@ -62,8 +64,8 @@ def measure(bundle: Path, videos: int, photos: int, seed: int) -> dict[str, floa
 def _score(reader: LibraryReader, truth: dict[str, list[Segment]]) -> dict[str, float]:
     catalog = reader.catalog
     encoder = reader.encoder()
-    ids, covers = catalog.vectors(encoder.model_id, catalog.vector_ids(encoder.model_id))
-    names = {pid: row[0].name for pid, row in catalog.hit_rows(ids.tolist()).items()}
+    ids, covers = VectorTables(catalog).vectors(encoder.model_id, VectorTables(catalog).vector_ids(encoder.model_id))
+    names = {pid: row[0].name for pid, row in BrowseQueries(catalog).hit_rows(ids.tolist()).items()}
     first = inside = baseline = 0
     errors: list[float] = []
     queries = 0

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.clip.vector_store import VectorStore
+from indexer.clip.vector_tables import VectorTables
 from indexer.library import CATALOG_FILE, Library
 
 
@@ -133,5 +134,5 @@ def check_library(path: Path, model: str, *, dim: int | None = None) -> LibraryS
 
 
 def _model_ref(lib: Library, model: str) -> str:
-    source = lib.catalog.model_source(model)
+    source = VectorTables(lib.catalog).model_source(model)
     return source if source and os.path.isdir(source) else model

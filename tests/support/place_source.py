@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from indexer.places.countries import Countries
+from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
 from indexer.places.geometry import distance_km
 from indexer.places.names import fold
 from indexer.places.regions import Regions
-from indexer.query.parse import PlaceFilter
 
 LIBRARY_PLACES = [("Lisbon", "PT"), ("Porto", "PT"), ("Paris", "FR"), ("Tokyo", "JP"), ("Reykjavík", "IS"),
                   ("Nairobi", "KE"), ("Nice", "FR"), ("Kyoto", "JP")]
