@@ -70,7 +70,7 @@ def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) ->
     avoid = f" · not: {', '.join(query.negatives)}" if query.negatives else ""
     if parsed is None:
         return query, f"words: {query.text}{avoid}"
-    return query, replace(parsed, place=query.place, negatives=tuple(query.negatives)).explain()
+    return query, replace(parsed, place=query.place).explain()
 
 
 def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:

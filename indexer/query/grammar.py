@@ -5,8 +5,8 @@
 
 - ``-word`` and ``not word`` (any case) exclude the word; ``-"a phrase"`` and
   ``not "a phrase"`` exclude the phrase.  A ``-`` inside a word ("t-shirt")
-  or before no letter or digit excludes nothing; ``not`` at the end, or before
-  an excluded term, is an ordinary word.
+  or before no letter or digit excludes nothing; ``not`` at the end is an
+  ordinary word, and before an excluded term it adds nothing.
 - A part in double quotes (straight or curly) is a phrase: its words are never
   read as a place, a date or a negative, and go to the model as typed.  A
   quote left open runs to the end of the query.
@@ -81,9 +81,10 @@ def read_terms(text: str) -> Terms:
         term, excluded = tokens[i]
         if excluded:
             negatives.append(term.text)
-        elif not term.phrase and term.text.lower() in NOT_WORDS and i + 1 < len(tokens) and not tokens[i + 1][1]:
-            negatives.append(tokens[i + 1][0].text)
-            i += 1
+        elif not term.phrase and term.text.lower() in NOT_WORDS and i + 1 < len(tokens):
+            if not tokens[i + 1][1]:  # "not -word": the word is excluded once
+                negatives.append(tokens[i + 1][0].text)
+                i += 1
         elif term.phrase or term.text.strip("-"):
             words.append(term)
         i += 1

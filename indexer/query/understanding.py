@@ -54,7 +54,8 @@ def typed_query(kind: type[QueryKind], text: str, picture: Picture | None = None
 def understand(query: Query, places: PlaceSource | None, *, today: date, understanding: Understanding | None = None,
                months: Mapping[str, int] | None = None) -> tuple[Query, ParsedQuery | None]:
     """``query`` (built by ``typed_query``) as it is searched, and how its words were read (None unless
-    it is a text query).  A place already set on ``query`` replaces one read from the words."""
+    it is a text query; its ``negatives`` are all the query's).  A place already set on ``query``
+    replaces one read from the words."""
     how = understanding or Understanding()
     if not _words_only(query):
         words = read_terms(query.text)
@@ -64,7 +65,8 @@ def understand(query: Query, places: PlaceSource | None, *, today: date, underst
         parsed = parsed.without_place()
     if parsed.dates is not None and not how.keep_dates:
         parsed = parsed.without_dates()
-    return apply_parse(query, parsed), parsed
+    query = apply_parse(query, parsed)
+    return query, replace(parsed, negatives=tuple(query.negatives))
 
 
 def apply_parse(query: Query, parsed: ParsedQuery) -> Query:
