@@ -76,7 +76,7 @@ def test_negatives_alone_are_no_query():
     query, _ = understand(typed_query(TextQuery, "-people"), None, today=TODAY)
     assert not query.searchable()
     with pytest.raises(UsageError, match="besides the excluded words"):
-        query.kind
+        _ = query.kind
 
 
 def test_a_place_chosen_apart_replaces_the_one_read_from_the_words():
