@@ -118,3 +118,4 @@ def test_english_month_names_and_the_users_language():
     if locale_months("pt_PT") == ():
         pytest.skip("the C library here has no Portuguese locale")
     assert dict(locale_months("pt_PT"))["marco"] == 3 and dict(locale_months("pt-PT"))["dezembro"] == 12
+    assert dict(locale_months("de_DE"))["marz"] == 3  # the app passes the system language's name
