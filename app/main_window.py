@@ -239,7 +239,6 @@ class MainWindow(WindowDrops, QMainWindow):
         return self.mode_switch.mode()
 
     def set_mode(self, mode: Mode) -> None:
-        mode = Mode(mode)
         if self.mode_switch.mode() != mode:
             self.mode_switch.set_mode(mode)     # re-enters through modeChanged
             return

@@ -1,7 +1,9 @@
-"""Turns what the user entered into core ``Query`` objects and results.
+"""Hands what the user entered to the core, and its results to the grid.
 
-The controller holds the query state (mode, words, references, sketch,
-weight, filters), builds a :class:`indexer.search.Query` and hands it to the
+The controller holds the query state (mode, words as typed, references,
+sketch, weight, filters), has the core build the query of the mode's kind
+(``typed_query``: the core reads ``-word``, ``not word`` and quoted phrases, as
+for ``photoseek search``) and hands it to the
 :class:`~app.services.search_service.SearchService`, which reports only the
 newest search's outcome; results land in the
 :class:`~app.item_models.results_model.ResultsModel`.  It never touches SQLite or
@@ -12,33 +14,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from PIL import Image
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLocale, QObject, Signal
 
 from app.item_models.results_model import ResultsModel
-from app.locale_months import locale_months
 from app.query_types import Filters, ImageRef, Mode
 from app.services.search_service import SearchResults, SearchService
 from indexer.places.filter import PlaceFilter
-from indexer.query.understanding import Understanding
+from indexer.query.grammar import read_terms
+from indexer.query.kinds import Picture
+from indexer.query.months import locale_months
+from indexer.query.understanding import Understanding, typed_query
 from indexer.search import Query
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 300   # results asked for at first; scrolling to the end asks for this many more
-
-
-def split_words(text: str) -> tuple[str, list[str]]:
-    """``"beach -people -dogs"`` -> ``("beach", ["people", "dogs"])``."""
-    positive, negatives = [], []
-    for token in text.split():
-        if token.startswith("-") and len(token) > 1:
-            negatives.append(token[1:])
-        else:
-            positive.append(token)
-    return " ".join(positive), negatives
 
 
 @dataclass
@@ -56,30 +49,20 @@ class QueryState:
     keep_place: bool = True  # False: the user removed the place read from the words (its chip)
     keep_dates: bool = True  # False: the user removed the dates read from the words
 
+    def picture(self) -> Picture | None:
+        """The picture the mode's side panel supplies (None: none yet, or a mode of words only)."""
+        source = {"image": self.image_ref, "edit": self.edit_ref, "sketch": self.sketch}.get(self.mode.panel or "")
+        return source.query_image() if isinstance(source, ImageRef) else source
+
 
 def build_query(state: QueryState) -> Query | None:
-    """The core query for ``state``, or None when there is nothing to search yet."""
-    words, negatives = split_words(state.text)
+    """The core query for ``state`` (built by the core from the words as typed), or None when there is
+    nothing to search yet."""
     f = state.filters
-    base = Query(negatives=negatives, folder=f.folder, after=f.after, before=f.before, limit=state.limit,
-                 best_level=state.best_level, place=state.place)
-    if state.mode == Mode.TEXT:
-        return replace(base, text=words) if words else None
-    if state.mode == Mode.IMAGE:
-        if state.image_ref is None:
-            return None
-        # only "-word" terms apply here; words that change the photo belong to Image + edit
-        return replace(base, image=state.image_ref.query_image())
-    if state.mode == Mode.SKETCH:
-        if state.sketch is None:
-            return None
-        return replace(base, sketch=state.sketch, text=words)
-    if state.mode == Mode.EDIT:
-        if state.edit_ref is None:
-            return None
-        return replace(base, image=state.edit_ref.query_image(), text=words,
-                       weight=state.weight if words else None)
-    return None
+    query = typed_query(state.mode.kind, state.text, state.picture(),
+                        filters=Filters(f.folder, f.after, f.before, place=state.place), limit=state.limit,
+                        best_level=state.best_level, weight=state.weight if state.mode == Mode.EDIT else None)
+    return query if query is not None and query.searchable() else None
 
 
 class QueryController(QObject):
@@ -100,7 +83,7 @@ class QueryController(QObject):
     def __init__(self, search_service: SearchService, model: ResultsModel, parent: QObject | None = None):
         super().__init__(parent)
         self.state = QueryState()
-        self._months = locale_months()
+        self._months = locale_months(QLocale.system().name())
         self._search = search_service
         self._model = model
         self._sketch_source: Callable[[], Image.Image | None] = lambda: None
@@ -115,7 +98,7 @@ class QueryController(QObject):
         self._sketch_source = source
 
     def set_mode(self, mode: Mode) -> None:
-        self.state.mode = Mode(mode)
+        self.state.mode = mode
         self.refresh()
 
     def set_text(self, text: str) -> None:
@@ -181,7 +164,7 @@ class QueryController(QObject):
 
     def wants_library(self) -> bool:
         """Whether the window should show the library: a text search with no words yet."""
-        return self.state.mode == Mode.TEXT and not split_words(self.state.text)[0]
+        return self.state.mode == Mode.TEXT and not read_terms(self.state.text).words
 
     def is_searching(self) -> bool:
         return self._searching
@@ -208,11 +191,8 @@ class QueryController(QObject):
             self.understood.emit(None)
             self.cleared.emit()
             return
-        understanding = None
-        if self.state.mode == Mode.TEXT:
-            understanding = Understanding(keep_place=self.state.keep_place and self.state.place is None,
-                                          keep_dates=self.state.keep_dates, months=self._months)
-        self._search.search(query, understanding)
+        self._search.search(query, Understanding(keep_place=self.state.keep_place, keep_dates=self.state.keep_dates,
+                                                 months=self._months))
         self._searching = True
         self.searchStarted.emit()
 

@@ -1,58 +1,78 @@
 """What a search is made of, as plain values: the mode, the filters, a reference image.
 
-The widgets produce these values and the query controller turns them into a
-core ``Query``; neither side needs the other to name them.
+A ``Mode`` is one of the core's registered query kinds (``indexer.query.kinds``)
+as the app offers it: its label, icon, placeholder and side panel come from the
+kind's descriptor.  The widgets produce these values and the query controller
+hands them to the core (``typed_query``); neither side needs the other to name them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from enum import Enum
 from pathlib import Path
+from typing import ClassVar
 
 from PIL import Image
 from PySide6.QtGui import QImage
 
 from app.qimage import qimage_to_pil
+from indexer.query.kinds import EditQuery, Filters, ImageQuery, KindInfo, QueryKind, SketchQuery, TextQuery, query_kinds
 
-
-class Mode(str, Enum):
-    """The four ways to search; the value is what the UI settings store."""
-
-    TEXT = "text"
-    IMAGE = "image"
-    SKETCH = "sketch"
-    EDIT = "edit"
-
-    @property
-    def label(self) -> str:
-        return {"text": "Text", "image": "Image", "sketch": "Sketch", "edit": "Image + edit"}[self.value]
-
-    @property
-    def icon_name(self) -> str:
-        return {"text": "text", "image": "image", "sketch": "sketch", "edit": "edit"}[self.value]
-
-    @property
-    def placeholder(self) -> str:
-        return {
-            "text": "Describe a photo: “dog on a beach at sunset”   (-word excludes)",
-            "image": "Optional: words to avoid, like -people",
-            "sketch": "Optional words to go with the sketch: “red car”",
-            "edit": "Describe the change: “at night”, “in snow”, “with a boat”",
-        }[self.value]
+__all__ = ["Filters", "ImageRef", "Mode"]
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Limits on the results: one folder, and a date range (``before`` as the user entered it)."""
+class Mode:
+    """One way to search: a query kind of the core's registry that is offered as a mode.  ``value`` is
+    what the UI settings store."""
 
-    folder: Path | None = None
-    after: date | None = None
-    before: date | None = None
+    kind: type[QueryKind]
 
-    def active(self) -> bool:
-        return any(v is not None for v in (self.folder, self.after, self.before))
+    TEXT: ClassVar[Mode]
+    IMAGE: ClassVar[Mode]
+    SKETCH: ClassVar[Mode]
+    EDIT: ClassVar[Mode]
+
+    @classmethod
+    def all(cls) -> tuple[Mode, ...]:
+        """The modes, in the order the search bar shows them."""
+        return tuple(cls(kind) for kind in query_kinds() if kind.info.mode)
+
+    @classmethod
+    def named(cls, name: object) -> Mode:
+        """The mode whose ``value`` is ``name``; ``ValueError`` when there is none."""
+        for mode in cls.all():
+            if mode.value == name:
+                return mode
+        raise ValueError(f"no search mode {name!r}")
+
+    @property
+    def info(self) -> KindInfo:
+        return self.kind.info
+
+    @property
+    def value(self) -> str:
+        return self.info.name
+
+    @property
+    def label(self) -> str:
+        return self.info.label
+
+    @property
+    def icon_name(self) -> str:
+        return self.info.icon
+
+    @property
+    def placeholder(self) -> str:
+        return self.info.placeholder
+
+    @property
+    def panel(self) -> str | None:
+        """The side panel that supplies the mode's picture; None: words only (no side panel)."""
+        return self.info.panel
+
+
+Mode.TEXT, Mode.IMAGE, Mode.SKETCH, Mode.EDIT = Mode(TextQuery), Mode(ImageQuery), Mode(SketchQuery), Mode(EditQuery)
 
 
 @dataclass(frozen=True)

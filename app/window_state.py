@@ -31,7 +31,7 @@ def restore_window(w: Window) -> None:
     w.size_slider.setValue(cell)
     w.grid.set_cell_size(cell)
     try:
-        mode = Mode(s.value("search/mode", Mode.TEXT.value))
+        mode = Mode.named(s.value("search/mode", Mode.TEXT.value))
     except ValueError:
         mode = Mode.TEXT
     w.set_mode(mode)

@@ -50,7 +50,7 @@ from indexer.places.name_index import PlaceNameIndex
 from indexer.places.search import CatalogPlaces
 from indexer.places.tables import PlaceCount, PlaceTables
 from indexer.query.parse import ParsedQuery, parse_query, place_named
-from indexer.query.understanding import apply_parse
+from indexer.query.understanding import Understanding, understand
 from indexer.search import Hit, Query, Searcher
 from indexer.status import Failure, FolderInfo, LibraryStatus
 from indexer.text.tables import PhotoTextTables, TextLineRow
@@ -276,16 +276,11 @@ class LibraryReader:
         this library has photos; ``today`` defaults to the local date."""
         return parse_query(text, today=today or date.today(), places=CatalogPlaces(self.catalog), months=months)
 
-    def understand(self, query: Query, *, keep_place: bool = True, keep_dates: bool = True,
-                   today: date | None = None, months: Mapping[str, int] | None = None) -> tuple[Query, ParsedQuery]:
-        """A text ``query`` with its place and dates understood (``keep_place``/``keep_dates`` False: that
-        filter removed, its words searched as words), and the parse."""
-        parsed = self.parse_query(query.text, today=today, months=months)
-        if not keep_place and parsed.place is not None:
-            parsed = parsed.without_place()
-        if not keep_dates and parsed.dates is not None:
-            parsed = parsed.without_dates()
-        return apply_parse(query, parsed), parsed
+    def understand(self, query: Query, understanding: Understanding | None = None, *,
+                   today: date | None = None) -> tuple[Query, ParsedQuery | None]:
+        """``query`` as typed (``typed_query``) with its words understood knowing where this library has
+        photos (``indexer.query.understanding``), and how a text query's words were read (else None)."""
+        return understand(query, CatalogPlaces(self.catalog), today=today or date.today(), understanding=understanding)
 
     def place_named(self, name: str) -> PlaceFilter | None:
         """The place or country called ``name`` (the one the library has photos in first), else None."""

@@ -1,8 +1,9 @@
 """Queries -> vectors -> candidates -> exact rescoring -> hits.
 
 All scores are cosine similarities of L2-normalised vectors.  The fusion
-maths lives in ``query_recipes`` (see docs/query_recipes.md); this module
-turns a ``Query`` into vectors, gathers candidates from the HNSW index (or
+maths lives in ``indexer.clip.recipes`` (see docs/query_recipes.md); this
+module answers each kind of ``Query`` with the strategy registered for it: it
+turns the query into vectors, gathers candidates from the HNSW index (or
 exactly, when filters leave few photos), rescores them from the stored vectors
 and joins the catalog.
 """
@@ -10,9 +11,11 @@ and joins the catalog.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -24,6 +27,7 @@ from indexer.clip import recipes
 from indexer.clip.vector_store import SearchIndex
 from indexer.clip.vector_tables import VectorTables
 from indexer.errors import UnreadableImage, UsageError
+from indexer.folder_filter import check_folder
 from indexer.media.frame_search import FrameScorer, Moment, StoredFrames, best_frames, merge_videos
 from indexer.media.kinds import VIDEO, media_kind
 from indexer.media.tables import MediaTables
@@ -31,12 +35,13 @@ from indexer.models.encoder import Encoder
 from indexer.models.preprocess import load_rgb
 from indexer.places.search import photos_matching
 from indexer.places.tables import PlaceTables
+from indexer.query.kinds import EditQuery, ImageQuery, QueryKind, SketchQuery, TextQuery, WordsQuery
 from indexer.query.types import Hit, Query
 from indexer.text.tables import PhotoTextTables
 from indexer.text.words import WordsInPhotos, hit_text
 from indexer.thumbnails import ThumbnailPaths
 
-__all__ = ["Hit", "Query", "Searcher", "sketch_canvas"]
+__all__ = ["Hit", "Query", "Searcher", "search_strategy", "sketch_canvas"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +60,33 @@ class GalleryStats(Protocol):
     def sketch_mean(self) -> np.ndarray: ...
 
 
+@dataclass
+class Scope:
+    """What every strategy of a search shares: the query, the photos its filters allow (None: all), the
+    photos left out (the query photo itself), the negatives' vector and the words found in photos."""
+
+    query: Query
+    allowed: set[int] | None
+    exclude: set[int]
+    negative: np.ndarray | None
+    words: WordsInPhotos
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A strategy's answer: photo ids and scores, best first; how a video frame scores (``scorer``) and
+    the query's scores over the library's sample (``background``, for the best-matches cut).  Without a
+    scorer the ranking is the words' alone (no video frames, every hit a best match)."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    scorer: FrameScorer | None = None
+    background: np.ndarray | None = None
+
+
 class Searcher:
-    """Answers queries against one model's vectors.  One per thread (it holds a catalog)."""
+    """Answers queries against one model's vectors.  One per thread (it holds a catalog).  Each query
+    kind is answered by the strategy registered for it (``search_strategy``)."""
 
     def __init__(self, catalog: CatalogReading, vectors: SearchIndex, encoder: Encoder, stats: GalleryStats,
                  thumbnails: ThumbnailPaths | None = None, frames: StoredFrames | None = None):
@@ -73,53 +103,60 @@ class Searcher:
         kind = query.kind
         if query.limit <= 0:
             raise UsageError("limit must be a positive number")
-        self._check_folder(query.folder)
-        exclude: set[int] = set()
-        image_vec = None
-        if query.image is not None:
-            image_vec, self_id = self._image_vector(query.image)
-            if self_id is not None and query.exclude_self:
-                exclude.add(self_id)
-        if query.sketch is not None:
-            image_vec = self._sketch_vector(query.sketch)
-            with_words = bool(query.text.strip())
-            default_shift = recipes.DEFAULT_SKETCH_WORDS_SHIFT if with_words else recipes.DEFAULT_SKETCH_SHIFT
-            shift = query.sketch_shift if query.sketch_shift is not None else default_shift
-            if shift:
-                image_vec = recipes.domain_shift(image_vec, self.stats.sketch_mean(), self.stats.photo_mean())
-        text_vec = self._text_vector(query.text) if query.text.strip() else None
-        negative = self._negative_vector(query.negatives)
-
-        allowed = self._allowed_ids(query)
-        words = WordsInPhotos(self.catalog, text=query.text if kind == "text" else "",
-                              contains=query.contains, hybrid=query.words, allowed=allowed, fusion=query.text_fusion)
-        allowed = words.allowed
-        if kind == "words":  # only --contains: every hit shows the words asked for
-            ids, scores = words.ranked(query.limit)
+        strategy = _STRATEGIES.get(type(kind))
+        if strategy is None:
+            raise UsageError(f"this version cannot search for {kind.info.label.lower()} queries")
+        check_folder(self.catalog, query.folder)
+        words = WordsInPhotos(self.catalog, text=kind.text if isinstance(kind, TextQuery) else "",
+                              contains=query.contains, hybrid=query.words, allowed=self._allowed_ids(query),
+                              fusion=query.text_fusion)
+        scope = Scope(query, words.allowed, set(), self._negative_vector(query.negatives), words)
+        ranking = strategy(self, kind, scope)
+        ids, scores = ranking.ids, ranking.scores
+        if ranking.scorer is None or ranking.background is None:  # words alone: every hit shows the words
             return self._hits(ids, scores, {}, np.ones(len(ids), dtype=bool), words)
-        if kind in ("text", "image") or (kind == "sketch" and text_vec is None):
-            q = text_vec if kind == "text" else image_vec
-            assert q is not None
-            q = _subtract(q, negative)
-            ids, scores = self._knn(q, query.limit, allowed, exclude)
-            ids, scores = words.fuse(ids, scores, lambda extra: self._rescore(q, extra), query.limit)
-            scorer: FrameScorer = _dot(q)
-            background = self.stats.photo_sample() @ q.astype(np.float32)
-        else:
-            assert image_vec is not None and text_vec is not None
-            default = recipes.DEFAULT_SKETCH_WORDS_WEIGHT if kind == "sketch" else recipes.DEFAULT_EDIT_WEIGHT
-            weight = query.weight if query.weight is not None else default
-            if not 0.0 <= weight <= 1.0:
-                raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
-            ids, scores, scorer = self._composed(image_vec, text_vec, negative, weight, query, allowed, exclude)
-            background = self._composed_background(image_vec, text_vec, negative, weight, query)
         moments: dict[int, Moment] = {}
         if self.frames is not None and len(self.frames):
-            video_ids, video_scores, moments = best_frames(self.frames, scorer, allowed, exclude, query.limit)
+            video_ids, video_scores, moments = best_frames(self.frames, ranking.scorer, scope.allowed, scope.exclude,
+                                                           query.limit)
             ids, scores = merge_videos(ids, scores, video_ids, video_scores, query.limit)
-        best = best_flags(scores, ScoreBackground.of(background), query.best_level)
+        best = best_flags(scores, ScoreBackground.of(ranking.background), query.best_level)
         keep = np.ones(len(ids), dtype=bool) if query.min_score is None else scores >= query.min_score
         return self._hits(ids[keep], scores[keep], moments, best[keep], words)
+
+    # -- rankings (the strategies below call these) ----------------------------
+
+    def _nearest(self, q: np.ndarray, scope: Scope) -> Ranking:
+        """The photos nearest ``q`` moved away from the negatives, fused with the words found in photos."""
+        q = _subtract(q, scope.negative)
+        ids, scores = self._knn(q, scope.query.limit, scope.allowed, scope.exclude)
+        ids, scores = scope.words.fuse(ids, scores, lambda extra: self._rescore(q, extra), scope.query.limit)
+        return Ranking(ids, scores, _dot(q), self.stats.photo_sample() @ q.astype(np.float32))
+
+    def _fused(self, v: np.ndarray, text: str, default_weight: float, scope: Scope) -> Ranking:
+        """A picture's vector ``v`` steered by ``text`` (image + edit, sketch + words)."""
+        t = self._text_vector(text)
+        query = scope.query
+        weight = query.weight if query.weight is not None else default_weight
+        if not 0.0 <= weight <= 1.0:
+            raise UsageError("--weight must be between 0 (only the photo) and 1 (only the words)")
+        ids, scores, scorer = self._composed(v, t, scope.negative, weight, query, scope.allowed, scope.exclude)
+        return Ranking(ids, scores, scorer, self._composed_background(v, t, scope.negative, weight, query))
+
+    def _picture(self, image: Path | Image.Image, scope: Scope) -> np.ndarray:
+        """The query image's vector; an indexed photo is left out of its own results unless asked."""
+        vector, self_id = self._image_vector(image)
+        if self_id is not None and scope.query.exclude_self:
+            scope.exclude.add(self_id)
+        return vector
+
+    def _drawing(self, sketch: Path | Image.Image, with_words: bool, scope: Scope) -> np.ndarray:
+        """The sketch's vector, moved from the sketches' mean to the photos' when the query (else the
+        measured default) says so."""
+        vector = self._sketch_vector(sketch)
+        default_shift = recipes.DEFAULT_SKETCH_WORDS_SHIFT if with_words else recipes.DEFAULT_SKETCH_SHIFT
+        shift = scope.query.sketch_shift if scope.query.sketch_shift is not None else default_shift
+        return recipes.domain_shift(vector, self.stats.sketch_mean(), self.stats.photo_mean()) if shift else vector
 
     # -- query vectors -------------------------------------------------------
 
@@ -158,46 +195,6 @@ class Searcher:
         return vector
 
     # -- candidates ----------------------------------------------------------
-
-    def _check_folder(self, folder: Path | None) -> None:
-        """Refuse a folder filter that cannot match any photo, saying why (rather than finding nothing)."""
-        if folder is None:
-            return
-        folder = Path(folder).expanduser().absolute()
-        try:
-            is_file = folder.exists() and not folder.is_dir()
-        except (OSError, ValueError):  # a name too long, or with a NUL: no photo lives there
-            is_file = False
-        if is_file:
-            raise UsageError(f"{folder} is a file, not a folder: filter by its folder, {folder.parent}")
-        rows = self.catalog.folders()
-
-        def related(path: Path) -> list[Path]:
-            return [r.path for r in rows if r.path == path or r.path in path.parents or path in r.path.parents]
-
-        if not related(folder):
-            if not rows:
-                raise UsageError(f"{folder} is not in the library: the library has no folders yet")
-            listed = ", ".join(str(r.path) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-            try:
-                real = folder.resolve()
-            except (OSError, RuntimeError, ValueError):
-                real = folder
-            if real != folder and related(real):
-                raise UsageError(f"{folder} leads to {real}: filter by that path, which is in the library")
-            raise UsageError(f"{folder} is not in the library, so no photo can match; the library's folders: {listed}")
-        if not any(r.online for r in rows if r.path in related(folder)):
-            raise UsageError(
-                f"{folder} is offline (its library folder is missing or unplugged): its photos are left out "
-                "of searches until it is back"
-            )
-        holders = [p for p in related(folder) if p in folder.parents]
-        try:
-            gone = bool(holders) and not folder.exists() and any(p.is_dir() for p in holders)
-        except (OSError, ValueError):
-            gone = False
-        if gone:  # inside a library folder that is there: the subfolder itself is missing
-            raise UsageError(f"folder {folder} does not exist")
 
     def _allowed_ids(self, query: Query) -> set[int] | None:
         """Ids passing the filters, or None when nothing is filtered."""
@@ -379,3 +376,53 @@ def _iso(value: date | None) -> str | None:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S")
     return value.strftime("%Y-%m-%dT00:00:00")
+
+
+# -- strategies: one per registered query kind ------------------------------------
+
+KindT = TypeVar("KindT", bound=QueryKind)
+Strategy = Callable[[Searcher, KindT, Scope], Ranking]
+_STRATEGIES: dict[type[QueryKind], Strategy[Any]] = {}
+
+
+def search_strategy(kind: type[KindT]) -> Callable[[Strategy[KindT]], Strategy[KindT]]:
+    """Register how queries of ``kind`` are answered (a function decorator)."""
+
+    def register(strategy: Strategy[KindT]) -> Strategy[KindT]:
+        _STRATEGIES[kind] = strategy
+        return strategy
+
+    return register
+
+
+def has_strategy(kind: type[QueryKind]) -> bool:
+    return kind in _STRATEGIES
+
+
+@search_strategy(TextQuery)
+def _text(searcher: Searcher, kind: TextQuery, scope: Scope) -> Ranking:
+    return searcher._nearest(searcher._text_vector(kind.text), scope)
+
+
+@search_strategy(ImageQuery)
+def _image(searcher: Searcher, kind: ImageQuery, scope: Scope) -> Ranking:
+    return searcher._nearest(searcher._picture(kind.image, scope), scope)
+
+
+@search_strategy(EditQuery)
+def _edit(searcher: Searcher, kind: EditQuery, scope: Scope) -> Ranking:
+    return searcher._fused(searcher._picture(kind.image, scope), kind.text, recipes.DEFAULT_EDIT_WEIGHT, scope)
+
+
+@search_strategy(SketchQuery)
+def _sketch(searcher: Searcher, kind: SketchQuery, scope: Scope) -> Ranking:
+    drawing = searcher._drawing(kind.sketch, bool(kind.text.strip()), scope)
+    if not kind.text.strip():
+        return searcher._nearest(drawing, scope)
+    return searcher._fused(drawing, kind.text, recipes.DEFAULT_SKETCH_WORDS_WEIGHT, scope)
+
+
+@search_strategy(WordsQuery)
+def _words(searcher: Searcher, kind: WordsQuery, scope: Scope) -> Ranking:
+    ids, scores = scope.words.ranked(scope.query.limit)
+    return Ranking(ids, scores)

@@ -15,7 +15,7 @@ from indexer.status import LibraryStatus
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
     from indexer.library_reader import LibraryReader
-    from indexer.search import Hit, Query
+    from indexer.search import Hit
 
 
 def check_search_args(args: argparse.Namespace) -> None:
@@ -26,38 +26,17 @@ def check_search_args(args: argparse.Namespace) -> None:
         raise UsageError("use --image or --sketch, not both")
 
 
-def search_query(args: argparse.Namespace) -> Query:
-    """The ``Query`` that ``photoseek search`` arguments ask for (the same for a cold and a warm search)."""
-    from indexer.search import Query
+def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> list[Hit]:
+    """What ``photoseek search`` finds: the query its arguments ask for (``search_terms.search_query``),
+    understood by the core and, with ``--explain``, how it was understood written to ``err`` first."""
+    from app.cli.search_terms import search_query, understood
 
     check_search_args(args)
-    return Query(
-        text=args.text,
-        image=args.image,
-        sketch=args.sketch,
-        negatives=args.negatives,
-        weight=args.weight,
-        recipe=args.recipe,
-        folder=args.folder,
-        after=args.after,
-        before=args.before,
-        limit=args.limit,
-        exclude_self=not args.include_self,
-        min_score=args.min_score,
-        contains=args.contains,
-    )
-
-
-def run_search(reader: LibraryReader, args: argparse.Namespace, err: TextIO) -> list[Hit]:
-    """What ``photoseek search`` finds: the query its arguments ask for, with the TEXT's place and dates
-    understood (``search_terms.understood``) and, with ``--explain``, that parse written to ``err`` first."""
-    from app.cli.search_terms import understood
-
     query = search_query(args)
     reader.prepare(query)  # the model towers load while the vector index does
-    parsed = understood(args, reader, query)
+    query, explained = understood(args, reader, query)
     if args.explain:
-        err.write(f"{shown(parsed.explain()) if parsed else 'words: ' + shown(query.text)}\n")
+        err.write(f"{shown(explained)}\n")
         err.flush()
     return reader.search(query)
 

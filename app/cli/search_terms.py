@@ -1,10 +1,11 @@
-"""What a ``photoseek search`` looks for: the TEXT understood (words, place, dates) and the place flags.
+"""What a ``photoseek search`` looks for: the query its arguments ask for, understood by the core.
 
-A plain TEXT query goes through the library's query parser (``LibraryReader.parse_query``): "beach in
-Lisbon" searches CLIP for "beach" among the photos taken in and around Lisbon.  ``--place NAME`` and
-``--near LAT,LON[,KM]`` name the place explicitly (a place the TEXT names then goes back to the words);
-``--after``/``--before`` narrow the dates the TEXT names.  With ``--image`` or ``--sketch`` the TEXT
-is the edit's words, as typed.
+The core builds the query from TEXT as typed (``typed_query``: ``-word``, ``not word`` and quoted
+phrases) and reads its place and dates (``LibraryReader.understand``), exactly as for the app: "beach
+in Lisbon -people" searches CLIP for "beach", away from "people", among the photos taken in and around
+Lisbon.  ``--place NAME`` and ``--near LAT,LON[,KM]`` name the place explicitly (a place the TEXT names
+then goes back to the words); ``--after``/``--before`` narrow the dates the TEXT names.  With
+``--image`` or ``--sketch`` the TEXT is the edit's words, as typed (less its negatives).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from indexer.errors import UsageError
 if TYPE_CHECKING:  # annotations only: importing app.cli loads no numpy
     from indexer.library_reader import LibraryReader
     from indexer.places.filter import PlaceFilter
-    from indexer.query.parse import ParsedQuery
     from indexer.search import Query
 
 MAX_NEAR_KM = 20_000.0
@@ -41,42 +41,36 @@ def near_argument(text: str) -> tuple[float, float, float | None]:
     return lat, lon, km
 
 
-def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) -> ParsedQuery | None:
-    """Fill ``query``'s words, place and dates from the TEXT and the flags; the parse, when TEXT was parsed."""
-    from indexer.query.understanding import apply_parse
+def search_query(args: argparse.Namespace) -> Query:
+    """The ``Query`` that ``photoseek search`` arguments ask for, TEXT as typed (the same for a cold and
+    a warm search, and the same as the app's for the same words)."""
+    from indexer.query.kinds import EditQuery, Filters, QueryKind, SketchQuery, TextQuery
+    from indexer.query.understanding import typed_query
+
+    kind: type[QueryKind] = EditQuery if args.image else SketchQuery if args.sketch else TextQuery
+    query = typed_query(kind, args.text, args.image or args.sketch, negatives=args.negatives,
+                        filters=Filters(folder=args.folder, after=args.after, before=args.before,
+                                        contains=args.contains),
+                        weight=args.weight, recipe=args.recipe, limit=args.limit, exclude_self=not args.include_self,
+                        min_score=args.min_score)
+    assert query is not None  # the kinds that need a picture were given one
+    return query
+
+
+def understood(args: argparse.Namespace, reader: LibraryReader, query: Query) -> tuple[Query, str]:
+    """``query`` with the place flags applied and its words understood by the core; and the line
+    ``--explain`` prints."""
+    from indexer.query.months import locale_months
+    from indexer.query.understanding import Understanding
 
     if args.place and args.near:
         raise UsageError("use --place or --near, not both")
-    explicit = _explicit_place(args, reader)
-    if query.image is not None or query.sketch is not None:
-        query.place = explicit  # the words of an image + edit or a sketch are kept as typed
-        return None
-    parsed = reader.parse_query(query.text, months=locale_months())
-    if explicit is not None:
-        parsed = replace(parsed.without_place() if parsed.place is not None else parsed, place=explicit)
-    applied = apply_parse(query, parsed)
-    query.text, query.place, query.after, query.before = applied.text, applied.place, applied.after, applied.before
-    return parsed
-
-
-def locale_months() -> dict[str, int]:
-    """Month names of the user's language (``LC_TIME``, else ``LANG``), folded -> 1..12; English is built in."""
-    import calendar
-    import locale
-
-    from indexer.places.names import fold
-
-    try:
-        previous = locale.setlocale(locale.LC_TIME)
-        locale.setlocale(locale.LC_TIME, "")
-    except (locale.Error, ValueError):
-        return {}
-    try:
-        names = {fold(n): i for i, n in enumerate(calendar.month_name) if n and fold(n)}
-        names |= {fold(n): i for i, n in enumerate(calendar.month_abbr) if n and len(fold(n)) > 3}
-    finally:
-        locale.setlocale(locale.LC_TIME, previous)
-    return names
+    query = replace(query, place=_explicit_place(args, reader))
+    query, parsed = reader.understand(query, Understanding(months=locale_months()))
+    avoid = f" · not: {', '.join(query.negatives)}" if query.negatives else ""
+    if parsed is None:
+        return query, f"words: {query.text}{avoid}"
+    return query, replace(parsed, place=query.place).explain()
 
 
 def _explicit_place(args: argparse.Namespace, reader: LibraryReader) -> PlaceFilter | None:

@@ -125,11 +125,8 @@ class _SearchWorker(ServiceWorker):
             self._waiting = (rid, query, understanding)
             return
         t0 = time.perf_counter()
-        parsed = None
-        if understanding is not None:   # places and dates in the words (may load GeoNames: not on the GUI thread)
-            query, parsed = self._reader.understand(query, keep_place=understanding.keep_place,
-                                                    keep_dates=understanding.keep_dates,
-                                                    months=dict(understanding.months))
+        # the words as the core reads them: places and dates (may load GeoNames: not on the GUI thread)
+        query, parsed = self._reader.understand(query, understanding)
         hits = self._reader.search(query)
         self.results.emit(SearchResults(rid, hits, (time.perf_counter() - t0) * 1000, parsed))
 
@@ -186,8 +183,9 @@ class SearchService(QObject):
                         self._worker.report))
 
     def search(self, query: Query, understanding: Understanding | None = None) -> None:
-        """Queue ``query``; it supersedes every earlier search (their results are dropped).
-        With ``understanding``, places and dates in its words are understood first (``SearchResults.parsed``)."""
+        """Queue ``query`` (words as typed: ``typed_query``); it supersedes every earlier search (their results
+        are dropped).  The core reads its words first, a text query's places and dates as ``understanding``
+        says (``SearchResults.parsed``)."""
         self._post(self._worker.search_call(self._latest.new(), query, understanding))
 
     def list_places(self) -> None:

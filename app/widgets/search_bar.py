@@ -56,7 +56,7 @@ class SearchBar(QLineEdit):
 
 
 class ModeSwitch(QWidget):
-    """A segmented control: Text | Image | Sketch | Image + edit.
+    """A segmented control with a button per search mode (Text | Image | Sketch | Image + edit).
 
     Signals:
         modeChanged(Mode)
@@ -74,7 +74,7 @@ class ModeSwitch(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(3, 3, 3, 3)
         layout.setSpacing(2)
-        for i, mode in enumerate(Mode):
+        for i, mode in enumerate(Mode.all()):
             b = QToolButton(self)
             b.setText(mode.label)
             b.setIcon(icon(mode.icon_name, theme.current().color("muted"), checked_color="#ffffff"))
@@ -101,4 +101,4 @@ class ModeSwitch(QWidget):
         return Mode.TEXT
 
     def set_mode(self, mode: Mode) -> None:
-        self.buttons[Mode(mode)].setChecked(True)
+        self.buttons[mode].setChecked(True)

@@ -29,7 +29,7 @@ class SidePanel(QFrame):
 
     def show_mode(self, mode: Mode) -> None:
         """Show ``mode``'s panel; the whole side panel hides for a text search."""
-        self.setVisible(mode != Mode.TEXT)
-        panel = {Mode.IMAGE: self.image_panel, Mode.SKETCH: self.sketch_panel, Mode.EDIT: self.edit_panel}.get(mode)
+        self.setVisible(mode.panel is not None)
+        panel = {"image": self.image_panel, "sketch": self.sketch_panel, "edit": self.edit_panel}.get(mode.panel or "")
         if panel is not None:
             self.stack.setCurrentWidget(panel)

@@ -1,4 +1,4 @@
-"""The one query parser: what people type -> the words for CLIP, a place filter and a date range.
+"""The one query parser: what people type -> the words for CLIP, negatives, a place filter and a date range.
 
 ``parse_query("beach in Lisbon", today=..., places=...)`` gives the words
 "beach", the place Lisbon, Portugal and no dates; "snow last winter" gives
@@ -12,7 +12,9 @@ the most populous.  A region ("from Bavaria") filters on the places in it: one
 the library has photos in when no place of the library has that name, else
 a GeoNames region when no city of 100,000 people has it; generic region names
 ("Centre", "West") never.  A lower-case name right before a noun ("tokyo
-tower") filters and keeps its words for CLIP.  Dates are read by ``query_dates``.
+tower") filters and keeps its words for CLIP.  Dates are read by ``indexer.query.dates``; negatives
+(``-word``, ``not word``) and quoted phrases, which are never read as places or dates, by
+``indexer.query.grammar``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Place
 from indexer.places.names import fold
 from indexer.query.dates import DateRange, find_date
+from indexer.query.grammar import Terms, read_terms
 
 PLACE_PREPOSITIONS = {"in", "at", "from", "near", "around", "to", "visiting", "of", "across", "outside", "inside"}
+PHRASE = "\x00"  # the folded form of a quoted phrase: it matches no place and no date
 FILLERS = {"photos", "photo", "pictures", "picture", "pics", "pic", "images", "image", "shots", "snaps", "taken"}
 MAX_PLACE_WORDS = 3
 MAX_QUERY_WORDS = 40  # words read for places and dates (the rest of a longer query is only words): bounds the cost
@@ -72,20 +76,22 @@ class PlaceSource(Protocol):
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A query understood: ``words`` for CLIP, and the filters read from the rest."""
+    """A query understood: ``words`` for CLIP, ``negatives`` to avoid, and the filters read from the rest."""
 
     text: str
     words: str
     place: PlaceFilter | None = None
     dates: DateRange | None = None
+    negatives: tuple[str, ...] = ()
     # the words with the place (or the dates) put back: what the query means once that filter is removed
     words_with_place: str = ""
     words_with_dates: str = ""
     words_with_both: str = ""
 
     def explain(self) -> str:
+        avoid = f" · not: {', '.join(self.negatives)}" if self.negatives else ""
         return (f"words: {self.words or '(none)'} · place: {self.place.label if self.place else 'any'} · "
-                f"dates: {self.dates.label if self.dates else 'any'}")
+                f"dates: {self.dates.label if self.dates else 'any'}{avoid}")
 
     def without_place(self) -> ParsedQuery:
         """The query with its place filter removed (the place's words go back to CLIP)."""
@@ -101,8 +107,8 @@ def parse_query(
 ) -> ParsedQuery:
     """Read ``text`` (see the module docstring).  ``today`` anchors relative dates; ``places`` None reads
     no places; ``months`` adds month names of the user's language (folded name -> 1..12)."""
-    raw = _tokens(text)
-    folded = [fold(t) for t in raw]
+    terms = read_terms(text)
+    raw, folded = _tokens(terms)
     keep = [bool(f) for f in folded]
     words = [f for f, k in zip(folded, keep) if k]
     originals = [t for t, k in zip(raw, keep) if k]
@@ -124,6 +130,7 @@ def parse_query(
         words_with_place=_clip_words(originals, [s for s in (date_span,) if s]),
         words_with_dates=_clip_words(originals, [s for s in (clip_place_span,) if s]),
         words_with_both=_clip_words(originals, []),
+        negatives=terms.negatives,
     )
 
 
@@ -291,8 +298,19 @@ def _most_photos(candidates: list[Place], places: PlaceSource) -> tuple[PlaceFil
 # -- words -------------------------------------------------------------------------
 
 
-def _tokens(text: str) -> list[str]:
-    return text.replace("/", " ").replace("-", " ").split()
+def _tokens(terms: Terms) -> tuple[list[str], list[str]]:
+    """The words as typed and folded; a phrase is one token, folded to ``PHRASE`` (read as nothing)."""
+    raw: list[str] = []
+    folded: list[str] = []
+    for term in terms.words:
+        if term.phrase:
+            raw.append(term.text)
+            folded.append(PHRASE)
+            continue
+        for token in term.text.replace("/", " ").replace("-", " ").split():
+            raw.append(token)
+            folded.append(fold(token))
+    return raw, folded
 
 
 def _clip_words(originals: list[str], spans: list[tuple[int, int]]) -> str:

@@ -1,25 +1,36 @@
 """What a search asks (``Query``) and what it finds (``Hit``): plain values, shared by the core, the
-command line and the app (``indexer.search`` answers them and re-exports both)."""
+command line and the app (``indexer.search`` answers them and re-exports both).
+
+A ``Query`` is a typed query kind (``indexer.query.kinds``), spelled out in fields for
+convenience (``Query(text="dog")``, ``Query(image=path, text="at night")``), plus its
+``Filters``, its negatives and how to search (limit, weight, recipe, ...).
+``Query.of(kind, ...)`` builds one from the typed values, ``Query.kind`` and
+``Query.filters`` give them back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from indexer.errors import UsageError
 from indexer.media.kinds import VIDEO
 from indexer.places.filter import PlaceFilter
+from indexer.query.kinds import EditQuery, Filters, ImageQuery, QueryKind, SketchQuery, TextQuery, WordsQuery
 
 
 @dataclass
 class Query:
-    """A search request.  Which fields are set decides the kind of query.
+    """A search request.  Which fields are set decides the kind of query (``kind``).
 
     text only: text query; image only: image query; image + text: image + edit
-    (``weight`` 0 = only the photo, 1 = only the words); sketch (+ text): sketch.
+    (``weight`` 0 = only the photo, 1 = only the words); sketch (+ text): sketch;
+    only ``contains``: words in photos; ``what``: a kind with no fields here.
     """
 
     text: str = ""
@@ -40,20 +51,46 @@ class Query:
     contains: str = ""  # only photos whose text (OCR) holds all these words ("quoted phrases")
     words: bool = True  # a text query also matches the words in photos (hybrid); False: CLIP alone
     text_fusion: str | None = None  # "boost" or "rrf"; None: the measured default
+    what: QueryKind | None = None  # a registered kind that has no fields of its own here
+
+    @classmethod
+    def of(cls, kind: QueryKind, *, negatives: Iterable[str] = (), filters: Filters | None = None,
+           **options: Any) -> Query:
+        """The query for ``kind`` within ``filters``, avoiding ``negatives``; ``options`` are the other
+        fields (``limit``, ``weight``, ...)."""
+        f = filters or Filters()
+        fields: dict[str, Any] = dict(folder=f.folder, after=f.after, before=f.before, place=f.place,
+                                      contains=f.contains)
+        fields.update(kind.fields())
+        return cls(negatives=list(negatives), **fields, **options)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> QueryKind:
+        """What the query looks for; ``UsageError`` when it looks for nothing."""
+        if self.what is not None:
+            return self.what
         if self.sketch is not None:
-            return "sketch"
+            return SketchQuery(self.sketch, self.text.strip())
         if self.image is not None:
-            return "edit" if self.text.strip() else "image"
+            return EditQuery(self.image, self.text) if self.text.strip() else ImageQuery(self.image)
         if self.text.strip():
-            return "text"
+            return TextQuery(self.text)
         if self.contains.strip():
-            return "words"
+            return WordsQuery(self.contains)
         if self.negatives:
             raise UsageError("a query needs something to look for besides the excluded words")
         raise UsageError("empty query: give text, an image or a sketch")
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(self.folder, self.after, self.before, self.place, self.contains)
+
+    def searchable(self) -> bool:
+        """Whether the query looks for something (``kind`` does not refuse it)."""
+        try:
+            return self.kind is not None
+        except UsageError:
+            return False
 
 
 @dataclass(frozen=True)

@@ -138,13 +138,3 @@ def test_the_places_list_filters_and_the_preview_says_where(make_app, qtbot, geo
     assert preview is not None and "Porto, Portugal   ·   1 April 2021" in preview.caption.text()
     QTest.keyClick(preview, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w._preview is None)
-
-
-def test_month_names_come_from_the_users_language():
-    from PySide6.QtCore import QLocale
-
-    from app.locale_months import locale_months
-
-    months = dict(locale_months(QLocale(QLocale.Language.Portuguese, QLocale.Country.Portugal)))
-    assert months["marco"] == 3 and months["dezembro"] == 12
-    assert dict(locale_months(QLocale(QLocale.Language.German)))["marz"] == 3

@@ -69,6 +69,9 @@ class GatedReader:
         self.searched.append(query.text)
         return [Hit(1, Path(f"/{query.text}.jpg"), 0.5, 1)]
 
+    def understand(self, query: Query, understanding: object = None) -> tuple[Query, None]:
+        return query, None
+
     def close_thread(self) -> None:
         pass
 

@@ -86,6 +86,10 @@ def test_explain_prints_the_parse_before_the_results(geo_library):
     assert proc.stderr.splitlines()[0] == "words: beach · place: Lisbon, Portugal · dates: any"
     proc = photoseek("search", "snow in winter 2024/25", "--explain", library=library)
     assert proc.stderr.splitlines()[0] == "words: snow · place: any · dates: Winter 2024/25"
+    # the words to avoid are taken out, not searched: "-people" used to search for "beach people"
+    proc = photoseek("search", 'beach in Lisbon -people not "red car"', "--not", "dogs", "--explain", library=library)
+    assert proc.stderr.splitlines()[0] == \
+        "words: beach · place: Lisbon, Portugal · dates: any · not: dogs, people, red car"
 
 
 def test_place_and_near_flags(geo_library):

@@ -119,11 +119,21 @@ def test_filters_never_return_fewer_results_than_exist(indexed):
     assert {h.path for h in hits} == expected_dated
 
 
-def test_negative_terms_change_the_ranking(indexed):
+@pytest.mark.parametrize("typed", ['a red square -"a blue circle"', 'a red square not "a blue circle"'])
+def test_negative_terms_move_the_excluded_concept_down(indexed, typed):
+    """What the user types: the photos most like the words to avoid rank lower than without them."""
+    from indexer.query.kinds import TextQuery
+    from indexer.query.understanding import typed_query
+
     reader, *_ = indexed
-    plain = reader.search(Query(text="a red square", limit=20))
-    negative = reader.search(Query(text="a red square", negatives=["a blue circle"], limit=20))
-    assert [h.photo_id for h in plain] != [h.photo_id for h in negative]
+    avoided = [h.photo_id for h in reader.search(Query(text="a blue circle", limit=5))]
+    query, _ = reader.understand(typed_query(TextQuery, typed, limit=TOTAL))
+    assert (query.text, query.negatives) == ("a red square", ["a blue circle"])
+    plain = [h.photo_id for h in reader.search(Query(text="a red square", limit=TOTAL))]
+    negative = [h.photo_id for h in reader.search(query)]
+    assert sorted(plain) == sorted(negative)
+    assert sum(negative.index(p) for p in avoided) > sum(plain.index(p) for p in avoided) + len(avoided)
+    assert all(negative.index(p) >= plain.index(p) for p in avoided[:2])
 
 
 def test_composed_query_moves_with_the_weight(indexed):
