@@ -23,7 +23,7 @@ from indexer.query.kinds import (
     query_kind,
     query_kinds,
 )
-from indexer.query.months import locale_months
+from indexer.query.months import locale_months, month_languages
 from indexer.query.parse import parse_query
 from indexer.query.understanding import typed_query, understand
 from indexer.search import Query, has_strategy
@@ -112,11 +112,17 @@ def test_a_new_kind_registers_once_and_travels_in_a_query():
     assert Query.of(person).kind is person
 
 
-def test_english_month_names_and_the_users_language():
+def test_english_month_names_and_the_users_language(monkeypatch):
     months = dict(locale_months("C"))
     assert months["march"] == 3 and months["september"] == 9 and "may" in months and "jan" not in months
-    assert locale_months("xx_NOWHERE") == ()  # a locale the C library lacks adds nothing
-    if locale_months("pt_PT") == ():
-        pytest.skip("the C library here has no Portuguese locale")
-    assert dict(locale_months("pt_PT"))["marco"] == 3 and dict(locale_months("pt-PT"))["dezembro"] == 12
-    assert dict(locale_months("de_DE"))["marz"] == 3  # the app passes the system language's name
+    assert locale_months("xx_NOWHERE") == ()  # a language without a table adds nothing (English is always read)
+    assert dict(locale_months("pt_PT"))["marco"] == 3 and dict(locale_months("pt-PT.UTF-8"))["dezembro"] == 12
+    assert dict(locale_months("de_DE"))["marz"] == 3 and dict(locale_months("de-AT"))["janner"] == 1
+    assert dict(locale_months("es_ES"))["septiembre"] == dict(locale_months("es"))["setiembre"] == 9
+    for language in month_languages():  # twelve months each, every name read back to one month
+        assert sorted(set(dict(locale_months(language)).values())) == list(range(1, 13))
+    locale_months.cache_clear()
+    monkeypatch.setenv("LC_ALL", "")
+    monkeypatch.setenv("LC_TIME", "es_MX.UTF-8")
+    assert dict(locale_months())["marzo"] == 3  # the command line follows the environment
+    locale_months.cache_clear()
