@@ -14,6 +14,7 @@ score it takes part in NaN).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -83,7 +84,9 @@ class EmbeddingPipeline:
         self.decode_timeout = decode_timeout
         self.steps = tuple(steps)  # the later stages' work on this decode of each photo
         cfg = encoder.bundle.preprocess
-        self._decode = decode or (lambda path: decode_media(path, cfg, photo=decode_image))
+        detail_side = max((step.detail_side for step in self.steps), default=0)
+        photo = functools.partial(decode_image, detail_side=detail_side)
+        self._decode = decode or (lambda path: decode_media(path, cfg, photo=photo))
         self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
 
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
@@ -179,6 +182,8 @@ class EmbeddingPipeline:
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
         results = () if image is None else tuple(_prepare(step, row, image) for step in self.steps)
+        if image is not None:
+            image.detail = None  # only the steps need it: the batch waiting for the model holds no more than that
         return _Decoded(row, image, error, decoded=True, results=results)
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:

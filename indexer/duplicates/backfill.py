@@ -139,6 +139,8 @@ class FingerprintStage:
 class FingerprintStep:
     """A new photo's fingerprint, from the thumbnail of the pipeline's one decode."""
 
+    detail_side = 0
+
     def prepare(self, row: PhotoRow, image: DecodedImage) -> object:
         return thumbnail_fingerprint(image.thumbnail, row.path)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -86,7 +86,7 @@ class DecodedImage:
     exif: Image.Exif | None  # raw EXIF of the file, for metadata
     # The upright image at up to ``detail_side`` pixels on its long side, for photo steps that need more than
     # the thumbnail (reading text); None when not asked for.  The pipeline drops it once its steps have run.
-    detail: Image.Image | None = None
+    detail: Image.Image | None = field(default=None, kw_only=True)
 
 
 def decode_image(

@@ -81,6 +81,8 @@ def fill_places(
 class PlacesStep:
     """A new photo's place, from the EXIF of the pipeline's one decode."""
 
+    detail_side = 0
+
     def __init__(self, geocoder: ReverseGeocoder | None = None) -> None:
         self.geocoder = geocoder or ReverseGeocoder()
         self.counts = GpsCounts()  # what the photos embedded so far held (summaries, tests)

@@ -13,10 +13,8 @@ import math
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from indexer.catalog_rows import decode_path
 from indexer.places.gazetteer import Place
 from indexer.places.geometry import bounding_box, distance_km
 from indexer.places.names import fold

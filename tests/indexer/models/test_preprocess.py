@@ -25,6 +25,7 @@ from tests.support.images import (
     write_jpeg,
 )
 
+
 def _apply_draft(image, upright, orientation, cfg, thumb):
     """Draft ``image`` as ``decode_image`` does for a model and a thumbnail."""
     need = _draft_need(*upright, cfg, thumb, 0)
