@@ -149,13 +149,15 @@ def _decode_opened(
     need = (lambda w, h: _draft_need(w, h, cfg, thumb_size, detail_side)) if draft else None
     upright = decode_upright(image, label, max_pixels=max_pixels, need=need, own=False)
     rgb = upright.rgb
-    pixels = model_input(rgb, cfg)
-    thumbnail = make_thumbnail(rgb, thumb_size)
     detail = None
     if detail_side > 0:
         detail = shrink(rgb, detail_side)
-        if detail is rgb:
-            detail = rgb.copy()  # rgb may be the file's own image, closed with it
+        if min(detail.size) >= DRAFT_MARGIN * min(cfg.size) and max(detail.size) >= thumb_size:
+            rgb = detail  # big enough for the model and the thumbnail, and far cheaper to resize than the photo
+        if detail is upright.rgb:
+            detail = detail.copy()  # it may be the file's own image, closed with it
+    pixels = model_input(rgb, cfg)
+    thumbnail = make_thumbnail(rgb, thumb_size)
     return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=upright.width, height=upright.height, exif=exif,
                         detail=detail)
 
