@@ -115,6 +115,9 @@ class EmbeddingPipeline:
         finally:
             if pool is not None:
                 pool.shutdown()
+                # A photo step may be inside a native library (the text gate's ONNX Runtime): let the decodes
+                # under way end before the caller goes on (or the process exits), within the time limit.
+                pool.join(self.decode_timeout)
 
     # -- stages --------------------------------------------------------------
 
@@ -262,6 +265,7 @@ class DecodePool:
         self._started: dict[int, float] = {}  # id(future) -> when its decode started
         self._abandoned: set[int] = set()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._threads = 0
         for _ in range(workers):
             self._spawn()
@@ -293,6 +297,7 @@ class DecodePool:
                 break
         with self._lock:
             self._threads -= 1
+            self._idle.notify_all()
 
     def submit(self, row: PhotoRow) -> Future[_Decoded]:
         future: Future[_Decoded] = Future()
@@ -330,3 +335,14 @@ class DecodePool:
             threads = self._threads
         for _ in range(threads):
             self._jobs.put(None)
+
+    def join(self, timeout: float) -> None:
+        """After ``shutdown``: wait until the workers have exited, at most ``timeout`` seconds (not for the
+        abandoned ones, whose decodes are stuck)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._threads > len(self._abandoned):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._idle.wait(left)
