@@ -19,9 +19,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
 
+from indexer.thumbnails import THUMB_SIZE
+
 logger = logging.getLogger(__name__)
 
-THUMB_PX = 256
+THUMB_PX = THUMB_SIZE  # the stored thumbnails' size: photos without one are read at it too
 MAX_PENDING = 256
 CACHE_ITEMS = 1500
 

@@ -356,12 +356,12 @@ class Library:
             scan.seen, scan.new, scan.changed, scan.moved, scan.copied, scan.deleted, scan.kept,
         )
         done: Progress | None = None
-        for progress in self._embed_pending(encoder, store, cancel=cancel, workers=workers):
+        context = self._stage_context(read_text=read_text)
+        for progress in self._embed_pending(encoder, store, context, cancel=cancel, workers=workers):
             if progress.phase is Phase.DONE:
                 done = progress  # reported once the later stages are done too
                 continue
             yield progress
-        context = self._stage_context(read_text=read_text)
         for stage in self.stages:  # after the CLIP stage, never beside it, each after the one before
             if cancel.cancelled:
                 break
@@ -445,7 +445,8 @@ class Library:
                     break
 
     def _embed_pending(
-        self, encoder: Encoder, store: VectorStore, *, cancel: CancelToken, workers: int | None = None
+        self, encoder: Encoder, store: VectorStore, context: StageContext, *, cancel: CancelToken,
+        workers: int | None = None,
     ) -> Generator[Progress, None, None]:
         pipeline = EmbeddingPipeline(
             self.catalog,
@@ -453,7 +454,7 @@ class Library:
             store,
             self.thumbnails,
             batch_size=self.settings.batch_size,
-            steps=[stage.photo_step for stage in self.stages if stage.photo_step is not None],
+            steps=[s.photo_step for s in self.stages if s.photo_step is not None and s.enabled(context)],
             workers=self.settings.decode_workers if workers is None else workers,
         )
         last_save = time.monotonic()

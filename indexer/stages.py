@@ -9,7 +9,8 @@ generator of ``Progress`` that stops between photos when cancelled.
 
 A stage may also take part in the embedding itself (``photo_step``): its
 ``prepare`` runs on the decode threads with the pipeline's one decode of each
-photo (pixels, thumbnail, EXIF), and its ``record`` stores the results in the
+photo (pixels, thumbnail, EXIF, and the image at a larger size when a step
+asks for it), and its ``record`` stores the results in the
 same transaction as the photo's vector.  Photos indexed before the stage
 existed are then caught up by its ``run``, from what is stored where that
 serves.
@@ -48,7 +49,13 @@ class StageContext:
 
 
 class PhotoStep(Protocol):
-    """A stage's part of the embedding pipeline, on its one decode of each photo."""
+    """A stage's part of the embedding pipeline, on its one decode of each photo.
+
+    ``detail_side``: the long side, in pixels, of the upright image the step needs beside the model input and
+    the thumbnail (``DecodedImage.detail``); 0 for none.  The pipeline decodes at the largest any step asks.
+    """
+
+    detail_side: int
 
     def prepare(self, row: PhotoRow, image: DecodedImage) -> object:
         """Runs on a decode thread: the stage's result for this photo (None: nothing to record)."""

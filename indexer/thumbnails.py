@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 MAX_FRAME_THUMBNAILS = 64  # more than any video keeps
+THUMB_SIZE = 256  # the longest side of a stored thumbnail, in pixels
 
 
 def _unlinked(path: Path) -> bool:

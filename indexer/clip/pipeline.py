@@ -14,6 +14,7 @@ score it takes part in NaN).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -87,7 +88,9 @@ class EmbeddingPipeline:
         self.decode_timeout = decode_timeout
         self.steps = tuple(steps)  # the later stages' work on this decode of each photo
         cfg = encoder.bundle.preprocess
-        self._decode = decode or (lambda path: decode_media(path, cfg, photo=decode_image))
+        detail_side = max((step.detail_side for step in self.steps), default=0)
+        photo = functools.partial(decode_image, detail_side=detail_side)
+        self._decode = decode or (lambda path: decode_media(path, cfg, photo=photo))
         self.decoded_count = 0  # files decoded (counted on the consuming thread), for tests and the summary
 
     def run(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
@@ -116,6 +119,9 @@ class EmbeddingPipeline:
         finally:
             if pool is not None:
                 pool.shutdown()
+                # A photo step may be inside a native library (the text gate's ONNX Runtime): let the decodes
+                # under way end before the caller goes on (or the process exits), within the time limit.
+                pool.join(self.decode_timeout)
 
     # -- stages --------------------------------------------------------------
 
@@ -183,6 +189,8 @@ class EmbeddingPipeline:
         ) != (row.size, row.mtime_ns):
             return _Decoded(row, None, None, skip=True)
         results = () if image is None else tuple(_prepare(step, row, image) for step in self.steps)
+        if image is not None:
+            image.detail = None  # only the steps need it: the batch waiting for the model holds no more than that
         return _Decoded(row, image, error, decoded=True, results=results)
 
     def _commit(self, batch: list[_Decoded], model: str) -> int:
@@ -261,6 +269,7 @@ class DecodePool:
         self._started: dict[int, float] = {}  # id(future) -> when its decode started
         self._abandoned: set[int] = set()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._threads = 0
         for _ in range(workers):
             self._spawn()
@@ -292,6 +301,7 @@ class DecodePool:
                 break
         with self._lock:
             self._threads -= 1
+            self._idle.notify_all()
 
     def submit(self, row: PhotoRow) -> Future[_Decoded]:
         future: Future[_Decoded] = Future()
@@ -329,3 +339,14 @@ class DecodePool:
             threads = self._threads
         for _ in range(threads):
             self._jobs.put(None)
+
+    def join(self, timeout: float) -> None:
+        """After ``shutdown``: wait until the workers have exited, at most ``timeout`` seconds (not for the
+        abandoned ones, whose decodes are stuck)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._threads > len(self._abandoned):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._idle.wait(left)

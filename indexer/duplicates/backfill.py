@@ -6,12 +6,14 @@ it never competes with the CLIP stage: a generator of ``Progress``
 batch boundary when cancelled; the next sync carries on from what is still
 missing (it is resumable by construction: the catalog says what is done).
 
-Each photo is decoded once at a reduced scale (JPEG draft mode) into an
-upright thumbnail, exactly as the pipeline's thumbnail, through the guarded
-loader.  A file that cannot be read gets an empty fingerprint (not retried
-until the method changes); one that changes while it is read is left for
-later.  Photos copied by a scan (their vectors reused without decoding) are
-fingerprinted here too.
+A fingerprint is taken from the photo's stored thumbnail (what the
+pipeline's fingerprint is taken from, before it was saved), so the photo
+itself is not opened.  Without a readable thumbnail the photo is decoded at
+a reduced scale (JPEG draft mode) into an upright thumbnail, as the
+pipeline's, through the guarded loader.  A file that cannot be read gets an
+empty fingerprint (not retried until the method changes); one that changes
+while it is read is left for later.  Photos copied by a scan (their vectors
+reused without decoding) are fingerprinted here too.
 """
 
 from __future__ import annotations
@@ -28,32 +30,26 @@ from indexer.catalog import Catalog, PhotoRow
 from indexer.duplicates.photo_hash import Fingerprint, fingerprint, thumbnail_fingerprint
 from indexer.duplicates.tables import DuplicateTables
 from indexer.errors import UnreadableImage
-from indexer.models.image_input import (
-    DEFAULT_MAX_PIXELS,
-    ORIENTATION_SWAPS_AXES,
-    check_size,
-    exif_orientation,
-    first_frame,
-    read_image,
-    to_rgb,
-)
-from indexer.models.preprocess import DecodedImage
+from indexer.models.image_input import decode_upright, read_image
+from indexer.models.preprocess import DecodedImage, draft_for_side, make_thumbnail
 from indexer.progress import Activity, Progress
 from indexer.stages import PhotoStep, StageContext
+from indexer.thumbnails import THUMB_SIZE, ThumbnailStore
 
 logger = logging.getLogger(__name__)
 
 FINGERPRINTING = Activity("fingerprinting", "Fingerprinting for duplicates", busy=True)
 """Fingerprinting photos indexed before duplicate finding existed (their thumbnails)."""
 
-THUMB_SIDE = 256  # the pipeline's thumbnail size, which its fingerprints are taken from
 _SKIP = object()  # the file changed or vanished while being read
 
 
 def backfill_fingerprints(
-    catalog: Catalog, cancel: CancelToken | None = None, *, batch: int = 64, workers: int = 2
+    catalog: Catalog, cancel: CancelToken | None = None, *, batch: int = 64, workers: int = 2,
+    thumbnails: ThumbnailStore | None = None,
 ) -> Generator[Progress, None, int]:
-    """Fingerprint the indexed photos that have none; returns how many were done."""
+    """Fingerprint the indexed photos that have none (from their ``thumbnails`` where they have one); returns
+    how many were done."""
     cancel = cancel or CancelToken()
     tables = DuplicateTables(catalog)
     total = tables.count_missing_fingerprints()
@@ -68,7 +64,7 @@ def backfill_fingerprints(
             rows = tables.missing_fingerprints(batch, after)
             if not rows:
                 break
-            results = list(pool.map(fingerprint_file, rows))
+            results = list(pool.map(lambda row: fingerprint_photo(row, thumbnails), rows))
             with catalog.transaction():
                 tables.record_fingerprints(
                     (row, fp) for row, fp in zip(rows, results) if fp is not _SKIP  # type: ignore[misc]
@@ -77,6 +73,19 @@ def backfill_fingerprints(
             done += len(rows)
             yield Progress(FINGERPRINTING, min(done, total), total, current=rows[-1].path, message=message)
     return done
+
+
+def fingerprint_photo(row: PhotoRow, thumbnails: ThumbnailStore | None) -> Fingerprint | None | object:
+    """The fingerprint of ``row`` from its stored thumbnail, else from its file (``fingerprint_file``)."""
+    stored = thumbnails.path(row.id) if thumbnails is not None else None
+    if stored is not None and stored.is_file():
+        try:
+            with Image.open(stored) as image:
+                image.load()
+                return fingerprint(image.convert("RGB"))
+        except Exception as exc:  # noqa: BLE001 - a damaged cache file: the photo itself serves
+            logger.debug("cannot fingerprint the thumbnail %s: %s", stored, exc)
+    return fingerprint_file(row)
 
 
 def fingerprint_file(row: PhotoRow) -> Fingerprint | None | object:
@@ -101,24 +110,8 @@ def fingerprint_file(row: PhotoRow) -> Fingerprint | None | object:
 
 
 def _thumbnail(image: Image.Image, label: str) -> Image.Image:
-    """The upright thumbnail the pipeline would have made (longest side THUMB_SIDE)."""
-    orientation = exif_orientation(image)
-    width, height = image.size
-    if orientation in ORIENTATION_SWAPS_AXES:
-        width, height = height, width
-    frame = first_frame(image)
-    if frame.format in ("JPEG", "MPO"):
-        scale = THUMB_SIDE / max(width, height)
-        frame.draft(frame.mode, (max(1, round(image.size[0] * scale * 2)), max(1, round(image.size[1] * scale * 2))))
-    check_size(frame, DEFAULT_MAX_PIXELS, original=(width, height), label=label)
-    frame.load()
-    rgb = to_rgb(frame, orientation)
-    w, h = rgb.size
-    scale = THUMB_SIDE / max(w, h)
-    if scale >= 1.0:
-        return rgb
-    return rgb.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BICUBIC,
-                      reducing_gap=2.0)
+    """The upright thumbnail the pipeline would have made (longest side ``THUMB_SIZE``)."""
+    return make_thumbnail(decode_upright(image, label, need=lambda w, h: draft_for_side(w, h, 2 * THUMB_SIZE)).rgb)
 
 
 class FingerprintStage:
@@ -139,11 +132,14 @@ class FingerprintStage:
     def run(
         self, context: StageContext, cancel: CancelToken, interrupt: Callable[[], bool] | None = None
     ) -> Iterator[Progress]:
-        yield from backfill_fingerprints(context.catalog, cancel, workers=context.settings.decode_workers)
+        yield from backfill_fingerprints(context.catalog, cancel, workers=context.settings.decode_workers,
+                                         thumbnails=context.thumbnails)
 
 
 class FingerprintStep:
     """A new photo's fingerprint, from the thumbnail of the pipeline's one decode."""
+
+    detail_side = 0
 
     def prepare(self, row: PhotoRow, image: DecodedImage) -> object:
         return thumbnail_fingerprint(image.thumbnail, row.path)

@@ -33,6 +33,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -42,7 +43,6 @@ from PIL import Image, UnidentifiedImageError
 from indexer.errors import UnreadableImage
 
 logger = logging.getLogger(__name__)
-
 
 
 @functools.cache
@@ -113,12 +113,50 @@ def load_rgb(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Im
 
 
 def _full_rgb(image: Image.Image, max_pixels: int, label: str) -> Image.Image:
+    return decode_upright(image, label, max_pixels=max_pixels).rgb
+
+
+@dataclass(frozen=True)
+class Upright:
+    """A decoded image, upright in RGB, and the upright size of the original (before any draft)."""
+
+    rgb: Image.Image
+    width: int
+    height: int
+
+
+def decode_upright(
+    image: Image.Image,
+    label: str,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    need: Callable[[int, int], tuple[int, int] | None] | None = None,
+    own: bool = True,
+) -> Upright:
+    """Decode the first frame of a lazily opened ``image`` upright in RGB -- the one start-up every decode shares.
+
+    ``need(width, height)``, given the original's upright size, returns the smallest upright size the caller
+    needs decoded (None: the full size); a JPEG is then decoded at the smallest DCT scale (``draft``) that
+    still covers it, and measured against ``max_pixels`` at that scale.  ``own=False`` saves a copy: ``rgb``
+    may then be the file's own image, usable only until the file is closed.
+    """
     orientation = exif_orientation(image)
+    width, height = image.size
+    if orientation in ORIENTATION_SWAPS_AXES:
+        width, height = height, width
     frame = first_frame(image)
-    check_size(frame, max_pixels, label=label)
+    wanted = need(width, height) if need is not None and frame.format in ("JPEG", "MPO") else None
+    if wanted is not None:  # a no-op once pixels are loaded
+        need_w, need_h = max(1, wanted[0]), max(1, wanted[1])
+        if orientation in ORIENTATION_SWAPS_AXES:
+            need_w, need_h = need_h, need_w
+        before = frame.size
+        frame.draft(frame.mode, (need_w, need_h))
+        logger.debug("draft %s -> %s (need %dx%d)", before, frame.size, need_w, need_h)
+    check_size(frame, max_pixels, original=(width, height), label=label)
     frame.load()
     rgb = to_rgb(frame, orientation)
-    return rgb.copy() if rgb is frame else rgb  # never hand out the (soon closed) file's image
+    return Upright(rgb.copy() if own and rgb is frame else rgb, width, height)
 
 
 def to_rgb(image: Image.Image, orientation: int = 1) -> Image.Image:

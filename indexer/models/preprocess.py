@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -31,11 +31,8 @@ from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import (
     DEFAULT_MAX_PIXELS,
     MAX_ASPECT,
-    ORIENTATION_SWAPS_AXES,
     ImageSource,
-    check_size,
-    exif_orientation,
-    first_frame,
+    decode_upright,
     heif_available,
     load_rgb,
     open_image,
@@ -44,6 +41,9 @@ from indexer.models.image_input import (
     read_image,
     to_rgb,
 )
+from indexer.thumbnails import THUMB_SIZE
+
+DEFAULT_THUMB_SIZE = THUMB_SIZE  # the longest side of the thumbnail made with each decode
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -69,7 +69,6 @@ _open = open_image  # its former name here, which tests/indexer/models/test_prep
 # The model's resize produces at most this many times its input area before
 # the centre crop; beyond it only the part the crop keeps is resized.
 _RESIZE_AREA_FACTOR = 4
-DEFAULT_THUMB_SIZE = 256
 _RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
     "bilinear": Image.Resampling.BILINEAR,
@@ -85,6 +84,9 @@ class DecodedImage:
     width: int  # upright size of the original image (before draft)
     height: int
     exif: Image.Exif | None  # raw EXIF of the file, for metadata
+    # The upright image at up to ``detail_side`` pixels on its long side, for photo steps that need more than
+    # the thumbnail (reading text); None when not asked for.  The pipeline drops it once its steps have run.
+    detail: Image.Image | None = field(default=None, kw_only=True)
 
 
 def decode_image(
@@ -94,13 +96,16 @@ def decode_image(
     draft: bool = True,
     thumb_size: int = DEFAULT_THUMB_SIZE,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    detail_side: int = 0,
 ) -> DecodedImage:
-    """Decode ``source`` into model pixels and a thumbnail (see module doc).
+    """Decode ``source`` into model pixels and a thumbnail (see module doc), and with ``detail_side`` the
+    upright image at up to that many pixels on its long side (``DecodedImage.detail``).
 
     Raises ``UnreadableImage(source, reason)`` for anything that is not a
     readable image, including images too large to decode within ``max_pixels``.
     """
-    return read_image(source, lambda image, label: _decode_opened(image, cfg, draft, thumb_size, max_pixels, label))
+    return read_image(
+        source, lambda image, label: _decode_opened(image, cfg, draft, thumb_size, max_pixels, detail_side, label))
 
 
 def model_input(image: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
@@ -137,25 +142,38 @@ def model_input(image: Image.Image, cfg: PreprocessConfig) -> np.ndarray:
 
 
 def _decode_opened(
-    image: Image.Image, cfg: PreprocessConfig, draft: bool, thumb_size: int, max_pixels: int, label: str
+    image: Image.Image, cfg: PreprocessConfig, draft: bool, thumb_size: int, max_pixels: int, detail_side: int,
+    label: str,
 ) -> DecodedImage:
-    orientation = exif_orientation(image)
     exif = read_exif(image)
-    width, height = image.size
-    if orientation in ORIENTATION_SWAPS_AXES:
-        width, height = height, width
-    frame = first_frame(image)
-    if draft and frame.format in ("JPEG", "MPO"):  # a no-op once pixels are loaded
-        _apply_draft(frame, (width, height), orientation, cfg, thumb_size)
-    check_size(frame, max_pixels, original=(width, height), label=label)
-    frame.load()
-    rgb = to_rgb(frame, orientation)
+    need = (lambda w, h: _draft_need(w, h, cfg, thumb_size, detail_side)) if draft else None
+    upright = decode_upright(image, label, max_pixels=max_pixels, need=need, own=False)
+    rgb = upright.rgb
+    detail = None
+    if detail_side > 0:
+        detail = shrink(rgb, detail_side)
+        if min(detail.size) >= DRAFT_MARGIN * min(cfg.size) and max(detail.size) >= thumb_size:
+            rgb = detail  # big enough for the model and the thumbnail, and far cheaper to resize than the photo
+        if detail is upright.rgb:
+            detail = detail.copy()  # it may be the file's own image, closed with it
     pixels = model_input(rgb, cfg)
-    thumbnail = _thumbnail(rgb, thumb_size)
-    return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height, exif=exif)
+    thumbnail = make_thumbnail(rgb, thumb_size)
+    return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=upright.width, height=upright.height, exif=exif,
+                        detail=detail)
 
 
-def _thumbnail(image: Image.Image, thumb_size: int) -> Image.Image:
+def shrink(image: Image.Image, side: int) -> Image.Image:
+    """``image`` with its long side brought down to ``side`` pixels (bilinear); itself when it is no longer."""
+    long_side = max(image.size)
+    if long_side <= side:
+        return image
+    scale = side / long_side
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                        Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def make_thumbnail(image: Image.Image, thumb_size: int = THUMB_SIZE) -> Image.Image:
+    """A new upright thumbnail of ``image``: its long side brought down to ``thumb_size`` (bicubic)."""
     w, h = image.size
     scale = thumb_size / max(w, h)
     if scale >= 1.0:
@@ -164,15 +182,10 @@ def _thumbnail(image: Image.Image, thumb_size: int) -> Image.Image:
     return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
-def _apply_draft(
-    image: Image.Image,
-    upright: tuple[int, int],
-    orientation: int,
-    cfg: PreprocessConfig,
-    thumb_size: int,
-) -> None:
-    """Ask libjpeg for the smallest 1/2, 1/4, 1/8 scale still >= ``DRAFT_MARGIN`` times what is needed."""
-    w, h = upright
+def _draft_need(w: int, h: int, cfg: PreprocessConfig, thumb_size: int, detail_side: int) -> tuple[int, int] | None:
+    """The upright size a JPEG must be decoded at: the smallest 1/2, 1/4, 1/8 scale still ``DRAFT_MARGIN`` times
+    what the model needs and the thumbnail's size -- and, with ``detail_side``, the scale ``draft_for_side`` picks
+    for it, so the detail image is the same pixels as a decode for that side alone.  None: the full size."""
     target_h, target_w = cfg.size
     if cfg.resize_mode == "longest":
         model_scale = min(target_w / w, target_h / h)
@@ -180,13 +193,21 @@ def _apply_draft(
         model_scale = max(target_w / w, target_h / h)
     scale = max(DRAFT_MARGIN * model_scale, thumb_size / max(w, h))
     if scale >= 0.5:
-        return
-    need_w, need_h = max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))
-    if orientation in ORIENTATION_SWAPS_AXES:
-        need_w, need_h = need_h, need_w
-    before = image.size
-    image.draft(image.mode, (need_w, need_h))
-    logger.debug("draft %s -> %s (need %dx%d)", before, image.size, need_w, need_h)
+        return None
+    need = (math.ceil(w * scale), math.ceil(h * scale))
+    if detail_side <= 0:
+        return need
+    detail = draft_for_side(w, h, detail_side)
+    return None if detail is None else (max(need[0], detail[0]), max(need[1], detail[1]))
+
+
+def draft_for_side(w: int, h: int, side: int) -> tuple[int, int] | None:
+    """What a decode for an image of at most ``side`` pixels on its long side asks of a w x h JPEG: the full size
+    (None) unless it is more than twice as long, else ``side``'s share of it."""
+    scale = side / max(w, h)
+    if scale >= 0.5:
+        return None
+    return math.ceil(w * scale), math.ceil(h * scale)
 
 
 def _resize_center_crop(

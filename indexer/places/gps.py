@@ -73,6 +73,16 @@ def gps_from_exif(exif: Image.Exif | None) -> GpsReading:
         lon = _degrees(raw_lon, gps.get(ExifTags.GPS.GPSLongitudeRef), "EW")
     except _Refused as why:
         return GpsReading(refused=str(why))
+    return gps_from_position(lat, lon)
+
+
+def gps_from_position(lat: float | None, lon: float | None) -> GpsReading:
+    """A position already in degrees (one stored earlier), checked as ``gps_from_exif`` checks the EXIF's:
+    NaN, out of range and 0,0 placeholders are refused."""
+    if lat is None or lon is None:
+        return GpsReading()
+    if not math.isfinite(lat) or not math.isfinite(lon):
+        return GpsReading(refused="not a number")
     if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
         return GpsReading(refused="out of range")
     if abs(lat) < NULL_ISLAND_DEGREES and abs(lon) < NULL_ISLAND_DEGREES:

@@ -1,9 +1,10 @@
 """The catalog's places: where photos were taken, ``PlaceTables(catalog)``.
 
-``photo_places`` has a row per photo whose EXIF GPS has been read (for the
-file version in ``size``, ``mtime_ns``); ``places`` the GeoNames places those
-photos are in.  Reading works through any catalog; ``record_places``
-(``self: PlaceTables[Catalog]``) only through the writer's.
+``photo_places`` has a row per photo whose place has been recorded (for the
+file version in ``size``, ``mtime_ns``; its position is the one the embedding
+read from the photo's EXIF into ``photos.lat/lon``); ``places`` the GeoNames
+places those photos are in.  Reading works through any catalog;
+``record_places`` (``self: PlaceTables[Catalog]``) only through the writer's.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from indexer.catalog import Catalog
 from indexer.catalog_reading import C, CatalogPart
-from indexer.catalog_rows import decode_path
 from indexer.places.gazetteer import Place
 from indexer.places.geometry import bounding_box, distance_km
 from indexer.places.names import fold
@@ -51,6 +50,14 @@ class PhotoPlace:
     label: str | None  # "Lisbon, Portugal"; None far from every place
 
 
+# Indexed photos (their EXIF metadata is current: a changed file loses its vectors until it is embedded
+# again) in online folders, without a place recorded for their current file version.
+_UNPLACED = (
+    "LEFT JOIN photo_places pp ON pp.photo_id = p.id "
+    "WHERE p.folder_id IN (SELECT id FROM folders WHERE online=1) "
+    "AND EXISTS (SELECT 1 FROM models m JOIN embeddings e ON e.model = m.name AND e.photo_id = p.id) "
+    "AND (pp.photo_id IS NULL OR pp.size != p.size OR pp.mtime_ns != p.mtime_ns)"
+)
 PLACE_COLUMNS = "pl.id, pl.name, pl.lat, pl.lon, pl.population, pl.country_code, pl.region, pl.country"
 
 
@@ -73,24 +80,19 @@ class PlaceTables(CatalogPart[C]):
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='photo_places'").fetchone() is not None
         return self._places_ready
 
-    def photos_without_place(self, limit: int) -> list[tuple[int, Path, int, int]]:
-        """(id, path, size, mtime_ns) of photos in online folders whose GPS has not been read for their
-        current file version, oldest first."""
+    def photos_without_place(self, limit: int) -> list[tuple[int, int, int, float | None, float | None]]:
+        """(id, size, mtime_ns, lat, lon) of indexed photos in online folders whose place has not been recorded
+        for their current file version, oldest first: ``lat``/``lon`` are the position the embedding read from
+        the photo's EXIF (its metadata, current once the photo has a vector)."""
         rows = self.conn.execute(
-            "SELECT p.id, p.path, p.size, p.mtime_ns FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
-            "WHERE p.folder_id IN (SELECT id FROM folders WHERE online=1) "
-            "AND (pp.photo_id IS NULL OR pp.size != p.size OR pp.mtime_ns != p.mtime_ns) ORDER BY p.id LIMIT ?",
+            f"SELECT p.id, p.size, p.mtime_ns, p.lat, p.lon FROM photos p {_UNPLACED} ORDER BY p.id LIMIT ?",
             (limit,),
         ).fetchall()
-        return [(r[0], decode_path(r[1]), r[2], r[3]) for r in rows]
+        return [(int(r[0]), int(r[1]), int(r[2]), r[3], r[4]) for r in rows]
 
     def places_unread(self) -> int:
-        """How many photos (in online folders) still wait for their GPS to be read."""
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id "
-            "WHERE p.folder_id IN (SELECT id FROM folders WHERE online=1) "
-            "AND (pp.photo_id IS NULL OR pp.size != p.size OR pp.mtime_ns != p.mtime_ns)"
-        ).fetchone()
+        """How many indexed photos (in online folders) still wait for their place to be recorded."""
+        row = self.conn.execute(f"SELECT COUNT(*) FROM photos p {_UNPLACED}").fetchone()
         return int(row[0])
 
     def record_places(self: PlaceTables[Catalog], readings: Sequence[PlaceReading]) -> None:
@@ -118,8 +120,6 @@ class PlaceTables(CatalogPart[C]):
                 "refused=excluded.refused",
                 (r.photo_id, r.size, r.mtime_ns, lat, lon, r.place.id if r.place else None, r.refused),
             )
-            # photos.lat/lon follow the strict reading (earlier versions kept 0,0 placeholders).
-            self.conn.execute("UPDATE photos SET lat=?, lon=? WHERE id=?", (lat, lon, r.photo_id))
 
     # -- what the library has ------------------------------------------------------
 

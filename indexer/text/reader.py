@@ -38,14 +38,8 @@ import numpy as np
 from PIL import Image
 
 from indexer.errors import ModelError
-from indexer.models.image_input import (
-    ORIENTATION_SWAPS_AXES,
-    check_size,
-    exif_orientation,
-    first_frame,
-    read_image,
-    to_rgb,
-)
+from indexer.models.image_input import decode_upright, read_image
+from indexer.models.preprocess import draft_for_side, shrink
 from indexer.text.gate import TextGate, line_shaped
 
 logger = logging.getLogger(__name__)
@@ -134,23 +128,21 @@ class TextReader:
 
     # -- public --------------------------------------------------------------
 
-    def read_file(self, path: Path | str) -> PhotoText:
+    def read_file(self, path: Path | str, *, gate: bool = True) -> PhotoText:
         """The text in the image file at ``path``; raises ``UnreadableImage`` for a file that cannot be
-        decoded and ``ModelError`` when the engine cannot run."""
+        decoded and ``ModelError`` when the engine cannot run.  ``gate=False``: the gate already found text
+        in it (``has_text``), so it is read in full at once."""
         image, width, height = read_image(path, self._decode)
-        return self.read_image(image, (width, height))
+        return self.read_image(image, (width, height), gate=gate)
 
-    def read_image(self, image: Image.Image, original: tuple[int, int] | None = None) -> PhotoText:
+    def read_image(self, image: Image.Image, original: tuple[int, int] | None = None, *,
+                   gate: bool = True) -> PhotoText:
         """The text in an upright RGB ``image``; boxes are scaled to ``original`` (width, height) when given."""
         width, height = original or image.size
         if image.mode != "RGB":
             image = image.convert("RGB")
-        long_side = max(image.size)
-        if long_side > self.read_side:
-            scale = self.read_side / long_side
-            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                                 Image.Resampling.BILINEAR, reducing_gap=2.0)
-        if self.gate and not self.gate_model.has_text(image):
+        image = shrink(image, self.read_side)
+        if self.gate and gate and not self.gate_model.has_text(image):
             return PhotoText((), width, height)  # the OCR engine is not even loaded for photos without text
         bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
         passes: list[tuple[TextLine, ...]] = []
@@ -166,22 +158,17 @@ class TextReader:
         with self._lock:
             self._engines = []
 
+    def has_text(self, detail: Image.Image) -> bool:
+        """The gate's verdict on an upright RGB image already at most ``read_side`` long (``DecodedImage.detail``
+        of a decode with ``detail_side=read_side``): the same pixels ``read_file`` gates.  True without a gate."""
+        return not self.gate or self.gate_model.has_text(shrink(detail, self.read_side))
+
     # -- internals -----------------------------------------------------------
 
     def _decode(self, image: Image.Image, label: str) -> tuple[Image.Image, int, int]:
-        orientation = exif_orientation(image)
-        width, height = image.size
-        if orientation in ORIENTATION_SWAPS_AXES:
-            width, height = height, width
-        frame = first_frame(image)
-        scale = self.read_side / max(width, height)
-        if frame.format in ("JPEG", "MPO") and scale < 0.5:
-            need = (math.ceil(frame.size[0] * scale), math.ceil(frame.size[1] * scale))
-            frame.draft(frame.mode, need)
-        check_size(frame, MAX_PIXELS, original=(width, height), label=label)
-        frame.load()
-        rgb = to_rgb(frame, orientation)
-        return (rgb.copy() if rgb is frame else rgb), width, height
+        upright = decode_upright(image, label, max_pixels=MAX_PIXELS,
+                                 need=lambda w, h: draft_for_side(w, h, self.read_side))
+        return upright.rgb, upright.width, upright.height
 
     def _load(self) -> list[Any]:
         if not self._engines:

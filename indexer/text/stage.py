@@ -1,6 +1,8 @@
 """The text-reading (OCR) stage: the writer reads the words in photos after they are embedded.
 
-It runs after the embedding stage of a sync, so photos are searchable by CLIP first and OCR never
+Its cheap first pass, the gate ("any text here?"), runs on the embedding pipeline's one decode of
+each new photo (``TextGateStep``): photos without text are done there.  The reading itself runs
+after the embedding stage of a sync, so photos are searchable by CLIP first and OCR never
 competes with embedding for the cores.  One photo at a time (OCR takes a second or more per photo
 with words): decode, read, and commit the photo's lines together with its "read by engine V" mark
 in one transaction, so a kill at any moment loses at most the photo being read, and a resumed run
@@ -24,9 +26,10 @@ from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
 from indexer.errors import Cancelled, ModelError, UnreadableImage
 from indexer.media.kinds import PHOTO, media_kind
+from indexer.models.preprocess import DecodedImage
 from indexer.progress import Activity, Progress
-from indexer.stages import StageContext
-from indexer.text.reader import PhotoText, TextReader, shared_reader
+from indexer.stages import PhotoStep, StageContext
+from indexer.text.reader import READ_SIDE, PhotoText, TextReader, shared_reader
 from indexer.text.tables import PhotoTextTables
 
 logger = logging.getLogger(__name__)
@@ -44,8 +47,14 @@ class TextReadingStage:
         self.catalog = catalog
         self.tables = PhotoTextTables(catalog)
         self.reader = reader
-        self._read = read or (lambda row: reader.read_file(row.path))
+        self._read = read or self._read_file
+        self._found: set[int] = set()  # photos of the chunk being read that the gate already found text in
         self.read_count = 0  # photos read by this stage (with or without words), for summaries and tests
+
+    def _read_file(self, row: PhotoRow) -> PhotoText:
+        if row.id in self._found:  # the gate found text on the pipeline's decode: read it in full
+            return self.reader.read_file(row.path, gate=False)
+        return self.reader.read_file(row.path)
 
     def run(self, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None) -> Iterator[Progress]:
         """A generator of ``Progress`` (``READING_TEXT``): done/total photos, failed, rate.  When the
@@ -66,6 +75,7 @@ class TextReadingStage:
             rows = [r for r in self.tables.text_pending(engine, PENDING_CHUNK + len(skipped)) if r.id not in skipped]
             if not rows:
                 return
+            self._found = self.tables.text_found(engine, [r.id for r in rows])
             for row in rows:
                 try:
                     cancel.wait_if_paused()
@@ -125,19 +135,59 @@ class TextReadingStage:
         return True
 
 
+class TextGateStep:
+    """The gate's verdict on a new photo, from the pipeline's one decode (its ``detail`` image, the pixels the
+    reader gates): a photo without text is recorded as read, with no words, and is never opened again; one with
+    text is marked so that the stage reads it in full without gating it again."""
+
+    detail_side = READ_SIDE
+
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads  # the text reader's threads (the ``ocr_threads`` setting)
+        self._broken = False  # the engine cannot run: the stage says why, the photos stay pending
+
+    def prepare(self, row: PhotoRow, image: DecodedImage) -> object:
+        if image.detail is None or self._broken or media_kind(row.path) != PHOTO:
+            return None  # videos, RAW files: the stage records them without opening them
+        reader = shared_reader(self.threads)
+        if reader.read_side != self.detail_side:
+            return None
+        try:
+            return reader.has_text(image.detail)
+        except ModelError as exc:
+            self._broken = True
+            logger.warning("cannot gate the text in photos: %s", exc)
+            return None
+
+    def record(self, catalog: Catalog, results: list[tuple[PhotoRow, object]]) -> None:
+        engine = shared_reader(self.threads).version
+        tables = PhotoTextTables(catalog)
+        for row, found in results:
+            if found is True:
+                tables.record_text_found(row.id, engine)
+            elif found is False:
+                tables.record_text(row.id, engine, ())
+
+
 class TextStage:
     """The text in photos as a ``Stage`` of a sync: reads what the current engine has not read.
 
     Runs when the ``ocr`` setting is on and the caller does not defer it (the watcher reads text
-    when idle, through ``Library.run_stage``)."""
+    when idle, through ``Library.run_stage``).  Then new photos are gated on the pipeline's decode
+    (``photo_step``), and only those with text are opened again, to be read in full."""
 
     activity = READING_TEXT
-    photo_step = None
 
     def __init__(self) -> None:
         self.read_count = 0  # photos read by this stage's runs (summaries, tests)
+        self.gate_step = TextGateStep()
+
+    @property
+    def photo_step(self) -> PhotoStep | None:
+        return self.gate_step
 
     def enabled(self, context: StageContext) -> bool:
+        self.gate_step.threads = context.settings.ocr_threads  # the reader its photo step gates with
         return context.read_text and context.settings.ocr
 
     def pending(self, context: StageContext) -> int:

@@ -26,6 +26,12 @@ from indexer.catalog_rows import PhotoRow
 MAX_TERM_LINES = 50_000  # lines read per search term: bounds a search for a very common word
 
 
+def found_mark(engine: str) -> str:
+    """The ``photo_text.engine`` of a photo whose text ``engine``'s gate found but that is not read yet (never
+    an engine's own version, so the photo still counts as pending for it)."""
+    return f"{engine}+gate-found"
+
+
 class TextLineRow(NamedTuple):
     """One stored line of a photo: its text, confidence and box (four (x, y) corners, original pixels)."""
 
@@ -71,6 +77,28 @@ class PhotoTextTables(CatalogPart[C]):
                 "INSERT OR REPLACE INTO photo_text(photo_id, engine, lines, error, read_at) VALUES (?, ?, 0, ?, ?)",
                 (photo_id, engine, reason, time.time()),
             )
+
+    def record_text_found(self: PhotoTextTables[Catalog], photo_id: int, engine: str) -> None:
+        """``engine``'s gate found text in the photo: it stays pending for ``engine``, to be read in full
+        without being gated again (``text_found``)."""
+        with self.catalog.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO photo_text(photo_id, engine, lines, error, read_at) VALUES (?, ?, 0, NULL, ?)",
+                (photo_id, found_mark(engine), time.time()),
+            )
+
+    def text_found(self, engine: str, ids: Sequence[int]) -> set[int]:
+        """Which of these photos ``engine``'s gate found text in (``record_text_found``) since their files
+        last changed."""
+        found: set[int] = set()
+        for chunk in chunks(list(ids), 900):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT photo_id FROM photo_text WHERE engine=? AND photo_id IN ({marks})",
+                (found_mark(engine), *chunk),
+            )
+            found.update(r[0] for r in rows)
+        return found
 
     # -- reading ----------------------------------------------------------------
 

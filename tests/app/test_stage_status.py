@@ -7,13 +7,13 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QMimeData, QUrl
 
 from indexer.cancel import CancelToken
+from indexer.library import Library
 from indexer.places.stage import PLACES
+from indexer.places.tables import PlaceTables
 from indexer.progress import Activity, Progress
 from indexer.stages import StageContext, register_stage
-from tests.app.test_main_window import drop_on
 from tests.support.geo_photos import write_geo_photo
 
 pytestmark = pytest.mark.gui
@@ -56,17 +56,22 @@ def waiting_stage():
 def test_every_stage_of_a_sync_is_busy_in_the_status_bar(make_app, qtbot, empty_library_dir, tmp_path, waiting_stage):
     folder = tmp_path / "trip"
     folder.mkdir()
-    for n in range(6):  # photos with a position: the sync has a places pass
+    for n in range(6):  # photos with a position
         write_geo_photo(folder / f"lisbon-{n}.jpg", 38.7223 + n / 1000, -9.1393, f"2024:05:0{n + 1} 12:00:00")
-    app = make_app(empty_library_dir)
+    lib = Library.open(empty_library_dir)
+    try:
+        lib.stages = []  # indexed as a version before places (and before the test's stage) would have
+        for _ in lib.index([folder]):
+            pass
+        assert PlaceTables(lib.catalog).places_unread() == 6  # the next sync has a places pass to make
+    finally:
+        lib.close()
+    app = make_app(empty_library_dir, wait_ready=False)  # its start-up sync: places, then the test's stage
     w = app.window
     busy: list[bool] = []
     phases: list[Activity] = []
     app.index.indexingChanged.connect(busy.append)
     app.index.progress.connect(lambda p: phases.append(p.phase))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    drop_on(qtbot, w, mime)  # dropping a folder on the window adds it and starts a sync
     # the test's stage runs last: by then the places pass is over, and the app never went idle on the way
     qtbot.waitUntil(lambda: "Waiting for the test" in w.index_status.activity.text(), timeout=60000)
     assert PLACES in phases and busy == [True]
@@ -75,3 +80,4 @@ def test_every_stage_of_a_sync_is_busy_in_the_status_bar(make_app, qtbot, empty_
     waiting_stage.set()
     qtbot.waitUntil(lambda: busy == [True, False], timeout=60000)
     assert not w.index_status.bar.isVisibleTo(w)
+

@@ -21,13 +21,15 @@ PHOTOS = 8
 
 
 def read_marks(library: Path) -> dict[int, float]:
-    """photo id -> when its text was read (0 rows before the stage starts or the schema exists)."""
+    """photo id -> when its text was read (0 rows before the stage starts or the schema exists; a photo the
+    gate found text in on the pipeline's decode is not read yet)."""
     if not (library / CATALOG_FILE).exists():
         return {}
     try:
         conn = sqlite3.connect(f"file:{library / CATALOG_FILE}?mode=ro", uri=True, timeout=10)
         try:
-            return {r[0]: r[1] for r in conn.execute("SELECT photo_id, read_at FROM photo_text")}
+            return {r[0]: r[1] for r in conn.execute(
+                "SELECT photo_id, read_at FROM photo_text WHERE engine NOT LIKE '%+gate-found'")}
         finally:
             conn.close()
     except sqlite3.DatabaseError:

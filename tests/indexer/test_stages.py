@@ -24,6 +24,8 @@ COUNTING = Activity("counting", "Counting photos for a test", busy=True)
 class SideStep:
     """Records the size of each decoded photo's thumbnail, as a capability on the shared decode would."""
 
+    detail_side = 0  # needs no image beside the model input and the thumbnail
+
     def __init__(self) -> None:
         self.prepared: list[int] = []
         self.recorded: list[tuple[int, object]] = []

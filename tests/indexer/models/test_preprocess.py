@@ -13,7 +13,7 @@ from PIL import Image
 
 from indexer.errors import ModelError, UnreadableImage
 from indexer.models.bundle import PreprocessConfig
-from indexer.models.preprocess import _apply_draft, _open, decode_image, load_rgb, model_input, to_rgb
+from indexer.models.preprocess import _draft_need, _open, decode_image, load_rgb, model_input, to_rgb
 from tests.support.images import (
     exif_bytes,
     parity_photos,
@@ -24,6 +24,14 @@ from tests.support.images import (
     stored_for_orientation,
     write_jpeg,
 )
+
+
+def _apply_draft(image, upright, orientation, cfg, thumb):
+    """Draft ``image`` as ``decode_image`` does for a model and a thumbnail."""
+    need = _draft_need(*upright, cfg, thumb, 0)
+    if need is not None:
+        image.draft(image.mode, need[::-1] if orientation in (5, 6, 7, 8) else need)
+
 
 CONFIGS = [
     PreprocessConfig(),

@@ -1,0 +1,78 @@
+"""Benchmark: what the photo steps add to the embedding pipeline's decode threads, per photo.
+
+    python -m tests.benchmarks.bench_one_decode             # 8 generated 12 MP JPEGs
+    python -m tests.benchmarks.bench_one_decode --limit 4   # fewer
+
+With text reading on, the pipeline decodes each photo once for every stage: the model input and the
+thumbnail as before, and the image the text gate needs (``detail_side``: the text reader's 2048 px
+image, so the gate sees the pixels it saw when the text stage decoded the photo itself).  Each figure
+is one thread's CPU time per photo (median, files in the page cache):
+
+- ``decode``: ``decode_image`` as without text reading (JPEG draft for the model and the thumbnail);
+- ``decode + detail``: the same with ``detail_side=2048`` (a finer draft, and the 2048 px image);
+- ``gate``: the text gate on that image (``TextReader.has_text``, one ONNX thread);
+- ``places``: the GPS of the decoded EXIF (``gps_from_exif``);
+- ``before: text stage decode``: what the text stage spent decoding each photo again before.
+
+The extra cost on the decode threads is ``decode + detail`` - ``decode`` + ``gate`` + ``places``; what it
+saves is the text stage's second decode of every photo (and the second open).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from indexer.models.bundle import PreprocessConfig
+from indexer.models.image_input import read_image
+from indexer.models.preprocess import decode_image
+from indexer.places.gps import gps_from_exif
+from indexer.text.reader import READ_SIDE, TextReader
+
+from ._common import CACHE, load, median, ms, parser, table
+from .bench_indexing import make_photos
+
+
+def cpu(fn: Callable[[], object]) -> tuple[float, object]:
+    started = time.thread_time()
+    out = fn()
+    return time.thread_time() - started, out
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--limit", type=int, default=8, help="photos (default 8)")
+    args = p.parse_args()
+    n = 2 if args.quick else args.limit
+    paths = make_photos(CACHE / "photos-12mp", n)
+    cfg = PreprocessConfig()
+    reader = TextReader(threads=1)
+    for path in paths[:1]:  # warm: the page cache, the gate's session
+        reader.has_text(decode_image(path, cfg, detail_side=READ_SIDE).detail)  # type: ignore[arg-type]
+    times: dict[str, list[float]] = {k: [] for k in ("decode", "decode + detail", "gate", "places", "before")}
+    for path in paths:
+        t, _ = cpu(lambda: decode_image(path, cfg))  # noqa: B023
+        times["decode"].append(t)
+        t, decoded = cpu(lambda: decode_image(path, cfg, detail_side=READ_SIDE))  # noqa: B023
+        times["decode + detail"].append(t)
+        t, _ = cpu(lambda: reader.has_text(decoded.detail))  # type: ignore[attr-defined]  # noqa: B023
+        times["gate"].append(t)
+        t, _ = cpu(lambda: gps_from_exif(decoded.exif))  # type: ignore[attr-defined]  # noqa: B023
+        times["places"].append(t)
+        t, _ = cpu(lambda: read_image(path, reader._decode))  # noqa: B023
+        times["before"].append(t)
+    med = {k: median(v) for k, v in times.items()}
+    extra = med["decode + detail"] - med["decode"] + med["gate"] + med["places"]
+    print(f"{len(paths)} photos of 4000x3000, one thread's CPU time per photo (median); load {load()}")
+    print(table([
+        ("decode (without text reading)", ms(med["decode"])),
+        ("decode + detail (with text reading)", ms(med["decode + detail"])),
+        ("gate on the detail image", ms(med["gate"])),
+        ("places from the decoded EXIF", ms(med["places"])),
+        ("extra on the decode threads", ms(extra)),
+        ("before: the text stage's own decode", ms(med["before"])),
+    ], ("what", "CPU / photo")))
+
+
+if __name__ == "__main__":
+    main()
