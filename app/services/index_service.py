@@ -287,6 +287,10 @@ class IndexService(QObject):
     def is_paused(self) -> bool:
         return self._paused
 
+    def is_held(self) -> bool:
+        """Paused, and the run has stopped at its pause point: it does no work until resumed."""
+        return self._paused and self._token is not None and self._token.held
+
     # ---- requests (each runs on the writer thread, in order) ------------------------
     def open(self) -> None:
         w = self._worker

@@ -306,10 +306,11 @@ def test_pause_button_pauses_and_resumes_indexing(make_app, qtbot, empty_library
     qtbot.waitUntil(lambda: bool(done) and done[-1] >= 1, timeout=60000)
     w.index_status.pause_button.click()                  # the status bar's pause control
     assert app.index.is_paused()
-    qtbot.wait(400)                                       # the batch in flight may still land
+    qtbot.waitUntil(app.index.is_held, timeout=30000)     # the run stopped at its pause point (the batch in
+    QApplication.sendPostedEvents()                       # flight landed); its last reports are delivered
     settled = done[-1]
-    qtbot.wait(1200)
-    assert done[-1] == settled < 96                       # nothing moves while paused
+    QApplication.sendPostedEvents()
+    assert app.index.is_held() and done[-1] == settled < 96   # nothing moves while paused
     assert "paused" in w.index_status.activity.text()
     assert w.index_status.pause_button.toolTip() == "Resume indexing"
     with qtbot.waitSignal(app.index.indexingChanged, timeout=60000, check_params_cb=lambda on: not on):
