@@ -192,6 +192,9 @@ class _IndexWorker(ServiceWorker):
                     self.activeChanged.emit(busy)
                 elif previous is Phase.INDEXING and progress.phase is not Phase.INDEXING:
                     self._publish()           # embedding is done: fresh counts while the later stages run
+                if pending is not None and pending.phase is not progress.phase:
+                    self.progress.emit(pending)   # a stage's last count is never dropped for the next's
+                    pending = None
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy:
                     self.progress.emit(progress)

@@ -240,7 +240,7 @@ def test_adding_a_folder_starts_indexing_and_the_status_bar_moves(make_app, qtbo
     with qtbot.waitSignal(app.index.indexingChanged, timeout=60000, check_params_cb=lambda on: not on):
         pass
     done = [d for phase, d, t in seen if phase is Phase.INDEXING]
-    assert done and done[-1] == 40 and done == sorted(done)
+    assert done and done[-1] == 40 and done == sorted(done), seen
     assert "40 photos indexed" in w.index_status.summary.text()
     assert not w.index_status.bar.isVisibleTo(w)
     assert w.filter_bar.folder.findData(str(folder)) > 0
