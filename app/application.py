@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from app.desktop import Desktop
 from app.main_window import MainWindow
 from app.model_installer import ModelInstaller
+from app.outcomes import Changed, LibraryChange, OpFailure
 from app.services.browse_service import BrowseService
 from app.services.duplicate_service import DuplicateService
 from app.services.index_service import IndexService, Serve, SettingsChange
@@ -78,6 +79,9 @@ class PhotoseekApp(QObject):
         self.window.settingsRequested.connect(self.show_settings)
         self.window.duplicatesRequested.connect(self.show_duplicates)
         self.window.index_status.failuresRequested.connect(self.show_failures)
+        self.index.changed.connect(self._on_changed)
+        self.duplicates.changed.connect(self._on_changed)
+        self.duplicates.changed.connect(self.window.apply_change)   # the window hears the writer's own
         self.index.indexingChanged.connect(lambda active: None if active else self._refresh_failures())
         self.window.closing.connect(self.shutdown)
 
@@ -103,18 +107,19 @@ class PhotoseekApp(QObject):
             self.show_welcome(need_folders=not has_folders, need_model=not has_model)
         self.ready.emit(status)
 
-    def _on_open_failed(self, message: str) -> None:
-        logger.warning("cannot open the library for writing: %s", message)
+    def _on_open_failed(self, failure: OpFailure) -> None:
+        logger.warning("cannot open the library for writing: %s", failure.message)
         if (self.library_dir / CATALOG_FILE).exists():
             # e.g. `photoseek watch` holds it: search what is there, read-only
-            self.window.banner.show_error(f"{message}. Searching read-only; indexing is off in this window.")
+            self.window.banner.show_error(f"{failure.message}. Searching read-only; indexing is off in this window.",
+                                          failure.operation)
             self.search.open_reader(self.library_dir)
             self.browse.open_reader(self.library_dir)
         else:
-            self.window.banner.show_error(message)
+            self.window.banner.show_failure(failure)
 
-    def _on_model_missing(self, message: str) -> None:
-        logger.info("indexing needs a model: %s", message)
+    def _on_model_missing(self, failure: OpFailure) -> None:
+        logger.info("indexing needs a model: %s", failure.message)
         if self.welcome is None or not self.welcome.isVisible():
             self.show_welcome(need_folders=False, need_model=True)
 
@@ -170,6 +175,10 @@ class PhotoseekApp(QObject):
             dlg.show()
         return dlg
 
+    def _on_changed(self, change: LibraryChange) -> None:
+        if change.touches(Changed.FAILURES | Changed.PHOTOS):
+            self._refresh_failures()
+
     def _refresh_failures(self) -> None:
         if self.failures_dialog is not None and self.failures_dialog.isVisible():
             self.browse.read_failures()
@@ -185,7 +194,7 @@ class PhotoseekApp(QObject):
                              installed=[], providers=available_providers(), parent=self.window)
         ModelInstaller(dlg.getter, self.jobs, self.models_dir)
         job = list_installed_job(self.models_dir)
-        job.signals.result.connect(dlg.set_installed)
+        job.on_success(dlg.set_installed)
         self.jobs.start(job)
         dlg.applied.connect(self.apply_settings)
         dlg.finished.connect(dlg.deleteLater)
@@ -214,10 +223,10 @@ class PhotoseekApp(QObject):
             dlg.undoRequested.connect(d.undo)
             d.scanProgress.connect(dlg.set_progress)
             d.groupsFound.connect(lambda scan: dlg.set_groups(scan.groups, scan.thumbnails, scan.waiting))
-            d.scanFailed.connect(dlg.show_error)
+            d.scanFailed.connect(lambda failure: dlg.show_error(failure.message))
             d.cleaned.connect(dlg.show_cleaned)
             d.undone.connect(dlg.show_undone)
-            d.cleanupFailed.connect(dlg.show_error)
+            d.cleanupFailed.connect(lambda failure: dlg.show_error(failure.message))
         if dlg.isVisible():
             dlg.raise_()
             dlg.activateWindow()

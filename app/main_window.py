@@ -35,6 +35,7 @@ from app.browse_view import BrowseView
 from app.desktop import Desktop, DesktopServices
 from app.empty_views import empty_view
 from app.item_models.results_model import ResultsModel
+from app.outcomes import Changed, LibraryChange, Operation
 from app.places_wiring import connect_places
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
@@ -212,8 +213,9 @@ class MainWindow(WindowDrops, QMainWindow):
         s.pausedChanged.connect(self.index_status.set_paused)
         s.statusChanged.connect(self.index_status.set_summary)
         s.foldersChanged.connect(self._on_folders)
-        s.error.connect(self.banner.show_error)
-        s.openFailed.connect(self.banner.show_error)
+        s.changed.connect(self.apply_change)
+        s.error.connect(self.banner.show_failure)
+        s.openFailed.connect(self.banner.show_failure)
         connect_places(c, self.parse_chips, self.filter_bar.places, self.search_service, s)
 
     def _shortcuts(self) -> None:
@@ -353,8 +355,15 @@ class MainWindow(WindowDrops, QMainWindow):
     def _on_folders(self, folders: list[FolderInfo]) -> None:
         self._has_folders = bool(folders)
         self.filter_bar.set_folders(folders)
-        if self.browse is not None:
+        self._update_view()
+
+    def apply_change(self, change: LibraryChange) -> None:
+        """Refresh what a writer operation changed: the library view for photos or folders, the results
+        for photos; a settings or model change alone refreshes nothing (the next run does)."""
+        if self.browse is not None and change.touches(Changed.PHOTOS | Changed.FOLDERS):
             self.browse.reload()
+        if change.touches(Changed.PHOTOS):
+            self.controller.refresh()
         self._update_view()
 
     def _on_indexing_changed(self, active: bool) -> None:
@@ -380,12 +389,11 @@ class MainWindow(WindowDrops, QMainWindow):
         self.results_label.setText(f"{format_count(count)} {noun}  ·  {ms:.0f} ms")
         if count and not self.controller.continued:
             self.grid.scrollToTop()
-        if "search failed" in self.banner.message():
-            self.banner.hide()
+        self.banner.dismiss(Operation.SEARCH)    # the search works again
         self._update_view()
 
     def _on_search_failed(self, message: str) -> None:
-        self.banner.show_error(f"The search failed: {message}")
+        self.banner.show_error(f"The search failed: {message}", Operation.SEARCH)
         self.results_label.setText("")
         self._update_view()
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject
 
+from app.outcomes import OpFailure
 from app.services.jobs import Job, JobRunner
 from app.services.model_jobs import download_job, export_available, export_job, import_job
 from app.widgets.model_getter import ModelGetter
@@ -50,29 +51,15 @@ class ModelInstaller(QObject):
         if self._job is not None:
             return
         self._job = job
-        signals = job.signals        # emitted on a pool thread, delivered here on the GUI thread
-        signals.progress.connect(self._on_progress)
-        signals.result.connect(self._on_result)
-        signals.error.connect(self._on_error)
-        signals.cancelled.connect(self._getter.job_cancelled)
-        signals.finished.connect(self._on_finished)
+        job.on_progress(self._getter.job_progress).on_success(self._getter.job_installed)
+        job.on_failure(self._on_failure)
+        job.on_cancelled(self._getter.job_cancelled).on_finished(self._on_finished)
         self._getter.job_started(label)
         self._runner.start(job)
 
-    @Slot(object)
-    def _on_progress(self, value: tuple[int, int]) -> None:
-        done, total = value                 # what download jobs report
-        self._getter.job_progress(int(done), int(total))
+    def _on_failure(self, failure: OpFailure) -> None:
+        self._getter.job_failed(failure.message)
 
-    @Slot(object)
-    def _on_result(self, bundle: ModelBundle) -> None:
-        self._getter.job_installed(bundle)
-
-    @Slot(str, Exception)
-    def _on_error(self, message: str, _exc: Exception) -> None:
-        self._getter.job_failed(message)
-
-    @Slot()
     def _on_finished(self) -> None:
         self._job = None
         self._getter.job_finished()

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -44,12 +44,36 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ChangeQueue(FileSystemEventHandler):
-    """Collects changed paths from watchdog's thread; ``take`` releases them as one batch."""
+class Clock(Protocol):
+    """What a :class:`ChangeQueue` reads the time from and waits with (tests pass one that never sleeps)."""
 
-    def __init__(self, debounce: float = 1.0, max_wait: float = 5.0):
+    def now(self) -> float:
+        """Seconds on a clock that never goes back."""
+
+    def wait(self, cond: threading.Condition, seconds: float) -> None:
+        """Wait on ``cond`` (held by the caller) for at most ``seconds``, or until it is notified."""
+
+
+class MonotonicClock:
+    """The real clock: ``time.monotonic`` and ``Condition.wait``."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, cond: threading.Condition, seconds: float) -> None:
+        cond.wait(seconds)
+
+
+class ChangeQueue(FileSystemEventHandler):
+    """Collects changed paths from watchdog's thread; ``take`` releases them as one batch.
+
+    Times (``debounce``, ``max_wait``, ``take``'s timeout) are read from ``clock``.
+    """
+
+    def __init__(self, debounce: float = 1.0, max_wait: float = 5.0, *, clock: Clock | None = None):
         self.debounce = debounce
         self.max_wait = max_wait
+        self._clock: Clock = clock or MonotonicClock()
         self._paths: dict[str, None] = {}
         self._first = 0.0
         self._last = 0.0
@@ -67,7 +91,7 @@ class ChangeQueue(FileSystemEventHandler):
 
     def add(self, *paths: str) -> None:
         with self._cond:
-            now = time.monotonic()
+            now = self._clock.now()
             if not self._paths:
                 self._first = now
             self._last = now
@@ -83,10 +107,10 @@ class ChangeQueue(FileSystemEventHandler):
 
     def take(self, timeout: float) -> list[Path]:
         """Wait up to ``timeout`` for a settled batch; returns [] when there is none yet."""
-        deadline = time.monotonic() + timeout
+        deadline = self._clock.now() + timeout
         with self._cond:
             while True:
-                now = time.monotonic()
+                now = self._clock.now()
                 if self._paths and (now - self._last >= self.debounce or now - self._first >= self.max_wait):
                     batch = [Path(p) for p in self._paths]
                     self._paths.clear()
@@ -96,7 +120,7 @@ class ChangeQueue(FileSystemEventHandler):
                 wait = deadline - now
                 if self._paths:
                     wait = min(wait, self.debounce - (now - self._last), self.max_wait - (now - self._first))
-                self._cond.wait(max(wait, 0.01))
+                self._clock.wait(self._cond, max(wait, 0.01))
 
 
 def _drop_nested(paths: list[Path]) -> list[Path]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.services.jobs import describe_error
+from app.outcomes import Operation, OpFailure
 from app.services.search_service import LatestRequest
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
@@ -54,7 +54,7 @@ class _BrowseWorker(ServiceWorker):
     timeline = Signal(TimelineResult)
     page = Signal(PageResult)
     failures = Signal(list)
-    failed = Signal(str)
+    failed = Signal(OpFailure)
 
     def __init__(self, latest: LatestRequest):
         super().__init__()
@@ -95,7 +95,7 @@ class _BrowseWorker(ServiceWorker):
         self.failures.emit(self._reader.failures())
 
     def report(self, exc: BaseException) -> None:
-        self.failed.emit(describe_error(exc))
+        self.failed.emit(OpFailure.of(Operation.BROWSE, exc))
 
     def quit(self) -> None:
         try:
@@ -120,13 +120,13 @@ class BrowseService(QObject):
         timeline(Timeline): the newest requested timeline.
         page(PageResult): the rows of a page (its generation says which timeline it belongs to).
         failures(list): the files that could not be read (``indexer.status.Failure``).
-        failed(str): a readable message.
+        failed(OpFailure): a request failed.
     """
 
     timeline = Signal(Timeline)
     page = Signal(PageResult)
     failures = Signal(list)
-    failed = Signal(str)
+    failed = Signal(OpFailure)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

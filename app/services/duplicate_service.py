@@ -8,11 +8,12 @@ their reports come back by signal.
 
 Signals:
     scanProgress(int, int): photos compared, of all.
-    groupsFound(object): a :class:`DuplicateScan` (groups, stored thumbnails, photos not fingerprinted yet).
-    scanFailed(str): why finding duplicates failed.
-    cleaned(object): the writer's ``CleanupReport`` after a trash.
-    undone(object): the writer's ``UndoReport`` after an undo.
-    cleanupFailed(str): why a trash or an undo failed.
+    groupsFound(DuplicateScan): the groups, their stored thumbnails, photos not fingerprinted yet.
+    scanFailed(OpFailure): why finding duplicates failed.
+    cleaned(CleanupReport): the writer's report after a trash.
+    undone(UndoReport): the writer's report after an undo.
+    cleanupFailed(OpFailure): why a trash or an undo failed.
+    changed(LibraryChange): a trash or an undo removed or restored photos.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from app.outcomes import Changed, LibraryChange, Operation, OpFailure
 from app.services.index_service import IndexService
-from app.services.jobs import Job, JobRunner, Report, describe_error
+from app.services.jobs import Job, JobRunner, Report
 from indexer.cancel import CancelToken
+from indexer.duplicates.cleanup import CleanupReport, UndoReport
 from indexer.duplicates.groups import DuplicateGroup
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
@@ -46,7 +49,7 @@ def scan_job(reader: LibraryReader, kind: str | None) -> Job[DuplicateScan]:
         try:
             while True:
                 p = next(gen)
-                report((p.done, p.total))
+                report(p.done, p.total)
         except StopIteration as stop:
             groups: list[DuplicateGroup] = stop.value
         finally:
@@ -54,18 +57,25 @@ def scan_job(reader: LibraryReader, kind: str | None) -> Job[DuplicateScan]:
         thumbs = {p.id: str(reader.thumbnail_path(p.id)) for g in groups for p in g.photos}
         return DuplicateScan(groups, thumbs, reader.unfingerprinted())
 
-    return Job(run, "find duplicates")
+    return Job(run, "find duplicates", Operation.DUPLICATES)
 
 
 class DuplicateService(QObject):
     """See the module doc."""
 
     scanProgress = Signal(int, int)
-    groupsFound = Signal(object)
-    scanFailed = Signal(str)
-    cleaned = Signal(object)
-    undone = Signal(object)
-    cleanupFailed = Signal(str)
+    groupsFound = Signal(DuplicateScan)
+    scanFailed = Signal(OpFailure)
+    cleaned = Signal(CleanupReport)
+    undone = Signal(UndoReport)
+    cleanupFailed = Signal(OpFailure)
+    changed = Signal(LibraryChange)
+    # emitted on the writer's thread; each is connected to its public twin, which is so emitted on the GUI
+    # thread (a receiver without a thread of its own -- a lambda -- runs there, not on the writer's)
+    _cleanedThere = Signal(CleanupReport)
+    _undoneThere = Signal(UndoReport)
+    _cleanupFailedThere = Signal(OpFailure)
+    _changedThere = Signal(LibraryChange)
 
     def __init__(self, index: IndexService, jobs: JobRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -73,6 +83,10 @@ class DuplicateService(QObject):
         self._jobs = jobs
         self._reader: LibraryReader | None = None
         self._job: Job[DuplicateScan] | None = None
+        self._cleanedThere.connect(self._on_cleaned)
+        self._undoneThere.connect(self._on_undone)
+        self._cleanupFailedThere.connect(self._on_cleanup_failed)
+        self._changedThere.connect(self._on_changed)
 
     def use_reader(self, reader: LibraryReader) -> None:
         self._reader = reader
@@ -80,14 +94,13 @@ class DuplicateService(QObject):
     def scan(self, kind: str | None = None) -> None:
         """Find duplicate groups (of ``kind``, or all); the scan in progress, if any, is cancelled."""
         if self._reader is None:
-            self.scanFailed.emit("The library is not open yet")
+            self.scanFailed.emit(OpFailure.not_ready(Operation.DUPLICATES))
             return
         if self._job is not None:
             self._job.cancel()
         job = self._job = scan_job(self._reader, kind)
-        job.signals.progress.connect(lambda p: self.scanProgress.emit(int(p[0]), int(p[1])))
-        job.signals.result.connect(lambda scan, j=job: self._on_result(j, scan))
-        job.signals.error.connect(lambda message, _exc: self.scanFailed.emit(message))
+        job.on_progress(self.scanProgress.emit).on_failure(self.scanFailed.emit)
+        job.on_success(lambda scan, j=job: self._on_result(j, scan))  # type: ignore[misc]
         self._jobs.start(job)
 
     def cancel(self) -> None:
@@ -98,16 +111,35 @@ class DuplicateService(QObject):
     def trash(self, plan: list[tuple[Path, list[int]]]) -> None:
         """Move the photos of ``plan`` ((photo kept, [ids]) per group) to the trash, on the writer's thread."""
         def run(lib: Library) -> None:
-            self.cleaned.emit(lib.trash_photos(plan))
+            report = lib.trash_photos(plan)
+            self._cleanedThere.emit(report)
+            if report.removed_ids or report.already_gone:
+                self._changedThere.emit(LibraryChange(Changed.PHOTOS))
         self._index.run_on_writer("trash duplicates", run, self._failed)
 
     def undo(self, action_id: int | None = None) -> None:
         def run(lib: Library) -> None:
-            self.undone.emit(lib.undo_cleanup(action_id))
+            report = lib.undo_cleanup(action_id)
+            self._undoneThere.emit(report)
+            if report.restored:
+                self._changedThere.emit(LibraryChange(Changed.PHOTOS))
         self._index.run_on_writer("undo a clean-up", run, self._failed)
 
     def _failed(self, exc: BaseException) -> None:  # on the writer's thread: signals cross to the GUI's
-        self.cleanupFailed.emit(describe_error(exc))
+        self._cleanupFailedThere.emit(OpFailure.of(Operation.CLEANUP, exc))
+
+    # ---- the writer's reports, on the GUI thread ----------------------------------------
+    def _on_cleaned(self, report: CleanupReport) -> None:
+        self.cleaned.emit(report)
+
+    def _on_undone(self, report: UndoReport) -> None:
+        self.undone.emit(report)
+
+    def _on_cleanup_failed(self, failure: OpFailure) -> None:
+        self.cleanupFailed.emit(failure)
+
+    def _on_changed(self, change: LibraryChange) -> None:
+        self.changed.emit(change)
 
     def _on_result(self, job: Job[DuplicateScan], scan: DuplicateScan) -> None:
         if job is self._job:  # a newer scan replaced it: drop it

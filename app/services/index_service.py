@@ -23,11 +23,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.services.jobs import describe_error
+from app.outcomes import Changed, FailureKind, LibraryChange, Operation, OpFailure
 from app.services.threads import Call, ServiceWorker, lower_thread_priority, start_thread
 from indexer.cancel import CancelToken
 from indexer.config import Settings
-from indexer.errors import Cancelled, IndexerError, ModelNotFound
+from indexer.errors import Cancelled, IndexerError
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.local_channel import ChannelServer
@@ -56,7 +56,7 @@ class _IndexWorker(ServiceWorker):
 
     readerReady = Signal(LibraryReader)
     opened = Signal(LibraryStatus)
-    openFailed = Signal(str)
+    openFailed = Signal(OpFailure)
     settingsChanged = Signal(Settings)
     progress = Signal(Progress)
     activeChanged = Signal(bool)          # scanning/embedding (True) or idle/watching (False)
@@ -64,8 +64,9 @@ class _IndexWorker(ServiceWorker):
     runFinished = Signal(bool, LibraryStatus)   # cancelled?, status
     foldersChanged = Signal(list)         # list[FolderInfo]
     statusChanged = Signal(LibraryStatus)
-    error = Signal(str)
-    modelMissing = Signal(str)            # no model installed/configured: indexing cannot start
+    changed = Signal(LibraryChange)       # what a request or a run changed
+    error = Signal(OpFailure)
+    modelMissing = Signal(OpFailure)      # no model installed/configured: indexing cannot start
 
     def __init__(self, open_library: Callable[[], Library], watch: bool, serve: Serve | None = None):
         super().__init__()
@@ -77,13 +78,14 @@ class _IndexWorker(ServiceWorker):
 
     # ---- failures -------------------------------------------------------------
     def report(self, exc: BaseException) -> None:
-        if isinstance(exc, ModelNotFound):
-            self.modelMissing.emit(describe_error(exc))
+        failure = OpFailure.of(Operation.CHANGE, exc)
+        if failure.kind is FailureKind.MODEL_MISSING:
+            self.modelMissing.emit(failure)
         else:
-            self.error.emit(describe_error(exc))
+            self.error.emit(failure)
 
     def report_open_failure(self, exc: BaseException) -> None:
-        self.openFailed.emit(describe_error(exc))
+        self.openFailed.emit(OpFailure.of(Operation.OPEN, exc))
 
     # ---- requests ---------------------------------------------------------------
     def open(self) -> None:
@@ -98,20 +100,20 @@ class _IndexWorker(ServiceWorker):
 
     def add_folder(self, path: Path) -> None:
         self._library().add_folder(path)
-        self._publish()
+        self._publish(LibraryChange(Changed.FOLDERS, (path,)))
 
     def remove_folder(self, path: Path) -> None:
         self._library().remove_folder(path)
-        self._publish()
+        self._publish(LibraryChange(Changed.FOLDERS | Changed.PHOTOS | Changed.FAILURES, (path,)))
 
     def retry_failures(self, paths: list[Path]) -> None:
         self._library().retry_failures(paths)
-        self._publish()
+        self._publish(LibraryChange(Changed.FAILURES))
 
     def use_model(self, ref: str) -> None:
         self._library().use_model(ref)
         self._publish_settings()
-        self._publish()
+        self._publish(LibraryChange(Changed.SETTINGS | Changed.MODEL))
 
     def change_settings(self, change: SettingsChange) -> None:
         lib = self._library()
@@ -121,16 +123,19 @@ class _IndexWorker(ServiceWorker):
         settings.threads = int(change.threads)
         settings.excluded = list(change.excluded)
         lib.save_settings()
+        what = Changed.SETTINGS
         if change.model and change.model != current:
             lib.use_model(change.model)
+            what |= Changed.MODEL
         self._publish_settings()
-        self._publish()
+        self._publish(LibraryChange(what))
 
     def run(self, token: CancelToken) -> None:
         """Index every folder (and then watch them, with ``watch=True``) until ``token`` is cancelled."""
         lib = self._library()
         if token.cancelled:           # superseded before it started
             return
+        before = lib.status()
         runs = watch(lib, token) if self._watch else lib.index(cancel=token)
         self.runStarted.emit()
         cancelled = False
@@ -144,12 +149,14 @@ class _IndexWorker(ServiceWorker):
             status = lib.status()
             self.foldersChanged.emit(lib.folders())
             self.statusChanged.emit(status)
+            if status != before:      # photos came, went or failed (the counts say so)
+                self.changed.emit(LibraryChange(Changed.PHOTOS | Changed.FAILURES))
             if active:
                 self.activeChanged.emit(False)
             self.runFinished.emit(cancelled or token.cancelled, status)
 
     def call(self, fn: Callable[[Library], None]) -> None:
-        fn(self._library())
+        fn(self._library())           # it reports what it changed itself
         self._publish()
 
     def close(self) -> None:
@@ -185,6 +192,9 @@ class _IndexWorker(ServiceWorker):
                     self.activeChanged.emit(busy)
                 elif previous is Phase.INDEXING and progress.phase is not Phase.INDEXING:
                     self._publish()           # embedding is done: fresh counts while the later stages run
+                if pending is not None and pending.phase is not progress.phase:
+                    self.progress.emit(pending)   # a stage's last count is never dropped for the next's
+                    pending = None
                 now = time.monotonic()
                 if now - last >= PROGRESS_INTERVAL_S or not busy or progress.phase is not previous:  # a stage's first
                     self.progress.emit(progress)
@@ -204,10 +214,12 @@ class _IndexWorker(ServiceWorker):
             raise IndexerError("the library is not open")
         return self._lib
 
-    def _publish(self) -> None:
+    def _publish(self, change: LibraryChange | None = None) -> None:
         lib = self._library()
         self.foldersChanged.emit(lib.folders())
         self.statusChanged.emit(lib.status())
+        if change is not None:
+            self.changed.emit(change)
 
     def _publish_settings(self) -> None:
         self.settingsChanged.emit(copy.deepcopy(self._library().settings))   # the writer keeps its own
@@ -219,7 +231,7 @@ class IndexService(QObject):
     Signals:
         readerReady(LibraryReader): the library is open; a reader of it for searching.
         opened(LibraryStatus): the library is open (its status).
-        openFailed(str): the library could not be opened (e.g. in use by another process).
+        openFailed(OpFailure): the library could not be opened (e.g. in use by another process).
         settingsChanged(Settings): a copy of the library's settings, after opening and each change.
         indexingChanged(bool): scanning/embedding started (True) or stopped (False).
         runningChanged(bool): a run (index, or index + watch) started or ended.
@@ -228,13 +240,14 @@ class IndexService(QObject):
         pausedChanged(bool)
         foldersChanged(list): the ``FolderInfo`` list after any folder change or run.
         statusChanged(LibraryStatus)
-        error(str): a readable message for a failed request.
-        modelMissing(str): indexing needs a model and none is installed or configured.
+        changed(LibraryChange): what a request or a run changed (views refresh that, not everything).
+        error(OpFailure): a request failed.
+        modelMissing(OpFailure): indexing needs a model and none is installed or configured.
     """
 
     readerReady = Signal(LibraryReader)
     opened = Signal(LibraryStatus)
-    openFailed = Signal(str)
+    openFailed = Signal(OpFailure)
     settingsChanged = Signal(Settings)
     indexingChanged = Signal(bool)
     runningChanged = Signal(bool)
@@ -243,8 +256,9 @@ class IndexService(QObject):
     pausedChanged = Signal(bool)
     foldersChanged = Signal(list)
     statusChanged = Signal(LibraryStatus)
-    error = Signal(str)
-    modelMissing = Signal(str)
+    changed = Signal(LibraryChange)
+    error = Signal(OpFailure)
+    modelMissing = Signal(OpFailure)
 
     def __init__(self, open_library: Callable[[], Library], parent: QObject | None = None, *, watch: bool = True,
                  serve: Serve | None = None):
@@ -260,6 +274,7 @@ class IndexService(QObject):
         w.runFinished.connect(self._on_run_finished)
         w.foldersChanged.connect(self._on_folders)
         w.statusChanged.connect(self._on_status)
+        w.changed.connect(self.changed)
         w.error.connect(self.error)
         w.modelMissing.connect(self.modelMissing)
         self._thread = start_thread(w, "photoseek-index", self)
@@ -286,6 +301,10 @@ class IndexService(QObject):
 
     def is_paused(self) -> bool:
         return self._paused
+
+    def is_held(self) -> bool:
+        """Paused, and the run has stopped at its pause point: it does no work until resumed."""
+        return self._paused and self._token is not None and self._token.held
 
     # ---- requests (each runs on the writer thread, in order) ------------------------
     def open(self) -> None:

@@ -2,7 +2,7 @@
 
 Each function returns a :class:`~app.services.jobs.Job` to start on a
 :class:`~app.services.jobs.JobRunner`; its ``result`` is the installed
-``ModelBundle`` and a download reports ``(done_bytes, total_bytes)``.
+``ModelBundle`` (``Job.on_success``) and a download reports ``(done_bytes, total_bytes)``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def download_job(name: str, models_dir: Path) -> Job[ModelBundle]:
     from indexer.models.hub import download_model
 
     def run(token: CancelToken, report: Report) -> ModelBundle:
-        return download_model(name, Path(models_dir), progress=lambda d, t: report((d, t)), cancel=token)
+        return download_model(name, Path(models_dir), progress=report, cancel=token)
     return Job(run, f"download {name}")
 
 

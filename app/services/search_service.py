@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.services.jobs import describe_error
+from app.outcomes import Operation, OpFailure
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
 from indexer.query.parse import ParsedQuery
@@ -73,7 +73,7 @@ class _SearchWorker(ServiceWorker):
     """The search thread's half of :class:`SearchService`: every method runs on that thread."""
 
     results = Signal(SearchResults)
-    failed = Signal(int, str)            # request id (NOT_A_SEARCH: another request), message
+    failed = Signal(int, OpFailure)      # request id (NOT_A_SEARCH: another request), what failed
     ready = Signal()
     places = Signal(list)                # list[PlaceCount]
 
@@ -87,7 +87,7 @@ class _SearchWorker(ServiceWorker):
 
     def search_call(self, rid: int, query: Query, understanding: Understanding | None = None) -> Call:
         return Call(f"search {rid}", lambda: self.search(rid, query, understanding),
-                    lambda exc: self.failed.emit(rid, describe_error(exc)))
+                    lambda exc: self.failed.emit(rid, OpFailure.of(Operation.SEARCH, exc)))
 
     def list_places(self) -> None:
         self._places_wanted = self._reader is None  # no reader yet: list them once there is one
@@ -95,7 +95,7 @@ class _SearchWorker(ServiceWorker):
             self.places.emit(self._reader.places())
 
     def report(self, exc: BaseException) -> None:
-        self.failed.emit(NOT_A_SEARCH, describe_error(exc))
+        self.failed.emit(NOT_A_SEARCH, OpFailure.of(Operation.OPEN, exc))
 
     # ---- requests ---------------------------------------------------------------
     def use(self, reader: LibraryReader, *, owned: bool) -> None:
@@ -151,12 +151,14 @@ class SearchService(QObject):
 
     Signals:
         results(SearchResults): the hits of the newest search (best first) and its time.
-        failed(str): a readable message: the newest search failed, or opening or warming up did.
+        failure(OpFailure): the newest search failed, or opening or warming up did.
+        failed(str): the same failure's message (what the query controller shows).
         ready(): the model is loaded (answering :meth:`warm_up`).
         places(list): the places of the library's photos with their counts (answering :meth:`list_places`).
     """
 
     results = Signal(SearchResults)
+    failure = Signal(OpFailure)
     failed = Signal(str)
     ready = Signal()
     places = Signal(list)
@@ -221,6 +223,7 @@ class SearchService(QObject):
         if self._latest.is_current(results.request):
             self.results.emit(results)
 
-    def _on_failed(self, rid: int, message: str) -> None:
+    def _on_failed(self, rid: int, failure: OpFailure) -> None:
         if rid == NOT_A_SEARCH or self._latest.is_current(rid):
-            self.failed.emit(message)
+            self.failure.emit(failure)
+            self.failed.emit(failure.message)

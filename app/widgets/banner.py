@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app import theme
+from app.outcomes import Operation, OpFailure
 from app.plain_text import plain
 from app.resources import icon
 from app.widgets.icon_button import icon_button
@@ -35,13 +36,29 @@ class Banner(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
+        self._about: Operation | None = None   # the operation whose failure is shown, if any
         self.hide()
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, about: Operation | None = None) -> None:
+        """Show ``message`` until closed; ``about``: the operation that failed (see :meth:`dismiss`)."""
         self._show(message, error=True)
+        self._about = about
+
+    def show_failure(self, failure: OpFailure) -> None:
+        self.show_error(failure.message, failure.operation)
+
+    def dismiss(self, operation: Operation) -> None:
+        """Hide the failure of ``operation`` if that is what shows (it has since succeeded)."""
+        if self.isVisible() and self._about is operation:
+            self.hide()
+
+    def failed_operation(self) -> Operation | None:
+        """The operation whose failure shows, if one does."""
+        return self._about if self.isVisible() else None
 
     def show_notice(self, message: str) -> None:
         self._show(message, error=False)
+        self._about = None
 
     def message(self) -> str:
         return self.text.text() if self.isVisible() else ""

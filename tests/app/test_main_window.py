@@ -16,6 +16,7 @@ from indexer.library import Library
 from indexer.progress import Phase
 from tests.app.conftest import GUI_PHOTOS, RecordingDesktop
 from tests.app.test_widgets import draw_stroke
+from tests.support.shapes import outline, shape_of
 
 pytestmark = pytest.mark.gui
 
@@ -88,21 +89,29 @@ def test_dropping_a_non_image_shows_a_readable_error(make_app, qtbot, library_di
     assert w.isVisible()
 
 
-def test_drawing_strokes_runs_a_sketch_query(make_app, qtbot, library_dir):
-    app = make_app(library_dir)
+def draw_shape(canvas, shape: str) -> None:
+    """Draw ``shape``'s outline as one closed stroke across the canvas's square drawing area."""
+    side = min(canvas.width(), canvas.height())
+    left, top = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+    corners = [(round(left + x), round(top + y)) for x, y in outline(shape, side)]
+    draw_stroke(canvas, [*corners, corners[0]])
+
+
+def test_drawing_strokes_runs_a_sketch_query(make_app, qtbot, shapes_library, tmp_path):
+    app = make_app(shapes_library.copy(tmp_path / "shapes"))
     w = app.window
     w.set_mode(Mode.SKETCH)
     canvas = w.sketch_panel.canvas
     canvas.set_change_delay(100)
     qtbot.waitExposed(w)
     assert w.results.rowCount() == 0
-    with qtbot.waitSignal(w.controller.resultsChanged, timeout=20000) as sig:
-        draw_stroke(canvas, [(40, 40), (90, 60), (140, 120), (150, 170)])
-    first = result_paths(w)
-    assert sig.args[0] == len(first) > 0
-    with qtbot.waitSignal(w.controller.resultsChanged, timeout=20000):
-        draw_stroke(canvas, [(30, 160), (160, 30)])
-    assert len(result_paths(w)) > 0
+    for shape in ("triangle", "star"):
+        canvas.clear()
+        with qtbot.waitSignal(w.controller.resultsChanged, timeout=20000) as sig:
+            draw_shape(canvas, shape)
+        found = result_paths(w)
+        assert sig.args[0] == len(found) == 12                      # every photo, best first
+        assert shape_of(found[0]) == shape, [p.name for p in found[:4]]
 
 
 def test_slider_changes_image_plus_edit_results(make_app, qtbot, library_dir, gui_photos):
@@ -231,7 +240,7 @@ def test_adding_a_folder_starts_indexing_and_the_status_bar_moves(make_app, qtbo
     with qtbot.waitSignal(app.index.indexingChanged, timeout=60000, check_params_cb=lambda on: not on):
         pass
     done = [d for phase, d, t in seen if phase is Phase.INDEXING]
-    assert done and done[-1] == 40 and done == sorted(done)
+    assert done and done[-1] == 40 and done == sorted(done), seen
     assert "40 photos indexed" in w.index_status.summary.text()
     assert not w.index_status.bar.isVisibleTo(w)
     assert w.filter_bar.folder.findData(str(folder)) > 0
@@ -306,10 +315,11 @@ def test_pause_button_pauses_and_resumes_indexing(make_app, qtbot, empty_library
     qtbot.waitUntil(lambda: bool(done) and done[-1] >= 1, timeout=60000)
     w.index_status.pause_button.click()                  # the status bar's pause control
     assert app.index.is_paused()
-    qtbot.wait(400)                                       # the batch in flight may still land
+    qtbot.waitUntil(app.index.is_held, timeout=30000)     # the run stopped at its pause point (the batch in
+    QApplication.sendPostedEvents()                       # flight landed); its last reports are delivered
     settled = done[-1]
-    qtbot.wait(1200)
-    assert done[-1] == settled < 96                       # nothing moves while paused
+    QApplication.sendPostedEvents()
+    assert app.index.is_held() and done[-1] == settled < 96   # nothing moves while paused
     assert "paused" in w.index_status.activity.text()
     assert w.index_status.pause_button.toolTip() == "Resume indexing"
     with qtbot.waitSignal(app.index.indexingChanged, timeout=60000, check_params_cb=lambda on: not on):

@@ -15,6 +15,7 @@ from app.query_types import ImageRef, Mode
 from app.services.search_service import LatestRequest, SearchResults, SearchService
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.search import Hit, Query
+from tests.support.qt_waits import drain
 
 pytestmark = pytest.mark.gui
 
@@ -89,7 +90,7 @@ def test_only_the_newest_search_runs_and_reports(qtbot):
         service.search(Query(text="third"))
         reader.gate.set()
         qtbot.waitUntil(lambda: bool(got), timeout=10000)
-        qtbot.wait(200)
+        drain(qtbot, service._worker)       # whatever the search thread reported has arrived (or was dropped)
         assert reader.searched == ["first", "third"]      # "second" was skipped before it ran
         assert [r.hits[0].path.name for r in got] == ["third.jpg"]   # "first" was dropped on arrival
     finally:
@@ -108,7 +109,7 @@ def test_a_cancelled_search_never_reports(qtbot):
         service.cancel()                    # e.g. the query was cleared
         reader.gate.set()
         qtbot.waitUntil(lambda: reader.searched == ["gone"], timeout=10000)
-        qtbot.wait(200)
+        drain(qtbot, service._worker)       # its results were emitted and delivered: dropped, not reported
         assert got == []
     finally:
         assert service.shutdown()

@@ -12,6 +12,7 @@ from tests.support.bundles import TOYCLIP_NAME
 from tests.support.cli import run_photoseek
 from tests.support.consistency import library_files
 from tests.support.photos import write_library, write_photo
+from tests.support.shapes import shape_of, sketch
 from tests.support.template import TemplateLibrary, copy_template
 
 
@@ -79,15 +80,13 @@ def test_search_with_filters_and_human_output(cli_library):
     assert human.stdout == "" and "no results" in human.stderr
 
 
-def test_sketch_search(cli_library, tmp_path):
-    from PIL import Image, ImageDraw
-
-    sketch = Image.new("RGB", (256, 256), "white")
-    ImageDraw.Draw(sketch).polygon([(128, 20), (230, 230), (26, 230)], outline="black", width=5)
-    sketch.save(tmp_path / "sketch.png")
-    hits = json.loads(photoseek("search", "--sketch", str(tmp_path / "sketch.png"), "--json",
-                                library=cli_library.library).stdout)
-    assert len(hits) == 20 and len({h["path"] for h in hits}) == 20
+def test_sketch_search(shapes_library, tmp_path):
+    library = shapes_library.copy(tmp_path / "library")
+    sketch("triangle").save(tmp_path / "sketch.png")
+    hits = json.loads(photoseek("search", "--sketch", str(tmp_path / "sketch.png"), "--json", "--limit", "5",
+                                library=library).stdout)
+    assert len(hits) == 5 and len({h["path"] for h in hits}) == 5
+    assert shape_of(Path(hits[0]["path"])) == "triangle", [Path(h["path"]).name for h in hits]
 
 
 def test_reading_commands_write_nothing_but_their_log(cli_library):

@@ -106,7 +106,17 @@ def test_a_query_with_no_places_source_reads_only_dates():
                                   "\x1b[31mred\x00", "‮gpj.exe"], ids=[f"odd{i}" for i in range(10)])
 def test_odd_input_never_fails(library, text):
     parsed = parse(text, library)
-    assert isinstance(parsed.words, str)
+    assert parsed.text == text
+    # the words for CLIP come only from what was typed: nothing invented, nothing grown
+    assert len(parsed.words) <= len(text)
+    assert all(word in text for word in parsed.words.split())
+    # no place is read from these, and a date only from the year that is there
+    assert parsed.place is None
+    assert (parsed.dates.label if parsed.dates else None) == ("2019" if "2019" in text else None)
+    assert parsed.words == parsed.words.strip()       # no stray spaces at the ends
+    for plain in (parsed.without_place(), parsed.without_dates()):
+        assert all(word in text for word in plain.words.split())
+    assert parsed.explain().startswith(f"words: {parsed.words or '(none)'} · ")
 
 
 def test_a_season_or_month_takes_its_year_after_of_or_in(library):

@@ -29,7 +29,7 @@ from indexer.errors import UsageError
 from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.progress import Phase
-from indexer.watcher import watch
+from indexer.watcher import ChangeQueue, watch
 from tests.support.bundles import TOYCLIP
 from tests.support.photos import write_photo
 
@@ -538,10 +538,28 @@ def test_library_inside_a_watched_folder_is_not_indexed(tmp_path, monkeypatch):
 def test_watcher_ignores_the_librarys_own_writes(tmp_path, monkeypatch):
     folder = tmp_path / "Pictures"
     photos(folder, 3)
+    turns: list[list[Path] | None] = []  # what each `take` of the watcher returned (None: a take began)
+    real_take = ChangeQueue.take
+
+    def recorded(queue: ChangeQueue, timeout: float) -> list[Path]:
+        turns.append(None)
+        batch = real_take(queue, timeout)
+        turns.append(batch)
+        return batch
+
+    monkeypatch.setattr(ChangeQueue, "take", recorded)
     with Library.open(folder / "photoseek", model=str(TOYCLIP)) as lib:
         lib.add_folder(folder)
+
+        def own_writes_passed_over() -> bool:
+            """The watcher was handed a batch of only the library's own files (the first sync wrote its
+            catalog and thumbnails inside the watched folder), and went round to its next `take`."""
+            taken = list(turns)
+            own = [i for i, b in enumerate(taken) if b and all(lib.path in p.parents or p == lib.path for p in b)]
+            return bool(own) and None in taken[own[0] + 1:]
+
         with Watching(lib) as w:
-            time.sleep(2.0)  # each sync writes the catalog inside the watched folder
+            assert w.wait(own_writes_passed_over)
             syncs = w.syncs
         assert syncs == 1 and count(lib) == 3
 

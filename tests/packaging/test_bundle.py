@@ -27,10 +27,13 @@ from pathlib import Path
 
 import pytest
 
+from indexer import __version__
 from tests.support.photos import write_library
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = 12
+NATIVE = ("onnxruntime", "tokenizers", "hnswlib", "pillow_heif", "PySide6")  # with native libraries: in _internal
+PURE = ("sqlite_utils", "watchdog", "indexer", "app")  # pure Python: in the executable's module archive
 
 pytestmark = [
     pytest.mark.slow,
@@ -73,6 +76,21 @@ def env(tmp_path) -> dict[str, str]:
     return e
 
 
+def frozen_modules(executable: Path) -> set[str]:
+    """The top-level names of the modules frozen into ``executable``'s PYZ archive (read with PyInstaller's
+    own archive reader: the build needs PyInstaller, and so does this check)."""
+    readers = pytest.importorskip("PyInstaller.archive.readers")
+    archive = readers.CArchiveReader(str(executable))
+    (pyz,) = [name for name in archive.toc if name.endswith(".pyz")]
+    return {name.split(".")[0] for name in archive.open_embedded_archive(pyz).toc}
+
+
+def project_version() -> str:
+    found = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    assert found, "pyproject.toml names no version"
+    return found.group(1)
+
+
 def run(bundle: Path, env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([str(bundle / "photoseek"), *args], capture_output=True, text=True, env=env,
                           cwd=env["HOME"], timeout=timeout)
@@ -100,15 +118,19 @@ def test_layout(bundle):
     names = {p.name.split(".")[0] for p in internal.iterdir()}
     for excluded in ("torch", "torchvision", "open_clip", "onnx", "onnxscript"):
         assert excluded not in names, f"{excluded} was bundled"
-    for needed in ("onnxruntime", "tokenizers", "hnswlib", "pillow_heif", "sqlite_utils", "PySide6"):
-        assert any(n == needed or n.startswith(needed) for n in names) or (internal / "base_library.zip").is_file()
+    assert (internal / "base_library.zip").is_file()        # the standard library
+    for needed in NATIVE:                                    # a package folder, or one extension module
+        assert (internal / needed).is_dir() or any(internal.glob(f"{needed}.*.so")), f"{needed} is missing"
+    assert set(PURE) <= frozen_modules(bundle / "photoseek"), "a pure-Python dependency is missing"
 
 
 def test_version(bundle, env):
     started = time.perf_counter()
     proc = ok(run(bundle, env, "--version", timeout=120))
     print(f"\n`photoseek --version`: {time.perf_counter() - started:.2f} s")
-    assert proc.stdout.strip() == "photoseek 0.1.0" or proc.stdout.startswith("photoseek ")
+    assert proc.stdout.strip() == f"photoseek {__version__}"
+    info = json.loads((bundle / "_internal" / "photoseek-build.json").read_text())
+    assert info["version"] == __version__ == project_version()
 
 
 def test_index_search_and_gui(bundle, env, tmp_path, toyclip_bundle):

@@ -9,6 +9,8 @@ read-only (copy one first with ``shutil.copytree`` to change or break it).
 
 ``template_library`` is one library indexed once per session with the toy CLIP;
 tests copy it (``tests.support.template.copy_template``) instead of indexing.
+``shapes_library`` holds photos of shapes (tests/support/shapes.py), for the
+sketch tests; tests that write to it copy it first (``ShapesLibrary.copy``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.bundles import TOYCLIP, tiny_bundle, vit_b32_bundle
+from tests.support.shapes import ShapesLibrary, build_shapes_library
 from tests.support.template import TemplateLibrary, build_template
 
 __all__ = [
     "toyclip_bundle",
     "toyclip_encoder",
     "template_library",
+    "shapes_library",
     "model_bundles_dir",
     "tiny_bundle_path",
     "tiny_immich_bundle_path",
@@ -59,6 +63,12 @@ def template_library(tmp_path_factory: pytest.TempPathFactory, toyclip_bundle: P
             mp.setenv(var, str(root / "home" / sub))
         mp.delenv("PHOTOSEEK_MODEL", raising=False)
         return build_template(root / "t", toyclip_bundle)
+
+
+@pytest.fixture(scope="session")
+def shapes_library(tmp_path_factory: pytest.TempPathFactory, toyclip_bundle: Path) -> ShapesLibrary:
+    """Two photos of each of six shapes, indexed once per session with the toy CLIP. Read-only."""
+    return build_shapes_library(tmp_path_factory.mktemp("shapes"), toyclip_bundle)
 
 
 @pytest.fixture(scope="session")
