@@ -47,6 +47,7 @@ from indexer.catalog_reading import chunks
 from indexer.catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
 from indexer.catalog_schema import MIGRATIONS, SCHEMA_VERSION
 from indexer.errors import CatalogCorrupt, LibraryError
+from indexer.slice_schema import SliceSchema
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -143,13 +144,31 @@ class Catalog:
             )
         return version
 
-    def migrate(self) -> None:
+    def migrate(self, slices: Sequence[SliceSchema] = ()) -> None:
+        """Bring the core's tables, then each slice's, up to this version (each migration one transaction)."""
         version = self.known_schema_version()
         for target in range(version + 1, SCHEMA_VERSION + 1):
             logger.info("migrating catalog %s to schema %d", self.path, target)
             with self.transaction():
                 MIGRATIONS[target](self.db)
                 self.set_meta("schema_version", str(target))
+        for schema in slices:
+            for target in range(self.known_slice_version(schema) + 1, schema.version + 1):
+                logger.info("migrating catalog %s: %s tables to version %d", self.path, schema.name, target)
+                with self.transaction():
+                    schema.migrations[target - 1](self.db)
+                    self.set_meta(schema.meta_key, str(target))
+
+    def known_slice_version(self, schema: SliceSchema) -> int:
+        """The version of a slice's tables (0: none yet); a ``LibraryError`` when a newer Photoseek wrote them."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (schema.meta_key,)).fetchone()
+        version = int(row[0]) if row else 0
+        if version > schema.version:
+            raise LibraryError(
+                f"library {self.path.parent} was written by a newer Photoseek ({schema.name} tables version "
+                f"{version}, this version knows {schema.version}); upgrade Photoseek"
+            )
+        return version
 
     def schema_version(self) -> int:
         try:

@@ -58,7 +58,7 @@ class LibraryReadOnly(LibraryError):
 class CatalogOutdated(LibraryError):
     """The catalog was written by an older Photoseek: a writer brings it up to date (a reader cannot)."""
 
-    def __init__(self, path: object, version: int, current: int):
+    def __init__(self, path: object, version: int | str, current: int | str):
         self.path = path
         self.version = version
         super().__init__(

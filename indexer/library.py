@@ -39,6 +39,7 @@ from indexer.clip.vector_store import VectorStore, VectorStores
 from indexer.clip.vector_tables import VectorTables
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
+from indexer.default_schemas import DEFAULT_SCHEMAS
 from indexer.default_stages import DEFAULT_STAGES
 from indexer.duplicates.cleanup import CleanupReport, UndoReport, trash_duplicates, undo_cleanup
 from indexer.errors import LibraryError, LibraryReadOnly, ModelError, UsageError
@@ -131,7 +132,7 @@ class Library:
             catalog = self.catalog
             if (path / CATALOG_FILE).stat().st_size <= FULL_CHECK_MAX_BYTES:
                 catalog.check_integrity()
-            catalog.migrate()
+            catalog.migrate(DEFAULT_SCHEMAS)
         except BaseException:
             self.close()
             raise

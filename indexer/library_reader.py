@@ -39,6 +39,7 @@ from indexer.clip.vector_store import SearchIndex, SearchIndexes, VectorStores
 from indexer.config import FILENAME as SETTINGS_FILE
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
+from indexer.default_schemas import DEFAULT_SCHEMAS
 from indexer.errors import CatalogOutdated, LibraryError, ModelError
 from indexer.media.frame_search import FrameIndex
 from indexer.media.pairing import companions_of
@@ -116,6 +117,10 @@ class LibraryReader:
             version = catalog.known_schema_version()
             if version < SCHEMA_VERSION:  # tables this version reads may be missing: only a writer adds them
                 raise CatalogOutdated(path, version, SCHEMA_VERSION)
+            for schema in DEFAULT_SCHEMAS:  # and each capability's own tables
+                if (slice_version := catalog.known_slice_version(schema)) < schema.version:
+                    raise CatalogOutdated(path, f"{version}, {schema.name} {slice_version}",
+                                          f"{SCHEMA_VERSION}, {schema.name} {schema.version}")
         except BaseException:
             reader.close()
             raise
