@@ -34,7 +34,7 @@ from app.widgets.welcome_dialog import WelcomeDialog
 from indexer import paths
 from indexer.clip.recipes import DEFAULT_EDIT_WEIGHT
 from indexer.library import Library
-from indexer.library_reader import CATALOG_FILE
+from indexer.library_files import CATALOG_FILE
 from indexer.models.encoder import available_providers
 from indexer.status import LibraryStatus
 

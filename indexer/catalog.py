@@ -45,7 +45,7 @@ from indexer.catalog_file import connect, connect_readonly, corrupt_message, ide
 from indexer.catalog_file import create as create_file
 from indexer.catalog_reading import chunks
 from indexer.catalog_rows import FolderRow, PhotoMeta, PhotoRow, decode_path, encode_path, prefix_bounds
-from indexer.catalog_schema import MIGRATIONS, SCHEMA_VERSION
+from indexer.catalog_schema import CORE_SCHEMA, SCHEMA_VERSION
 from indexer.errors import CatalogCorrupt, LibraryError
 from indexer.slice_schema import SliceSchema
 
@@ -135,24 +135,12 @@ class Catalog:
             raise CatalogCorrupt(corrupt_message(self.path, problems[0]))
 
     def known_schema_version(self) -> int:
-        """The catalog's schema version; a ``LibraryError`` when a newer Photoseek wrote it."""
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise LibraryError(
-                f"library {self.path.parent} was written by a newer Photoseek "
-                f"(schema {version}, this version knows {SCHEMA_VERSION}); upgrade Photoseek"
-            )
-        return version
+        """The version of the core's tables; a ``LibraryError`` when a newer Photoseek wrote them."""
+        return self.known_slice_version(CORE_SCHEMA)
 
     def migrate(self, slices: Sequence[SliceSchema] = ()) -> None:
         """Bring the core's tables, then each slice's, up to this version (each migration one transaction)."""
-        version = self.known_schema_version()
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            logger.info("migrating catalog %s to schema %d", self.path, target)
-            with self.transaction():
-                MIGRATIONS[target](self.db)
-                self.set_meta("schema_version", str(target))
-        for schema in slices:
+        for schema in (CORE_SCHEMA, *slices):
             for target in range(self.known_slice_version(schema) + 1, schema.version + 1):
                 logger.info("migrating catalog %s: %s tables to version %d", self.path, schema.name, target)
                 with self.transaction():
@@ -161,8 +149,7 @@ class Catalog:
 
     def known_slice_version(self, schema: SliceSchema) -> int:
         """The version of a slice's tables (0: none yet); a ``LibraryError`` when a newer Photoseek wrote them."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (schema.meta_key,)).fetchone()
-        version = int(row[0]) if row else 0
+        version = self._meta_version(schema.meta_key)
         if version > schema.version:
             raise LibraryError(
                 f"library {self.path.parent} was written by a newer Photoseek ({schema.name} tables version "
@@ -171,10 +158,13 @@ class Catalog:
         return version
 
     def schema_version(self) -> int:
+        return self._meta_version(CORE_SCHEMA.meta_key)
+
+    def _meta_version(self, key: str) -> int:
         try:
             if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is None:
                 return 0
-            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         except sqlite3.DatabaseError as exc:
             raise CatalogCorrupt(corrupt_message(self.path, str(exc))) from exc
         return int(row[0]) if row else 0

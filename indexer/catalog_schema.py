@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from indexer.slice_schema import SliceSchema
+
 if TYPE_CHECKING:  # migrations run in writers only: a reader does not import sqlite_utils (60 ms)
     import sqlite_utils
 
@@ -350,3 +352,5 @@ MIGRATIONS = {
     10: _migration_crop_windows,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
+# the core's tables, migrated like a slice's (their version has its own key, from before slices had tables)
+CORE_SCHEMA = SliceSchema("catalog", tuple(MIGRATIONS[n] for n in range(1, SCHEMA_VERSION + 1)), key="schema_version")

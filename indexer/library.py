@@ -45,16 +45,10 @@ from indexer.duplicates.cleanup import CleanupReport, UndoReport, trash_duplicat
 from indexer.errors import LibraryError, LibraryReadOnly, ModelError, UsageError
 from indexer.folder_scan import FolderScan
 from indexer.folder_walk import Excluder
-from indexer.library_reader import (
-    CATALOG_FILE,
-    FULL_CHECK_MAX_BYTES,
-    LibraryReader,
-    folder_infos,
-    library_dir,
-    library_status,
-)
+from indexer.library_files import CATALOG_FILE, FULL_CHECK_MAX_BYTES, library_dir
+from indexer.library_folders import add_folder, library_excluder
+from indexer.library_reader import LibraryReader, folder_infos, library_status
 from indexer.lock import LibraryLock
-from indexer.media.pairing import Pairing
 from indexer.models.bundle import ModelBundle
 from indexer.models.encoder import Encoder
 from indexer.paths import models_dir
@@ -63,13 +57,13 @@ from indexer.scanner import ScanResult
 from indexer.stages import Stage, StageContext, registered_stages
 from indexer.status import FolderInfo, LibraryStatus
 from indexer.text.stage import TextStage
-from indexer.thumbnails import ThumbnailStore
+from indexer.thumbnails import ThumbnailStore, copy_twin_thumbnails
 
 logger = logging.getLogger(__name__)
 
 VECTOR_SAVE_INTERVAL_S = 60.0
 
-__all__ = ["CATALOG_FILE", "Library"]
+__all__ = ["Library"]
 
 
 class Library:
@@ -188,44 +182,13 @@ class Library:
     # -- folders -------------------------------------------------------------
 
     def add_folder(self, folder: Path | str) -> FolderRow:
-        """Add a photo folder (or return it if the library has it, under this or another path).
-
-        Folders are compared by where they really are, so a symlink to a folder of the library,
-        or a path that resolves inside one, never indexes the same files twice; a folder that
-        holds folders of the library takes over their photos.  The library's own folder and
-        the models folder (or a folder inside them) are refused.
-        """
-        folder = Path(folder).expanduser().absolute()
-        if not folder.is_dir():
-            raise UsageError(f"{folder} is not a folder")
-        real = folder.resolve()
-        for own, what in ((self.path, "the library's own folder"), (models_dir(), "the models folder")):
-            own_real = own.expanduser().resolve()
-            if real == own_real or own_real in real.parents:
-                raise UsageError(f"{folder} is inside {what} {own}, which holds no photos; choose another folder")
-        for existing in self.catalog.folders():
-            if folder == existing.path:
-                return existing
-            existing_real = existing.path.resolve()
-            if real == existing_real:
-                logger.info("%s is %s under another path; not adding it twice", folder, existing.path)
-                return existing
-            if existing.path in folder.parents or existing_real in real.parents:
-                raise UsageError(f"{folder} is already watched as part of {existing.path}")
-        row = self.catalog.add_folder(folder)
-        for existing in self.catalog.folders():
-            if existing.id != row.id and (folder in existing.path.parents or real in existing.path.resolve().parents):
-                self.catalog.merge_folder(existing.id, row.id)
-        return row
+        """Add a photo folder, or return it if the library has it under this or another path
+        (``library_folders.add_folder``: the library's own and the models folder are refused)."""
+        return add_folder(self.catalog, folder, self.path)
 
     def excluder(self) -> Excluder:
-        """What scans and the watcher skip: hidden folders, the user's exclusions, and always this
-        library's own folder and the models folder (wherever they are, however reached), and
-        symlinks or bind mounts inside a folder that lead into another folder of the library."""
-        return Excluder(
-            self.settings.excluded, always=(self.path, models_dir()), roots=[f.path for f in self.catalog.folders()],
-            pairing=Pairing(self.settings.pair_raw_with_still, self.settings.pair_live_photos),
-        )
+        """What scans and the watcher skip (``library_folders.library_excluder``)."""
+        return library_excluder(self.catalog, self.settings, self.path)
 
     def remove_folder(self, folder: Path | str) -> int:
         """Forget a folder and its photos (the files are untouched). Returns photos removed."""
@@ -387,16 +350,6 @@ class Library:
             if stage.enabled(full) and not stage.enabled(deferred):
                 yield from stage.run(full, cancel, interrupt)
 
-    def read_text(
-        self, *, cancel: CancelToken | None = None, interrupt: Callable[[], bool] | None = None
-    ) -> Generator[Progress, None, None]:
-        """Read the text in the photos the current OCR engine has not read, whatever the ``ocr`` setting;
-        stops between photos when cancelled or when ``interrupt()`` is true."""
-        context = self._stage_context()
-        for stage in self.stages:
-            if isinstance(stage, TextStage):
-                yield from stage.run(context, cancel or CancelToken(), interrupt)
-
     @property
     def last_text_read(self) -> int:
         """Photos whose text this library's syncs have read (summaries, tests)."""
@@ -429,21 +382,7 @@ class Library:
             known = self.catalog.photos_by_id(result.removed_ids)
             self.thumbnails.remove([i for i in result.removed_ids if i not in known])
         if result.reused_ids:
-            self._copy_thumbnails(result.reused_ids)
-
-    def _copy_thumbnails(self, ids: list[int]) -> None:
-        """Copies get their twin's vectors without decoding: give them its thumbnail too."""
-        for pid, row in self.catalog.photos_by_id(ids).items():
-            if not row.quick_hash or self.thumbnails.path(pid).exists():
-                continue
-            for twin in self.catalog.photos_by_hash(row.quick_hash):
-                src = self.thumbnails.path(twin.id)
-                if twin.id != pid and src.exists():
-                    try:
-                        self.thumbnails.copy(twin.id, pid)
-                    except OSError as exc:  # the app falls back to the photo itself
-                        logger.warning("could not copy the thumbnail of photo %d: %s", twin.id, exc)
-                    break
+            copy_twin_thumbnails(self.catalog, self.thumbnails, result.reused_ids)
 
     def _embed_pending(
         self, encoder: Encoder, store: VectorStore, context: StageContext, *, cancel: CancelToken,

@@ -29,7 +29,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indexer import paths
 from indexer.cancel import CancelToken
 from indexer.catalog import SCHEMA_VERSION
 from indexer.catalog_reading import CatalogReading
@@ -41,6 +40,7 @@ from indexer.config import Settings
 from indexer.connections import CatalogConnections
 from indexer.default_schemas import DEFAULT_SCHEMAS
 from indexer.errors import CatalogOutdated, LibraryError, ModelError
+from indexer.library_files import CATALOG_FILE, FULL_CHECK_MAX_BYTES, library_dir
 from indexer.media.frame_search import FrameIndex
 from indexer.media.pairing import companions_of
 from indexer.media.tables import MediaTables
@@ -65,13 +65,6 @@ if TYPE_CHECKING:  # duplicates and the text stage are imported where used: a se
 
 logger = logging.getLogger(__name__)
 
-CATALOG_FILE = "catalog.sqlite"
-FULL_CHECK_MAX_BYTES = 256 << 20  # catalogs up to this size get SQLite's quick check when opened
-
-
-def library_dir(path: Path | str | None) -> Path:
-    """``path`` (default: ``$PHOTOSEEK_LIBRARY`` or the data dir), absolute."""
-    return (Path(path).expanduser() if path else paths.default_library_dir()).absolute()
 
 
 class LibraryReader:

@@ -31,6 +31,7 @@ class SliceSchema:
 
     name: str
     migrations: tuple[Migration, ...]
+    key: str = ""  # the ``meta`` key of its version (default ``schema:<name>``)
 
     @property
     def version(self) -> int:
@@ -38,7 +39,7 @@ class SliceSchema:
 
     @property
     def meta_key(self) -> str:
-        return f"schema:{self.name}"
+        return self.key or f"schema:{self.name}"
 
 
 def run_script(db: sqlite_utils.Database, script: str) -> None:

@@ -22,8 +22,12 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from indexer.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +126,18 @@ class ThumbnailStore(ThumbnailPaths):
             )
         else:
             logger.debug("cannot %s the thumbnail of photo %d: %s", action, photo_id, reason)
+
+
+def copy_twin_thumbnails(catalog: Catalog, thumbnails: ThumbnailStore, ids: list[int]) -> None:
+    """Copies of a photo get its vectors without decoding (a scan found them by their content): give them its
+    thumbnail too.  A thumbnail that cannot be copied is left out (the app falls back to the photo itself)."""
+    for pid, row in catalog.photos_by_id(ids).items():
+        if not row.quick_hash or thumbnails.path(pid).exists():
+            continue
+        for twin in catalog.photos_by_hash(row.quick_hash):
+            if twin.id != pid and thumbnails.path(twin.id).exists():
+                try:
+                    thumbnails.copy(twin.id, pid)
+                except OSError as exc:
+                    logger.warning("could not copy the thumbnail of photo %d: %s", twin.id, exc)
+                break

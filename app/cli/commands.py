@@ -46,7 +46,7 @@ def _library_dir(args: argparse.Namespace) -> Path:
 
 
 def _library_exists(args: argparse.Namespace) -> bool:
-    from indexer.library_reader import CATALOG_FILE
+    from indexer.library_files import CATALOG_FILE
 
     return (_library_dir(args) / CATALOG_FILE).exists()
 

@@ -48,7 +48,7 @@ def _check_writable(args, command: str) -> list[str]:
     """
     library, models = _folders_written(args, command)
     if library:
-        from indexer.library_reader import CATALOG_FILE
+        from indexer.library_files import CATALOG_FILE
 
         if (Path(args.library or paths.default_library_dir()).expanduser() / CATALOG_FILE).exists():
             library = False

@@ -28,7 +28,8 @@ import numpy as np
 import pytest
 
 from indexer.errors import CatalogCorrupt
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 from indexer.library_reader import LibraryReader
 from indexer.search import Query
 from tests.support.bundles import TOYCLIP_NAME

@@ -17,7 +17,8 @@ from indexer.duplicates.groups import DuplicateGroup, find_duplicates
 from indexer.duplicates.photo_hash import CROP_BYTES, colour_distance, fingerprint, hamming
 from indexer.duplicates.tables import CandidateRow, DuplicateTables
 from indexer.errors import UsageError
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 from indexer.progress import Phase
 from tests.support.photos import exif_for, photo
 from tests.support.template import TOTAL, copy_template

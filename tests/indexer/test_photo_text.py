@@ -14,7 +14,8 @@ from PIL import Image
 from indexer.cancel import CancelToken
 from indexer.config import Settings
 from indexer.errors import LibraryError, ModelError, UnreadableImage, UsageError
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 from indexer.progress import Phase
 from indexer.search import Query
 from indexer.text.gate import TextGate

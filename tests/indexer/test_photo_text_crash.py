@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from indexer.library import CATALOG_FILE
+from indexer.library_files import CATALOG_FILE
 from tests.indexer.test_photo_text import check_text_tables
 from tests.support.bundles import TOYCLIP_NAME
 from tests.support.cli import ROOT, cli_env, photoseek_cmd, run_photoseek

@@ -386,7 +386,7 @@ class Watching:
 
 def paths_in_reader(lib: Library) -> list[Path]:
     from indexer.connections import CatalogConnections
-    from indexer.library_reader import CATALOG_FILE
+    from indexer.library_files import CATALOG_FILE
 
     conns = CatalogConnections(lib.path / CATALOG_FILE, readonly=True)
     try:
@@ -416,7 +416,7 @@ def pending(lib: Library) -> int:
 
 def lib_offline(lib: Library, folder: Path) -> bool:
     from indexer.connections import CatalogConnections
-    from indexer.library_reader import CATALOG_FILE
+    from indexer.library_files import CATALOG_FILE
 
     conns = CatalogConnections(lib.path / CATALOG_FILE, readonly=True)
     try:

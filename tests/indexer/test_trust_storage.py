@@ -29,7 +29,8 @@ from indexer.clip.vector_store import VectorStore
 from indexer.clip.vector_tables import VectorTables
 from indexer.connections import CatalogConnections
 from indexer.errors import CatalogCorrupt, LibraryError, LibraryReadOnly
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 from indexer.library_reader import LibraryReader
 from indexer.search import Query
 from tests.support.cli import run_photoseek

@@ -23,7 +23,8 @@ import numpy as np
 
 from indexer.clip.vector_store import VectorStore
 from indexer.clip.vector_tables import VectorTables
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer.library import CATALOG_FILE, Library
+from indexer.library import Library
+from indexer.library_files import CATALOG_FILE
 from indexer.progress import Progress
 from indexer.scanner import decode_devices, encode_devices
 from tests.support.photos import resized_copy, write_library
