@@ -8,7 +8,7 @@ from datetime import datetime
 from PIL import ExifTags, Image
 
 from indexer.catalog import PhotoMeta
-from indexer.places.gps import gps_from_exif
+from indexer.gps import gps_from_exif
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 New photos get their place on the pipeline's one decode (``PlacesStep``): the
 GPS block of the EXIF it parsed is read (garbage refused, see
-``indexer.places.gps``) and the place looked up in the batch's transaction,
+``indexer.gps``) and the place looked up in the batch's transaction,
 so no photo is opened again for its position.  The stage's pass
 (``fill_places``) catches up the indexed photos that have no place recorded
 for their current file version -- every photo of a library made before
@@ -19,8 +19,8 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, PhotoRow
+from indexer.gps import GpsCounts, GpsReading, gps_from_exif, gps_from_position
 from indexer.models.preprocess import DecodedImage
-from indexer.places.gps import GpsCounts, GpsReading, gps_from_exif, gps_from_position
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.tables import PlaceReading, PlaceTables
 from indexer.progress import Activity, Progress

@@ -23,10 +23,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from indexer.gps import gps_from_exif
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import read_image
 from indexer.models.preprocess import decode_image
-from indexer.places.gps import gps_from_exif
 from indexer.text.reader import READ_SIDE, TextReader
 
 from ._common import CACHE, load, median, ms, parser, table

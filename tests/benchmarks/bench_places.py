@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
+from indexer.gps import read_gps_file
 from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import Gazetteer, Place
-from indexer.places.gps import read_gps_file
 from indexer.places.name_index import PlaceNameIndex
 from indexer.places.reverse import ReverseGeocoder
 from indexer.places.search import CatalogPlaces, photos_matching

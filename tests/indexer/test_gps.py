@@ -7,8 +7,8 @@ import math
 import pytest
 from PIL import ExifTags, Image, TiffImagePlugin
 
+from indexer.gps import GpsCounts, gps_from_exif, read_gps_file
 from indexer.metadata import photo_meta
-from indexer.places.gps import GpsCounts, gps_from_exif, read_gps_file
 from tests.support.geo_photos import gps_exif, write_geo_photo
 
 G = ExifTags.GPS
