@@ -7,9 +7,10 @@ Its types say so too: its catalog is a ``CatalogReading``, its thumbnails
 (no method that writes), so a write through a reader is a type error.
 It serves the search thread and the GUI thread of the app, and
 ``photoseek search|status|failures|folders list`` -- beside a writer in the
-same process (sharing its vector stores and model sessions: searches see
-photos as they are indexed) or in another process (with private, in-memory
-copies of the vector indexes, caught up from the catalog before each search).
+same process (sharing its model sessions, and searching the vector stores
+the writer loaded and keeps current: searches see photos as they are
+indexed) or in another process (with private, in-memory copies of the vector
+indexes, caught up from the catalog before each search).
 
 A library on a read-only disk (a backup drive, a read-only share) is read
 the same way: its catalog is then opened as immutable (``read_only`` is True).
