@@ -27,7 +27,7 @@ from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, FolderRow, PhotoRow, encode_path
 from indexer.folder_guard import FolderGuard, MountTable, encode_devices
 from indexer.folder_walk import Excluder, FileEntry, stat_entry, walk
-from indexer.media.pairing import paired_with
+from indexer.media.pairing import FolderListings, paired_with
 from indexer.media.tables import MediaTables
 from indexer.scanner import ScanResult, reconcile
 
@@ -103,6 +103,7 @@ class FolderScan:
         seen: dict[bytes, FileEntry] = {}
         known = {}
         guards: dict[int, FolderGuard] = {}
+        listings = FolderListings()  # each folder listed once, however many of its files changed
         for folder in folders:
             if folder.id in whole or folder.id not in parts:
                 continue
@@ -122,13 +123,13 @@ class FolderScan:
                     sub = FolderRow(folder.id, path, True)
                     f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
                 else:  # the file, and those whose standing changes with it (its still, its companions)
-                    files += [path, *(p for p in paired_with(path, excluder.pairing)
+                    files += [path, *(p for p in paired_with(path, excluder.pairing, listings)
                                       if not excluder.excluded_below(folder.path, p))]
             for path in dict.fromkeys(files):
                 row = self.catalog.photo_by_path(path)
                 if row is not None:
                     f_known[encode_path(path)] = row
-                entry = stat_entry(path, folder.id, excluder.pairing)
+                entry = stat_entry(path, folder.id, excluder.pairing, listings)
                 if entry is not None:
                     f_seen[encode_path(path)] = entry
             if not guard.settle(f_seen, f_known, whole=False):  # the folder's root is on another disk: check it all

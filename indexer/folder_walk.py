@@ -23,7 +23,7 @@ from typing import Protocol
 
 from indexer.catalog import FolderRow, encode_path
 from indexer.media.kinds import MEDIA_EXTENSIONS
-from indexer.media.pairing import Pairing, companion_files, companions_by_still, is_companion
+from indexer.media.pairing import FolderListings, Pairing, companion_files, companions_by_still, is_companion
 
 logger = logging.getLogger(__name__)
 
@@ -247,14 +247,16 @@ def walk(
             yield file
 
 
-def stat_entry(path: Path, folder_id: int, pairing: Pairing | None = None) -> FileEntry | None:
+def stat_entry(
+    path: Path, folder_id: int, pairing: Pairing | None = None, listings: FolderListings | None = None
+) -> FileEntry | None:
     """The entry of the file ``path``, with its companions, if it is a photo of its own (``pairing``: the
-    companions rules)."""
+    companions rules; ``listings``: the scan's folder listings)."""
     pairing = pairing or Pairing()
     try:
         st = os.stat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name) or is_companion(path, pairing):
+    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name) or is_companion(path, pairing, listings):
         return None
-    return FileEntry(path, folder_id, st.st_size, st.st_mtime_ns, companion_files(path, pairing))
+    return FileEntry(path, folder_id, st.st_size, st.st_mtime_ns, companion_files(path, pairing, listings))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +78,7 @@ def companions_in(names: Iterable[str], pairing: Pairing) -> set[str]:
     return {name for found in companions_by_still(names, pairing).values() for name, _role in found}
 
 
-def is_companion(path: Path, pairing: Pairing) -> bool:
+def is_companion(path: Path, pairing: Pairing, listings: FolderListings | None = None) -> bool:
     """Whether the file ``path`` is the companion of a still beside it (a few ``stat`` calls)."""
     if pairing.role(path.name) is None:
         return False
@@ -87,7 +87,7 @@ def is_companion(path: Path, pairing: Pairing) -> bool:
         for candidate in (ext, ext.upper()):
             if (path.parent / (stem + candidate)).is_file():
                 return True
-    return _stem(path.name) in _listing(path.parent).stills
+    return _stem(path.name) in _listing(path.parent, listings).stills
 
 
 @dataclass(frozen=True)
@@ -143,44 +143,47 @@ def _list(folder: Path) -> _Listing:
                     {k: tuple(sorted(v)) for k, v in companions.items()})
 
 
+class FolderListings:
+    """Folder listings, each folder listed once: what one scan sees of the folders it looks at (a burst
+    of changes in one folder lists it once, however recently it changed)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, _Listing] = {}
+
+    def __call__(self, folder: Path) -> _Listing:
+        listing = self._seen.get(folder)
+        if listing is None:
+            listing = self._seen[folder] = _list(folder)
+        return listing
+
+
 _cache = _FolderCache()
 
 
-def _listing(folder: Path) -> _Listing:
-    return _cache.get(folder)
+def _listing(folder: Path, listings: FolderListings | None = None) -> _Listing:
+    return listings(folder) if listings is not None else _cache.get(folder)
 
 
-def companion_files(path: Path, pairing: Pairing | None = None) -> tuple[tuple[Path, str], ...]:
+def companion_files(path: Path, pairing: Pairing | None = None,
+                    listings: FolderListings | None = None) -> tuple[tuple[Path, str], ...]:
     """The companions of the still ``path`` found beside it (under ``pairing``, default every rule):
-    (path, ``"raw"`` | ``"motion"``)."""
-    return companions_of([path], pairing)[0]
-
-
-def companions_of(paths: Sequence[Path], pairing: Pairing | None = None) -> list[tuple[tuple[Path, str], ...]]:
-    """``companion_files`` of each of ``paths``, each folder looked at once."""
+    (path, ``"raw"`` | ``"motion"``).  ``listings``: a scan's own listings (default: a shared cache)."""
+    if extension(path.name) not in STILL_EXTENSIONS:
+        return ()
     pairing = pairing or Pairing()
-    listings: dict[Path, _Listing] = {}
-    out: list[tuple[tuple[Path, str], ...]] = []
-    for path in paths:
-        if extension(path.name) not in STILL_EXTENSIONS:
-            out.append(())
-            continue
-        listing = listings.get(path.parent)
-        if listing is None:
-            listing = listings[path.parent] = _listing(path.parent)
-        found = listing.companions.get(_stem(path.name), ())
-        out.append(tuple((path.parent / name, role) for name, role in found if pairing.role(name) is not None))
-    return out
+    found = _listing(path.parent, listings).companions.get(_stem(path.name), ())
+    return tuple((path.parent / name, role) for name, role in found if pairing.role(name) is not None)
 
 
-def paired_with(path: Path, pairing: Pairing) -> tuple[Path, ...]:
+def paired_with(path: Path, pairing: Pairing, listings: FolderListings | None = None) -> tuple[Path, ...]:
     """The files beside ``path`` whose standing changes when it changes (arrives, leaves, is renamed):
     the stills of a would-be companion, the would-be companions of a still.  ``path`` itself may be gone."""
     stem = _stem(path.name)
     if pairing.role(path.name) is not None:
-        names: Iterable[str] = _listing(path.parent).stills.get(stem, ())
+        names: Iterable[str] = _listing(path.parent, listings).stills.get(stem, ())
     elif extension(path.name) in STILL_EXTENSIONS:
-        names = (n for n, _role in _listing(path.parent).companions.get(stem, ()) if pairing.role(n) is not None)
+        found = _listing(path.parent, listings).companions.get(stem, ())
+        names = (n for n, _role in found if pairing.role(n) is not None)
     else:
         return ()
     return tuple(path.parent / n for n in names if n != path.name)

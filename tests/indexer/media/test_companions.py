@@ -128,3 +128,17 @@ def test_turning_a_rule_off_makes_the_companion_a_photo_of_its_own(lib, folder):
     lib.scan()
     assert "IMG_0001.JPG" not in _companions(lib)
     assert lib.catalog.photo_by_path(folder / "IMG_0001.CR2") is not None
+
+
+def test_a_burst_of_changes_in_one_folder_lists_it_once(lib, folder, monkeypatch):
+    new = []
+    for i in range(5):
+        new += [write_photo(folder / f"burst{i}.jpg", 10 + i, SMALL), folder / f"burst{i}.arw"]
+        new[-1].write_bytes(b"raw " * 64)
+    listed: list[str] = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda p=".": listed.append(os.fspath(p)) or real_scandir(p))
+    lib.scan_paths(new)
+    assert listed.count(str(folder)) == 1
+    stored = _companions(lib)
+    assert all(stored[f"burst{i}.jpg"] == {(f"burst{i}.arw", "raw")} for i in range(5))
