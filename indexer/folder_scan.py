@@ -7,6 +7,11 @@ a folder that is missing, became empty, or is on another disk than its photos we
 found on goes offline and keeps every photo.  The devices each folder's photos were
 found on are recorded for the next scan.
 
+Each still's companions (a RAW beside it, a Live Photo's movie: ``media/pairing.py``),
+found by the walk, are recorded with it (``MediaTables.record_companions``); a changed
+file has the files paired with it looked at again, so a companion that arrives, leaves
+or is renamed updates its still, and a still that leaves frees its companions.
+
 A scan changes only the catalog (no decoding): the ``Library`` then brings its vector
 stores and thumbnails in line with the ``ScanResult``.
 """
@@ -15,12 +20,15 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, FolderRow, PhotoRow, encode_path
 from indexer.folder_guard import FolderGuard, MountTable, encode_devices
 from indexer.folder_walk import Excluder, FileEntry, stat_entry, walk
+from indexer.media.pairing import FolderListings, paired_with
+from indexer.media.tables import MediaTables
 from indexer.scanner import ScanResult, reconcile
 
 logger = logging.getLogger(__name__)
@@ -66,7 +74,7 @@ class FolderScan:
         if not folder.online:
             logger.info("folder %s is back online", folder.path)
             self.catalog.set_folder_online(folder.id, True)
-        result = reconcile(self.catalog, seen, known, guard.judge)
+        result = reconcile(self.catalog, seen, known, guard.judge, self._record_companions)
         result.kept += guard.withheld
         self._record_devices(folder, guard, whole=True)
         return result
@@ -95,6 +103,7 @@ class FolderScan:
         seen: dict[bytes, FileEntry] = {}
         known = {}
         guards: dict[int, FolderGuard] = {}
+        listings = FolderListings()  # each folder listed once, however many of its files changed
         for folder in folders:
             if folder.id in whole or folder.id not in parts:
                 continue
@@ -104,18 +113,25 @@ class FolderScan:
             )
             f_seen: dict[bytes, FileEntry] = {}
             f_known = {}
+            files: list[Path] = []
             for path in parts[folder.id]:
                 f_known.update(self.catalog.photos_under(path))
+                if path.is_dir():
+                    row = self.catalog.photo_by_path(path)
+                    if row is not None:
+                        f_known[encode_path(path)] = row
+                    sub = FolderRow(folder.id, path, True)
+                    f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
+                else:  # the file, and those whose standing changes with it (its still, its companions)
+                    files += [path, *(p for p in paired_with(path, excluder.pairing, listings)
+                                      if not excluder.excluded_below(folder.path, p))]
+            for path in dict.fromkeys(files):
                 row = self.catalog.photo_by_path(path)
                 if row is not None:
                     f_known[encode_path(path)] = row
-                if path.is_dir():
-                    sub = FolderRow(folder.id, path, True)
-                    f_seen.update({encode_path(e.path): e for e in walk(sub, excluder, guard, root=folder.path)})
-                else:
-                    entry = stat_entry(path, folder.id, excluder.pairing)
-                    if entry is not None:
-                        f_seen[encode_path(path)] = entry
+                entry = stat_entry(path, folder.id, excluder.pairing, listings)
+                if entry is not None:
+                    f_seen[encode_path(path)] = entry
             if not guard.settle(f_seen, f_known, whole=False):  # the folder's root is on another disk: check it all
                 whole[folder.id] = folder
                 continue
@@ -136,12 +152,16 @@ class FolderScan:
             return kept
 
         if seen or known:
-            total.merge(reconcile(self.catalog, seen, known, keep))
+            total.merge(reconcile(self.catalog, seen, known, keep, self._record_companions))
         total.kept += sum(g.withheld for g in guards.values())
         for folder in folders:
             if folder.id in guards:
                 self._record_devices(folder, guards[folder.id], whole=False)
         return total
+
+    def _record_companions(self, found: Mapping[int, FileEntry]) -> None:
+        """Record the companions the walk found beside each photo seen (none: forget those stored)."""
+        MediaTables(self.catalog).record_companions({pid: e.companions for pid, e in found.items()})
 
     def _folder_size(self, folder_id: int) -> int:
         return self.catalog.folder_counts(None).get(folder_id, {}).get("photos", 0)

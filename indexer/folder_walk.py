@@ -23,7 +23,7 @@ from typing import Protocol
 
 from indexer.catalog import FolderRow, encode_path
 from indexer.media.kinds import MEDIA_EXTENSIONS
-from indexer.media.pairing import Pairing, companions_in, is_companion
+from indexer.media.pairing import FolderListings, Pairing, companion_files, companions_by_still, is_companion
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class FileEntry:
     folder_id: int
     size: int
     mtime_ns: int
+    companions: tuple[tuple[Path, str], ...] = ()  # a still's companions beside it: (path, "raw" | "motion")
 
 
 def is_image_name(name: str) -> bool:
@@ -182,7 +183,7 @@ def walk(
     root = folder.path if root is None else root
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
-    linked: list[tuple[Path, os.stat_result]] = []  # symlinked files: yielded last, unless the real file is here too
+    linked: list[tuple[FileEntry, os.stat_result]] = []  # symlinked files: last, unless the real file is here too
     # (directory, device of the directory it was found in; None for the start)
     stack: list[tuple[Path, int | None]] = [(folder.path, None)]
     linked_dirs: list[tuple[Path, int | None]] = []  # symlinked directories: walked after the real tree
@@ -209,7 +210,8 @@ def walk(
             continue
         if guard is not None:
             guard.visit_dir(directory, st.st_dev, parent_dev, is_link)
-        companions = companions_in((e.name for e in entries), excluder.pairing)
+        paired = companions_by_still((e.name for e in entries), excluder.pairing)
+        companions = {name for found in paired.values() for name, _role in found}
         for entry in entries:
             path = Path(entry.path)
             try:
@@ -228,27 +230,33 @@ def walk(
                 continue  # dangling symlink or vanished file
             if not stat.S_ISREG(fst.st_mode):
                 continue
+            found = tuple((directory / name, role) for name, role in paired.get(entry.name, ()))
+            file = FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns, found)
             if entry.is_symlink():
-                linked.append((path, fst))
+                linked.append((file, fst))
                 continue
             fkey = (fst.st_dev, fst.st_ino)
             if fkey in seen_files:
                 continue  # a hard link to a file already found
             seen_files.add(fkey)
-            yield FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns)
-    for path, fst in linked:
+            yield file
+    for file, fst in linked:
         fkey = (fst.st_dev, fst.st_ino)
-        if fkey not in seen_files and not excluder.foreign(path, root):
+        if fkey not in seen_files and not excluder.foreign(file.path, root):
             seen_files.add(fkey)
-            yield FileEntry(path, folder.id, fst.st_size, fst.st_mtime_ns)
+            yield file
 
 
-def stat_entry(path: Path, folder_id: int, pairing: Pairing | None = None) -> FileEntry | None:
-    """The entry of the file ``path``, if it is a photo of its own (``pairing``: the companions rules)."""
+def stat_entry(
+    path: Path, folder_id: int, pairing: Pairing | None = None, listings: FolderListings | None = None
+) -> FileEntry | None:
+    """The entry of the file ``path``, with its companions, if it is a photo of its own (``pairing``: the
+    companions rules; ``listings``: the scan's folder listings)."""
+    pairing = pairing or Pairing()
     try:
         st = os.stat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name) or is_companion(path, pairing or Pairing()):
+    if not stat.S_ISREG(st.st_mode) or not is_image_name(path.name) or is_companion(path, pairing, listings):
         return None
-    return FileEntry(path, folder_id, st.st_size, st.st_mtime_ns)
+    return FileEntry(path, folder_id, st.st_size, st.st_mtime_ns, companion_files(path, pairing, listings))

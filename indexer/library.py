@@ -35,8 +35,9 @@ from indexer.catalog import Catalog, FolderRow
 from indexer.clip.model_choice import ModelChoice
 from indexer.clip.model_replacement import drop_replaced_vectors, makes_stored_vectors
 from indexer.clip.pipeline import EmbeddingPipeline
-from indexer.clip.vector_store import VectorStore, VectorStores
+from indexer.clip.vector_store import VectorStore
 from indexer.clip.vector_tables import VectorTables
+from indexer.clip.writer_stores import WriterStores
 from indexer.config import Settings
 from indexer.connections import CatalogConnections
 from indexer.default_schemas import DEFAULT_SCHEMAS
@@ -75,7 +76,7 @@ class Library:
         self.thumbnails = ThumbnailStore(path / "thumbnails")
         self.models = ModelChoice(self.settings, override=model)
         self._connections = CatalogConnections(path / CATALOG_FILE, readonly=False)
-        self._stores = VectorStores(path / "vectors", writable=True)
+        self._stores = WriterStores(path / "vectors")
         self._lock = LibraryLock(path / "lock")
         self._reader: LibraryReader | None = None
         self.last_decoded = 0  # photos decoded by the last sync (tests, summaries)
@@ -158,18 +159,17 @@ class Library:
         return self._connections.get()
 
     def reader(self) -> LibraryReader:
-        """A reader of this library for other threads of this process (search, status).
-
-        It shares this writer's vector stores and model sessions, so searches see photos as
-        they are indexed, and it cannot write.  Closed with the library.
-        """
+        """A reader for other threads of this process (search, status), closed with the library: it cannot
+        write, and shares this writer's model sessions and the vector stores this writer loads and keeps current."""
         if self._reader is None:
-            self._reader = LibraryReader(self.path, models=self.models, stores=self._stores, owns_state=False)
+            self._reader = LibraryReader(self.path, models=self.models, stores=self._stores.shared(), owns_state=False)
+        self._stores.load_serving(self.catalog, self.models)  # on this (the writer's) thread, never the reader's
         return self._reader
 
     def save_settings(self) -> None:
         self.settings.save(self.path)
         self.models.set_settings(self.settings)
+        self._stores.load_serving(self.catalog, self.models)  # a model switch: what the reader searches now
 
     # -- reports (the writer may read its own library) -----------------------
 

@@ -7,9 +7,10 @@ Its types say so too: its catalog is a ``CatalogReading``, its thumbnails
 (no method that writes), so a write through a reader is a type error.
 It serves the search thread and the GUI thread of the app, and
 ``photoseek search|status|failures|folders list`` -- beside a writer in the
-same process (sharing its vector stores and model sessions: searches see
-photos as they are indexed) or in another process (with private, in-memory
-copies of the vector indexes, caught up from the catalog before each search).
+same process (sharing its model sessions, and searching the vector stores
+the writer loaded and keeps current: searches see photos as they are
+indexed) or in another process (with private, in-memory copies of the vector
+indexes, caught up from the catalog before each search).
 
 A library on a read-only disk (a backup drive, a read-only share) is read
 the same way: its catalog is then opened as immutable (``read_only`` is True).
@@ -42,7 +43,6 @@ from indexer.default_schemas import DEFAULT_SCHEMAS
 from indexer.errors import CatalogOutdated, LibraryError, ModelError
 from indexer.library_files import CATALOG_FILE, FULL_CHECK_MAX_BYTES, library_dir
 from indexer.media.frame_search import FrameIndex
-from indexer.media.pairing import companions_of
 from indexer.media.tables import MediaTables
 from indexer.models.encoder import Encoder
 from indexer.places.filter import PlaceFilter
@@ -167,7 +167,7 @@ class LibraryReader:
         frames = self._frame_index.frames(key, catalog.checkpoint(key), lambda: media.frames_signature(key),
                                           lambda: media.stored_frames(key, encoder.dim))
         hits = Searcher(catalog, store, encoder, self._gallery_stats(encoder), self.thumbnails, frames).search(query)
-        return _with_companions(hits, catalog)
+        return _with_companions(hits, media)
 
     def prepare(self, query: Query, *, model: str | None = None) -> None:
         """Start loading, on threads of their own, the model towers ``query`` will need, so that a cold
@@ -324,14 +324,11 @@ def folder_infos(catalog: CatalogReading, models: ModelChoice) -> list[FolderInf
     return out
 
 
-def _with_companions(hits: list[Hit], catalog: CatalogReading) -> list[Hit]:
-    """``hits`` with the files that go with their photos (a RAW, a Live Photo's movie), leaving out files
-    that are photos of their own (the rule that would pair them is off)."""
-    out = []
-    for hit, found in zip(hits, companions_of([h.path for h in hits])):
-        companions = tuple(c for c in found if catalog.photo_by_path(c[0]) is None)
-        out.append(dataclasses.replace(hit, companions=companions) if companions else hit)
-    return out
+def _with_companions(hits: list[Hit], media: MediaTables[CatalogReading]) -> list[Hit]:
+    """``hits`` with the files that go with their photos (a RAW, a Live Photo's movie), as the scan
+    recorded them: one query per page of hits, nothing read from the disk."""
+    found = media.companions([h.photo_id for h in hits])
+    return [dataclasses.replace(h, companions=found[h.photo_id]) if h.photo_id in found else h for h in hits]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

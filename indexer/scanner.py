@@ -12,7 +12,7 @@ are importable from here too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,20 +89,26 @@ class ScanResult:
 def reconcile(
     catalog: Catalog, seen: dict[bytes, FileEntry], known: dict[bytes, PhotoRow],
     keep: Callable[[list[PhotoRow]], Collection[int]] | None = None,
+    found: Callable[[Mapping[int, FileEntry]], None] | None = None,
 ) -> ScanResult:
     """Bring the catalog rows ``known`` in line with the files ``seen`` (same scope), in one transaction.
 
     A known photo not seen (and not moved) is deleted unless ``keep`` (given those rows)
-    returns its id: without ``keep``, every one is deleted.
+    returns its id: without ``keep``, every one is deleted.  ``found`` (if given) is then
+    handed every file seen by its photo's id, in the same transaction (to record what the
+    walk found beside the photos: their companions).
     """
     result = ScanResult(seen=len(seen))
     new: list[FileEntry] = []
+    by_id: dict[int, FileEntry] = {}
     with catalog.transaction():
         for key, entry in seen.items():
             row = known.get(key)
             if row is None:
                 new.append(entry)
-            elif row.size == entry.size and row.mtime_ns == entry.mtime_ns and row.folder_id == entry.folder_id:
+                continue
+            by_id[row.id] = entry
+            if row.size == entry.size and row.mtime_ns == entry.mtime_ns and row.folder_id == entry.folder_id:
                 result.unchanged += 1
             else:
                 catalog.mark_changed(row.id, entry.size, entry.mtime_ns, quick_hash(entry.path, entry.size))
@@ -120,9 +126,11 @@ def reconcile(
                 row = candidates.pop()
                 del gone[encode_path(row.path)]
                 catalog.move_photo(row.id, entry.path, entry.folder_id, entry.size, entry.mtime_ns)
+                by_id[row.id] = entry
                 result.moved += 1
                 continue
             photo_id = catalog.insert_photo(entry.path, entry.folder_id, entry.size, entry.mtime_ns, digest)
+            by_id[photo_id] = entry
             twin = _indexed_twin(catalog, digest, photo_id) if digest else None
             if twin is not None and catalog.copy_vectors(twin, photo_id):
                 result.copied += 1
@@ -137,6 +145,8 @@ def reconcile(
             result.deleted += len(ids)
             result.kept += len(gone) - len(ids)
             result.removed_ids += ids
+        if found is not None:
+            found(by_id)
     return result
 
 

@@ -25,12 +25,12 @@ Who may do what:
   A reader in another process keeps such a private copy and catches it up in
   memory from the catalog it reads.
 * Readers see a store as a ``SearchIndex`` (``search`` and its size, no
-  method that changes it) and a registry as ``SearchIndexes``
-  (``VectorStores.search_index``): a reader cannot add, remove, rebuild or
-  save by type.  Of a writer's shared registry a reader only takes stores;
-  the one it finds not loaded yet (a search before the writer's first sync
-  with that model) is loaded for it as the writer would, in memory, and
-  saved by the writer.
+  method that changes it) and a registry as ``SearchIndexes``: a reader
+  cannot add, remove, rebuild or save by type.  A reader in another process
+  searches a private registry (``VectorStores(writable=False).search_index``);
+  a reader in the writer's process only takes the stores the writer loaded
+  and keeps current (``writer_stores.py``), and never opens, catches up or
+  saves a writable store.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class SearchIndex(Protocol):
 
 
 class SearchIndexes(Protocol):
-    """A reader's view of a library's vector indexes (``VectorStores.search_index``)."""
+    """A reader's view of a library's vector indexes (a private ``VectorStores``, or ``SharedIndexes``)."""
 
     def search_index(self, model: str, dim: int, catalog: CatalogReading) -> SearchIndex: ...
 
@@ -368,8 +368,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 class VectorStores:
     """The vector stores of one library, by model, each opened on first use.
 
-    The writer's registry is shared with the readers of the same process; a
-    reader in another process has a private, read-only one.
+    The writer's registry (``WriterStores``) is shared with the readers of the
+    same process; a reader in another process has a private, read-only one.
     """
 
     def __init__(self, directory: Path, *, writable: bool):
@@ -388,11 +388,13 @@ class VectorStores:
             return store
 
     def search_index(self, model: str, dim: int, catalog: CatalogReading) -> SearchIndex:
-        """The store of ``model`` for a reader: as the writer left it in a shared registry (loaded for
-        the reader when the writer has not yet), caught up in memory from ``catalog`` in a private one."""
+        """The store of ``model`` for a reader with a private registry: opened if needed and caught up in
+        memory from ``catalog`` (it follows the writer of another process).  A writer's registry refuses:
+        its readers search what the writer loaded (``WriterStores.shared``)."""
+        if self.writable:
+            raise LibraryError("a reader never opens or catches up a writable vector index")
         store = self.get(model, dim, catalog)
-        if not self.writable:
-            store.catch_up(catalog)  # a private, in-memory copy: follow the writer of another process
+        store.catch_up(catalog)
         return store
 
     def loaded(self) -> list[VectorStore]:

@@ -5,5 +5,7 @@ files (through LibRaw, in ``rawpy``) and videos (through FFmpeg, in ``av``)
 under bounded time and memory; ``decode`` picks the right decoder for a
 file; ``pairing`` finds the files that belong to one photo (a RAW beside its
 JPEG, the movie of a Live Photo); ``frames`` turns a video's frames into
-vectors; ``frame_search`` gives a video the score of its best frame.
+vectors; ``frame_search`` gives a video the score of its best frame;
+``tables`` holds videos, their frames and stills' companions in the catalog,
+``schema`` the slice's own tables.
 """

@@ -13,8 +13,9 @@ from indexer.catalog_schema import MIGRATIONS
 def as_schema_2(library: Path) -> None:
     """Make the catalog look as an earlier Photoseek left it (schema 2: no fingerprints).
 
-    Whatever the later migrations added -- tables, indexes, columns -- is taken away again, found by
-    comparing with a catalog built by migrations 1 and 2 alone.
+    Whatever the later migrations added -- tables, indexes, columns, and every capability's own tables
+    (``SliceSchema``) -- is taken away again, found by comparing with a catalog built by migrations 1
+    and 2 alone.
     """
     early = sqlite_utils.Database(memory=True)
     for version in (1, 2):
@@ -36,5 +37,6 @@ def as_schema_2(library: Path) -> None:
             if column not in before:
                 conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
     conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    conn.execute("DELETE FROM meta WHERE key LIKE 'schema:%'")  # nor any capability's own tables
     conn.commit()
     conn.close()

@@ -37,3 +37,21 @@ def test_a_still_lists_its_companions_and_follows_the_folder(tmp_path):
     assert set(companion_files(tmp_path / "IMG_7.jpg")) == {(tmp_path / "IMG_7.CR3", "raw"),
                                                             (tmp_path / "IMG_7.mov", "motion")}
     assert companion_files(tmp_path / "IMG_7.CR3") == ()  # only a still has companions
+
+
+def test_each_still_gets_its_companions_and_a_change_reaches_the_files_paired_with_it(tmp_path):
+    from indexer.media.pairing import companions_by_still, paired_with
+
+    names = ["IMG_1.JPG", "img_1.cr2", "IMG_1.mov", "IMG_2.HEIC", "IMG_3.NEF"]
+    assert companions_by_still(names, Pairing()) == {"IMG_1.JPG": (("IMG_1.mov", "motion"), ("img_1.cr2", "raw"))}
+    assert companions_by_still(names, Pairing(live_photos=False)) == {"IMG_1.JPG": (("img_1.cr2", "raw"),)}
+    _touch(tmp_path, *names)
+    assert paired_with(tmp_path / "img_1.cr2", Pairing()) == (tmp_path / "IMG_1.JPG",)
+    assert set(paired_with(tmp_path / "IMG_1.JPG", Pairing())) == {tmp_path / "img_1.cr2", tmp_path / "IMG_1.mov"}
+    assert paired_with(tmp_path / "IMG_1.JPG", Pairing(raw_with_still=False)) == (tmp_path / "IMG_1.mov",)
+    assert paired_with(tmp_path / "IMG_3.NEF", Pairing()) == () and paired_with(tmp_path / "x.png", Pairing()) == ()
+    entry = stat_entry(tmp_path / "IMG_1.JPG", 1, Pairing(live_photos=False))
+    assert entry is not None and entry.companions == ((tmp_path / "img_1.cr2", "raw"),)
+    walked = {e.path.name: e.companions for e in walk(FolderRow(1, tmp_path, True), Excluder())}
+    assert walked["IMG_1.JPG"] == ((tmp_path / "IMG_1.mov", "motion"), (tmp_path / "img_1.cr2", "raw"))
+    assert walked["IMG_2.HEIC"] == () and walked["IMG_3.NEF"] == ()
