@@ -11,8 +11,8 @@ between its photos (what the window highlights).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from app.payloads import CleanupPlan
 from indexer.duplicates.groups import DuplicateGroup, DuplicatePhoto
 
 ATTRIBUTES = ("resolution", "size", "date", "folder", "format")
@@ -94,6 +94,7 @@ class DuplicateChoices:
     def bytes(self) -> int:
         return sum(p.bytes for p in self.marked())
 
-    def plan(self) -> list[tuple[Path, list[int]]]:
-        """(photo kept, [photo ids to trash]) per group with something marked: what the writer runs."""
-        return [(self.photo(i, c.keep).path, sorted(c.trash)) for i, c in enumerate(self.choices) if c.trash]
+    def plan(self) -> CleanupPlan:
+        """(photo kept, photo ids to trash) per group with something marked: what the writer runs."""
+        return CleanupPlan((self.photo(i, c.keep).path, tuple(sorted(c.trash)))
+                           for i, c in enumerate(self.choices) if c.trash)

@@ -35,7 +35,8 @@ from app.browse_view import BrowseView
 from app.desktop import Desktop, DesktopServices
 from app.empty_views import empty_view
 from app.item_models.results_model import ResultsModel
-from app.outcomes import Changed, LibraryChange, Operation
+from app.outcomes import Changed, LibraryChange, Operation, OpFailure
+from app.payloads import Folders, Paths
 from app.places_wiring import connect_places
 from app.query_controller import QueryController
 from app.query_types import Filters, ImageRef, Mode
@@ -59,7 +60,7 @@ from app.widgets.top_bar import TopBar
 from app.window_drops import WindowDrops
 from app.window_state import restore_window, save_window
 from indexer.progress import Progress
-from indexer.status import FolderInfo, LibraryStatus
+from indexer.status import LibraryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -273,8 +274,8 @@ class MainWindow(WindowDrops, QMainWindow):
             return
         self.open_path(path)
 
-    def _copy_paths(self, paths: list[Path]) -> None:
-        self.desktop.copy_paths(list(paths))
+    def _copy_paths(self, paths: Paths) -> None:
+        self.desktop.copy_paths(paths)
         self.statusBar().showMessage(f"Copied {len(paths)} path{'s' if len(paths) != 1 else ''}", 2500)
 
     def find_similar(self, path: Path) -> None:
@@ -352,7 +353,7 @@ class MainWindow(WindowDrops, QMainWindow):
     def _on_library_opened(self, status: LibraryStatus) -> None:
         self.index_status.set_summary(status)
 
-    def _on_folders(self, folders: list[FolderInfo]) -> None:
+    def _on_folders(self, folders: Folders) -> None:
         self._has_folders = bool(folders)
         self.filter_bar.set_folders(folders)
         self._update_view()
@@ -392,8 +393,8 @@ class MainWindow(WindowDrops, QMainWindow):
         self.banner.dismiss(Operation.SEARCH)    # the search works again
         self._update_view()
 
-    def _on_search_failed(self, message: str) -> None:
-        self.banner.show_error(f"The search failed: {message}", Operation.SEARCH)
+    def _on_search_failed(self, failure: OpFailure) -> None:
+        self.banner.show_error(f"The search failed: {failure.message}", Operation.SEARCH)
         self.results_label.setText("")
         self._update_view()
 

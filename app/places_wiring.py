@@ -7,6 +7,7 @@ and calls ``connect_places``.
 
 from __future__ import annotations
 
+from app.payloads import Understood
 from app.query_controller import QueryController
 from app.services.index_service import IndexService
 from app.services.search_service import SearchService
@@ -25,10 +26,13 @@ def chip_labels(parsed: ParsedQuery | None) -> tuple[str | None, str | None]:
 
 def connect_places(controller: QueryController, chips: ParseChips, places: PlacesFilter, search: SearchService,
                    index: IndexService) -> None:
-    controller.understood.connect(lambda parsed: chips.set_parse(*chip_labels(parsed)))
+    def show_understood(understood: Understood) -> None:
+        chips.set_parse(*chip_labels(understood.parsed))
+
+    controller.understood.connect(show_understood)
     chips.placeRemoved.connect(controller.drop_place)
     chips.datesRemoved.connect(controller.drop_dates)
-    places.placeChosen.connect(controller.set_place)
+    places.placeChosen.connect(controller.choose_place)
     search.places.connect(places.set_places)
 
     def on_progress(progress: Progress) -> None:

@@ -20,6 +20,8 @@ from PIL import Image
 from PySide6.QtCore import QLocale, QObject, Signal
 
 from app.item_models.results_model import ResultsModel
+from app.outcomes import FailureKind, Operation, OpFailure
+from app.payloads import PlaceChoice, Understood
 from app.query_types import Filters, ImageRef, Mode
 from app.services.search_service import SearchResults, SearchService
 from indexer.places.filter import PlaceFilter
@@ -70,15 +72,16 @@ class QueryController(QObject):
         searchStarted(): a query was sent.
         resultsChanged(int, float): number of hits and milliseconds, after the model updated.
         cleared(): there is nothing to search (the grid was emptied).
-        failed(str): a readable message (unreadable query image, no model...).
-        understood(object): how the last text query was read (``ParsedQuery``), or None for other modes.
+        failed(OpFailure): the query could not be built (an unreadable query image...) or the search failed
+            (no model...); its message is readable.
+        understood(Understood): how the last text query was read, or nothing (other modes, nothing to search).
     """
 
     searchStarted = Signal()
     resultsChanged = Signal(int, float)
     cleared = Signal()
-    failed = Signal(str)
-    understood = Signal(object)
+    failed = Signal(OpFailure)
+    understood = Signal(Understood)
 
     def __init__(self, search_service: SearchService, model: ResultsModel, parent: QObject | None = None):
         super().__init__(parent)
@@ -91,7 +94,7 @@ class QueryController(QObject):
         self._continuing = False   # the search sent continues the one shown (more results, another cut)
         self.continued = False     # the results shown last kept the rows before them
         search_service.results.connect(self._on_results)
-        search_service.failed.connect(self._on_failed)
+        search_service.failure.connect(self._on_failed)
 
     # ---- inputs ---------------------------------------------------------------
     def set_sketch_source(self, source: Callable[[], Image.Image | None]) -> None:
@@ -121,6 +124,10 @@ class QueryController(QObject):
         """Only photos taken in ``place`` (the Places list), or anywhere."""
         self.state.place = place
         self.refresh()
+
+    def choose_place(self, choice: PlaceChoice) -> None:
+        """``set_place`` with the choice of the Places list (its ``placeChosen``)."""
+        self.set_place(choice.place)
 
     def set_image_ref(self, ref: ImageRef | None) -> None:
         self.state.image_ref = ref
@@ -182,13 +189,13 @@ class QueryController(QObject):
             query = build_query(self.state)
         except Exception as exc:     # e.g. a pasted image that cannot be converted
             logger.warning("could not build the query: %s", exc)
-            self.failed.emit(f"Could not use that query: {exc}")
+            self.failed.emit(OpFailure(Operation.SEARCH, FailureKind.REFUSED, f"Could not use that query: {exc}"))
             return
         if query is None:
             self._search.cancel()          # a search still running must not refill the grid
             self._searching = False
             self._model.clear()
-            self.understood.emit(None)
+            self.understood.emit(Understood())
             self.cleared.emit()
             return
         self._search.search(query, Understanding(keep_place=self.state.keep_place, keep_dates=self.state.keep_dates,
@@ -204,9 +211,9 @@ class QueryController(QObject):
         else:
             self.continued = False
             self._model.set_hits(results.hits)
-        self.understood.emit(results.parsed)
+        self.understood.emit(Understood(results.parsed))
         self.resultsChanged.emit(len(results.hits), results.ms)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, failure: OpFailure) -> None:
         self._searching = False
-        self.failed.emit(message)
+        self.failed.emit(failure)

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 )
 
 from app.item_models.results_model import ResultsModel, _as_datetime, thumbnail_sources
+from app.payloads import PhotoIds
 from app.thumbnails import ThumbnailLoader
 from indexer.search import Hit
 from indexer.timeline import Timeline, month_title
@@ -42,11 +43,11 @@ _ROOT = QModelIndex()
 
 class BrowseModel(QAbstractListModel):
     """Signals:
-        pageWanted(int, int, list): generation, page number and the ids of a page to read.
+        pageWanted(int, int, PhotoIds): generation, page number and the ids of a page to read.
         sectionsChanged(): the month sections changed (a new timeline).
     """
 
-    pageWanted = Signal(int, int, list)
+    pageWanted = Signal(int, int, PhotoIds)
     sectionsChanged = Signal()
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None, parent: QObject | None = None):
@@ -124,7 +125,7 @@ class BrowseModel(QAbstractListModel):
             return
         self._asked.add(page)
         first = page * PAGE_ROWS
-        self.pageWanted.emit(self._generation, page, self._timeline.ids[first:first + PAGE_ROWS].tolist())
+        self.pageWanted.emit(self._generation, page, PhotoIds(self._timeline.ids[first:first + PAGE_ROWS].tolist()))
 
     def rowCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._timeline)

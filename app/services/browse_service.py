@@ -20,11 +20,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.outcomes import Operation, OpFailure
+from app.payloads import Failures, PhotoIds
 from app.services.search_service import LatestRequest
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
 from indexer.search import Hit
-from indexer.status import Failure
 from indexer.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class PageResult:
 class _BrowseWorker(ServiceWorker):
     timeline = Signal(TimelineResult)
     page = Signal(PageResult)
-    failures = Signal(list)
+    failures = Signal(Failures)
     failed = Signal(OpFailure)
 
     def __init__(self, latest: LatestRequest):
@@ -82,7 +82,7 @@ class _BrowseWorker(ServiceWorker):
         timeline = self._reader.timeline(folder=request.folder, after=request.after, before=request.before)
         self.timeline.emit(TimelineResult(rid, timeline))
 
-    def read_page(self, generation: int, page: int, ids: list[int]) -> None:
+    def read_page(self, generation: int, page: int, ids: PhotoIds) -> None:
         if self._reader is None:
             self._waiting.append(lambda: self.read_page(generation, page, ids))
             return
@@ -92,7 +92,7 @@ class _BrowseWorker(ServiceWorker):
         if self._reader is None:
             self._waiting.append(self.read_failures)
             return
-        self.failures.emit(self._reader.failures())
+        self.failures.emit(Failures(self._reader.failures()))
 
     def report(self, exc: BaseException) -> None:
         self.failed.emit(OpFailure.of(Operation.BROWSE, exc))
@@ -119,13 +119,13 @@ class BrowseService(QObject):
     Signals:
         timeline(Timeline): the newest requested timeline.
         page(PageResult): the rows of a page (its generation says which timeline it belongs to).
-        failures(list): the files that could not be read (``indexer.status.Failure``).
+        failures(Failures): the files that could not be read.
         failed(OpFailure): a request failed.
     """
 
     timeline = Signal(Timeline)
     page = Signal(PageResult)
-    failures = Signal(list)
+    failures = Signal(Failures)
     failed = Signal(OpFailure)
 
     def __init__(self, parent: QObject | None = None):
@@ -134,7 +134,7 @@ class BrowseService(QObject):
         self._worker = _BrowseWorker(self._latest)
         self._worker.timeline.connect(self._on_timeline)
         self._worker.page.connect(self.page)
-        self._worker.failures.connect(self._on_failures)
+        self._worker.failures.connect(self.failures)
         self._worker.failed.connect(self.failed)
         self._thread = start_thread(self._worker, "photoseek-browse", self)
         self._closing = False
@@ -153,7 +153,8 @@ class BrowseService(QObject):
         rid = self._latest.new()
         self._post(Call("browse: timeline", lambda: self._worker.read_timeline(rid, request), self._worker.report))
 
-    def read_page(self, generation: int, page: int, ids: list[int]) -> None:
+    def read_page(self, generation: int, page: int, ids: PhotoIds) -> None:
+        """Read the rows of ``ids``, page ``page`` of timeline ``generation`` (answered by ``page``)."""
         self._post(Call(f"browse: page {page}", lambda: self._worker.read_page(generation, page, ids),
                         self._worker.report))
 
@@ -179,6 +180,3 @@ class BrowseService(QObject):
     def _on_timeline(self, result: TimelineResult) -> None:
         if self._latest.is_current(result.request):
             self.timeline.emit(result.timeline)
-
-    def _on_failures(self, failures: list[Failure]) -> None:
-        self.failures.emit(failures)

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from app.outcomes import Changed, LibraryChange, Operation, OpFailure
+from app.payloads import CleanupPlan, ScanRequest
 from app.services.index_service import IndexService
 from app.services.jobs import Job, JobRunner, Report
 from indexer.cancel import CancelToken
@@ -91,14 +91,14 @@ class DuplicateService(QObject):
     def use_reader(self, reader: LibraryReader) -> None:
         self._reader = reader
 
-    def scan(self, kind: str | None = None) -> None:
-        """Find duplicate groups (of ``kind``, or all); the scan in progress, if any, is cancelled."""
+    def scan(self, request: ScanRequest) -> None:
+        """Find duplicate groups (of the kind asked for, or all); the scan in progress, if any, is cancelled."""
         if self._reader is None:
             self.scanFailed.emit(OpFailure.not_ready(Operation.DUPLICATES))
             return
         if self._job is not None:
             self._job.cancel()
-        job = self._job = scan_job(self._reader, kind)
+        job = self._job = scan_job(self._reader, request.kind)
         job.on_progress(self.scanProgress.emit).on_failure(self.scanFailed.emit)
         job.on_success(lambda scan, j=job: self._on_result(j, scan))  # type: ignore[misc]
         self._jobs.start(job)
@@ -108,7 +108,7 @@ class DuplicateService(QObject):
             self._job.cancel()
             self._job = None
 
-    def trash(self, plan: list[tuple[Path, list[int]]]) -> None:
+    def trash(self, plan: CleanupPlan) -> None:
         """Move the photos of ``plan`` ((photo kept, [ids]) per group) to the trash, on the writer's thread."""
         def run(lib: Library) -> None:
             report = lib.trash_photos(plan)

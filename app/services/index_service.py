@@ -17,13 +17,14 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.outcomes import Changed, FailureKind, LibraryChange, Operation, OpFailure
+from app.payloads import Folders
 from app.services.threads import Call, ServiceWorker, lower_thread_priority, start_thread
 from indexer.cancel import CancelToken
 from indexer.config import Settings
@@ -32,7 +33,7 @@ from indexer.library import Library
 from indexer.library_reader import LibraryReader
 from indexer.local_channel import ChannelServer
 from indexer.progress import Activity, Phase, Progress
-from indexer.status import FolderInfo, LibraryStatus
+from indexer.status import LibraryStatus
 from indexer.watcher import watch
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class _IndexWorker(ServiceWorker):
     activeChanged = Signal(bool)          # scanning/embedding (True) or idle/watching (False)
     runStarted = Signal()
     runFinished = Signal(bool, LibraryStatus)   # cancelled?, status
-    foldersChanged = Signal(list)         # list[FolderInfo]
+    foldersChanged = Signal(Folders)
     statusChanged = Signal(LibraryStatus)
     changed = Signal(LibraryChange)       # what a request or a run changed
     error = Signal(OpFailure)
@@ -96,7 +97,7 @@ class _IndexWorker(ServiceWorker):
         self.readerReady.emit(lib.reader())
         self._publish_settings()
         self.opened.emit(lib.status())
-        self.foldersChanged.emit(lib.folders())
+        self.foldersChanged.emit(Folders(lib.folders()))
 
     def add_folder(self, path: Path) -> None:
         self._library().add_folder(path)
@@ -147,7 +148,7 @@ class _IndexWorker(ServiceWorker):
         finally:
             runs.close()              # the generator's cleanup runs here, on this thread
             status = lib.status()
-            self.foldersChanged.emit(lib.folders())
+            self.foldersChanged.emit(Folders(lib.folders()))
             self.statusChanged.emit(status)
             if status != before:      # photos came, went or failed (the counts say so)
                 self.changed.emit(LibraryChange(Changed.PHOTOS | Changed.FAILURES))
@@ -216,7 +217,7 @@ class _IndexWorker(ServiceWorker):
 
     def _publish(self, change: LibraryChange | None = None) -> None:
         lib = self._library()
-        self.foldersChanged.emit(lib.folders())
+        self.foldersChanged.emit(Folders(lib.folders()))
         self.statusChanged.emit(lib.status())
         if change is not None:
             self.changed.emit(change)
@@ -238,7 +239,7 @@ class IndexService(QObject):
         progress(Progress): at most ~10 times a second while busy, and each phase change.
         finished(bool, LibraryStatus): a run ended: cancelled?, library status.
         pausedChanged(bool)
-        foldersChanged(list): the ``FolderInfo`` list after any folder change or run.
+        foldersChanged(Folders): the library's folders after any folder change or run.
         statusChanged(LibraryStatus)
         changed(LibraryChange): what a request or a run changed (views refresh that, not everything).
         error(OpFailure): a request failed.
@@ -254,7 +255,7 @@ class IndexService(QObject):
     progress = Signal(Progress)
     finished = Signal(bool, LibraryStatus)
     pausedChanged = Signal(bool)
-    foldersChanged = Signal(list)
+    foldersChanged = Signal(Folders)
     statusChanged = Signal(LibraryStatus)
     changed = Signal(LibraryChange)
     error = Signal(OpFailure)
@@ -285,7 +286,7 @@ class IndexService(QObject):
         self._is_open = False
         self._closing = False
         self.last_status = LibraryStatus()
-        self.last_folders: list[FolderInfo] = []
+        self.last_folders = Folders()
         self.settings: Settings | None = None   # the latest copy published by the writer
 
     # ---- state -------------------------------------------------------------------
@@ -330,11 +331,11 @@ class IndexService(QObject):
         self._post(Call(f"remove folder {path}", lambda: self._worker.remove_folder(path), self._worker.report))
         self.start_indexing()
 
-    def retry_failures(self, paths: list[Path]) -> None:
+    def retry_failures(self, paths: Sequence[Path]) -> None:
         """Read these unreadable files again (then index)."""
-        paths = [Path(p) for p in paths]
+        files = [Path(p) for p in paths]
         self._interrupt()
-        self._post(Call(f"retry {len(paths)} file(s)", lambda: self._worker.retry_failures(paths), self._worker.report))
+        self._post(Call(f"retry {len(files)} file(s)", lambda: self._worker.retry_failures(files), self._worker.report))
         self.start_indexing()
 
     def use_model(self, ref: str) -> None:
@@ -416,9 +417,9 @@ class IndexService(QObject):
         self.runningChanged.emit(False)
         self.finished.emit(cancelled, status)
 
-    def _on_folders(self, folders: list[FolderInfo]) -> None:
-        self.last_folders = list(folders)
-        self.foldersChanged.emit(self.last_folders)
+    def _on_folders(self, folders: Folders) -> None:
+        self.last_folders = folders
+        self.foldersChanged.emit(folders)
 
     def _on_status(self, status: LibraryStatus) -> None:
         self.last_status = status

@@ -23,6 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.outcomes import Operation, OpFailure
+from app.payloads import PlaceCounts
 from app.services.threads import Call, ServiceWorker, start_thread
 from indexer.library_reader import LibraryReader
 from indexer.query.parse import ParsedQuery
@@ -75,7 +76,7 @@ class _SearchWorker(ServiceWorker):
     results = Signal(SearchResults)
     failed = Signal(int, OpFailure)      # request id (NOT_A_SEARCH: another request), what failed
     ready = Signal()
-    places = Signal(list)                # list[PlaceCount]
+    places = Signal(PlaceCounts)
 
     def __init__(self, latest: LatestRequest):
         super().__init__()
@@ -92,7 +93,7 @@ class _SearchWorker(ServiceWorker):
     def list_places(self) -> None:
         self._places_wanted = self._reader is None  # no reader yet: list them once there is one
         if self._reader is not None:
-            self.places.emit(self._reader.places())
+            self.places.emit(PlaceCounts(self._reader.places()))
 
     def report(self, exc: BaseException) -> None:
         self.failed.emit(NOT_A_SEARCH, OpFailure.of(Operation.OPEN, exc))
@@ -152,16 +153,14 @@ class SearchService(QObject):
     Signals:
         results(SearchResults): the hits of the newest search (best first) and its time.
         failure(OpFailure): the newest search failed, or opening or warming up did.
-        failed(str): the same failure's message (what the query controller shows).
         ready(): the model is loaded (answering :meth:`warm_up`).
-        places(list): the places of the library's photos with their counts (answering :meth:`list_places`).
+        places(PlaceCounts): the places of the library's photos with their counts (answering :meth:`list_places`).
     """
 
     results = Signal(SearchResults)
     failure = Signal(OpFailure)
-    failed = Signal(str)
     ready = Signal()
-    places = Signal(list)
+    places = Signal(PlaceCounts)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -226,4 +225,3 @@ class SearchService(QObject):
     def _on_failed(self, rid: int, failure: OpFailure) -> None:
         if rid == NOT_A_SEARCH or self._latest.is_current(rid):
             self.failure.emit(failure)
-            self.failed.emit(failure.message)

@@ -7,9 +7,9 @@ or trashes a file.  Groups are shown a page at a time; the trash button acts
 on the choices of every group found, shown or not.
 
 Signals:
-    scanRequested(object): find groups of this kind (None: every kind).
+    scanRequested(ScanRequest): find groups of a kind, or of every kind.
     cancelRequested(): stop the scan in progress.
-    trashRequested(list): the plan, [(photo kept, [photo ids])], confirmed by the user.
+    trashRequested(CleanupPlan): the plan, (photo kept, photo ids) per group, confirmed by the user.
     undoRequested(): put the latest clean-up back.
 """
 
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.duplicate_choices import DuplicateChoices
+from app.payloads import CleanupPlan, ScanRequest
 from app.plain_text import plain, plain_message_box
 from app.thumbnails import ThumbnailLoader
 from app.widgets.duplicate_group_card import GroupCard
@@ -60,9 +61,9 @@ def ask(parent: QWidget, question: str, detail: str) -> bool:
 class DuplicatesDialog(QDialog):
     """See the module doc."""
 
-    scanRequested = Signal(object)
+    scanRequested = Signal(ScanRequest)
     cancelRequested = Signal()
-    trashRequested = Signal(list)
+    trashRequested = Signal(CleanupPlan)
     undoRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, confirm: Callable[[QWidget, str, str], bool] = ask):
@@ -126,7 +127,7 @@ class DuplicatesDialog(QDialog):
         self.progress.setVisible(True)
         self.scan_button.setEnabled(False)
         self.status.setText("Comparing photos...")
-        self.scanRequested.emit(KINDS[self.kind.currentIndex()][1])
+        self.scanRequested.emit(ScanRequest(KINDS[self.kind.currentIndex()][1]))
 
     def trash(self) -> None:
         count, size = self.choices.count(), self.choices.bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.payloads import Paths
 from app.plain_text import plain, tooltip
 from app.widgets.icon_button import text_only, unclipped
 from indexer.status import Failure
@@ -32,12 +34,12 @@ class FailuresDialog(QDialog):
     Signals:
         revealRequested(Path): show the file in its folder.
         openRequested(Path): open the file in the system viewer.
-        retryRequested(list): try these files again (list[Path]).
+        retryRequested(Paths): try these files again.
     """
 
     revealRequested = Signal(Path)
     openRequested = Signal(Path)
-    retryRequested = Signal(list)
+    retryRequested = Signal(Paths)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,7 +78,7 @@ class FailuresDialog(QDialog):
         self.resize(860, 420)
         self._update_buttons()
 
-    def set_failures(self, failures: list[Failure]) -> None:
+    def set_failures(self, failures: Sequence[Failure]) -> None:
         self.list.clear()
         for f in failures:
             path = Path(f.path)
@@ -110,7 +112,7 @@ class FailuresDialog(QDialog):
         paths = self.selected_paths() or self.paths()
         if paths:
             self.intro.setText(f"Reading {len(paths)} file{'s' if len(paths) != 1 else ''} again…")
-            self.retryRequested.emit(paths)
+            self.retryRequested.emit(Paths(paths))
 
     def _update_buttons(self) -> None:
         selected = bool(self.list.selectedItems())

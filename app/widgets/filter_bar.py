@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -79,7 +80,7 @@ class FilterBar(QWidget):
         layout.addStretch(1)
         self._update_reset()
 
-    def set_folders(self, folders: list[FolderInfo]) -> None:
+    def set_folders(self, folders: Sequence[FolderInfo]) -> None:
         current = self.folder.currentData()
         self.folder.blockSignals(True)
         while self.folder.count() > 1:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.desktop import dropped_folders
+from app.payloads import Paths
 from app.resources import icon
 from app.widgets.icon_button import unclipped
 from app.widgets.list_placeholder import ListPlaceholder
@@ -36,10 +37,10 @@ def pictures_folder() -> Path | None:
 
 class FolderList(QWidget):
     """Signals:
-        changed(list): the folders now in the list.
+        changed(Paths): the folders now in the list.
     """
 
-    changed = Signal(list)      # list[Path]
+    changed = Signal(Paths)
 
     def __init__(self, parent: QWidget | None = None, *, add_text: str = "Add folder…"):
         super().__init__(parent)
@@ -73,7 +74,7 @@ class FolderList(QWidget):
         item = QListWidgetItem(icon("folder"), str(path))
         item.setData(Qt.ItemDataRole.UserRole, str(path))
         self.list.addItem(item)
-        self.changed.emit(self.folders())
+        self.changed.emit(Paths(self.folders()))
 
     def add_dialog(self) -> None:
         start = pictures_folder() or Path.home()
@@ -84,7 +85,7 @@ class FolderList(QWidget):
     def remove_selected(self) -> None:
         for item in self.list.selectedItems():
             self.list.takeItem(self.list.row(item))
-        self.changed.emit(self.folders())
+        self.changed.emit(Paths(self.folders()))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_folders(event.mimeData()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -42,7 +43,7 @@ class FoldersDialog(QDialog):
     addRequested = Signal(Path)
     removeRequested = Signal(Path)
 
-    def __init__(self, folders: list[FolderInfo], parent: QWidget | None = None):
+    def __init__(self, folders: Sequence[FolderInfo], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Folders")
         self.setMinimumSize(640, 380)
@@ -78,7 +79,7 @@ class FoldersDialog(QDialog):
         layout.addLayout(buttons)
         self.set_folders(folders)
 
-    def set_folders(self, folders: list[FolderInfo]) -> None:
+    def set_folders(self, folders: Sequence[FolderInfo]) -> None:
         selected = {i.data(0, Qt.ItemDataRole.UserRole) for i in self.tree.selectedItems()}
         self.tree.clear()
         for f in folders:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from app.payloads import PlaceChoice
 from app.plain_text import tooltip
 from indexer.places.filter import PlaceFilter
 from indexer.places.tables import PlaceCount
@@ -14,10 +17,10 @@ MAX_PLACES = 500  # listed, most photos first (a library from everywhere still g
 
 class PlacesFilter(QComboBox):
     """Signals:
-        placeChosen(object): a ``PlaceFilter``, or None for "Anywhere".
+        placeChosen(PlaceChoice): the place chosen, or none ("Anywhere").
     """
 
-    placeChosen = Signal(object)
+    placeChosen = Signal(PlaceChoice)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -25,10 +28,10 @@ class PlacesFilter(QComboBox):
         self.setMinimumContentsLength(16)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.addItem("Anywhere", None)
-        self.currentIndexChanged.connect(lambda _i: self.placeChosen.emit(self.currentData()))
+        self.currentIndexChanged.connect(lambda _i: self.placeChosen.emit(PlaceChoice(self.currentData())))
         self.setVisible(False)  # until the library has photos with a place
 
-    def set_places(self, places: list[PlaceCount]) -> None:
+    def set_places(self, places: Sequence[PlaceCount]) -> None:
         """List ``places`` (keeps the chosen one when it is still there)."""
         current: PlaceFilter | None = self.currentData()
         self.blockSignals(True)
@@ -42,7 +45,7 @@ class PlacesFilter(QComboBox):
         self.blockSignals(False)
         self.setVisible(bool(places))
         if current is not None and index < 0:
-            self.placeChosen.emit(None)  # the place is gone: the filter with it
+            self.placeChosen.emit(PlaceChoice())  # the place is gone: the filter with it
 
     def place(self) -> PlaceFilter | None:
         data: PlaceFilter | None = self.currentData()

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from app import theme
 from app.item_models.results_model import ResultsModel
+from app.payloads import Paths
 from app.resources import icon
 from app.widgets.section_grid import SectionGrid
 from app.widgets.video_badge import paint_video_badge
@@ -163,7 +164,7 @@ class ResultsGrid(SectionGrid):
         openRequested(Path): open in the system viewer (double-click, Enter).
         openVideoRequested(Path, float): a video instead: open it at this time (seconds), its best frame.
         previewRequested(int): show the large preview for this row (Space).
-        revealRequested(Path), copyPathsRequested(list), findSimilarRequested(Path),
+        revealRequested(Path), copyPathsRequested(Paths), findSimilarRequested(Path),
         useAsReferenceRequested(Path): context-menu intents.
     """
 
@@ -171,7 +172,7 @@ class ResultsGrid(SectionGrid):
     openVideoRequested = Signal(Path, float)
     previewRequested = Signal(int)
     revealRequested = Signal(Path)
-    copyPathsRequested = Signal(list)      # list[Path]
+    copyPathsRequested = Signal(Paths)
     findSimilarRequested = Signal(Path)
     useAsReferenceRequested = Signal(Path)
 
@@ -259,7 +260,7 @@ class ResultsGrid(SectionGrid):
             self.previewRequested.emit(idx.row())
             return
         if event.matches(QKeySequence.StandardKey.Copy) and idx.isValid():
-            self.copyPathsRequested.emit(self.selected_paths() or [self._path(idx)])
+            self.copyPathsRequested.emit(Paths(self.selected_paths() or [self._path(idx)]))
             return
         super().keyPressEvent(event)
 
@@ -283,7 +284,7 @@ class ResultsGrid(SectionGrid):
             add("open", label, lambda p=other: self.openRequested.emit(p))
         add("image", "Preview", lambda: self.previewRequested.emit(index.row()), "Space")
         add("reveal", "Reveal in folder", lambda: self.revealRequested.emit(path))
-        add("copy", "Copy path", lambda: self.copyPathsRequested.emit(self.selected_paths() or [path]), "Ctrl+C")
+        add("copy", "Copy path", lambda: self.copyPathsRequested.emit(Paths(self.selected_paths() or [path])), "Ctrl+C")
         menu.addSeparator()
         add("similar", "Find similar", lambda: self.findSimilarRequested.emit(path))
         add("edit", "Use as reference for edit", lambda: self.useAsReferenceRequested.emit(path))

@@ -9,6 +9,7 @@ import pytest
 
 from app.item_models.browse_model import KEPT_PAGES, PAGE_ROWS, BrowseModel
 from app.item_models.results_model import ResultsModel
+from app.payloads import PhotoIds
 from indexer.search import Hit
 from indexer.timeline import Timeline
 
@@ -21,7 +22,7 @@ def timeline(n: int) -> Timeline:
 
 def test_rows_are_asked_for_a_page_at_a_time_and_filled_in(qtbot):
     model = BrowseModel()
-    asked: list[tuple[int, int, list[int]]] = []
+    asked: list[tuple[int, int, PhotoIds]] = []
     model.pageWanted.connect(lambda g, p, ids: asked.append((g, p, ids)))
     model.set_timeline(timeline(3 * PAGE_ROWS + 5))
     assert model.rowCount() == 3 * PAGE_ROWS + 5 and model.sections() == [(0, "January 2024")]
@@ -29,7 +30,7 @@ def test_rows_are_asked_for_a_page_at_a_time_and_filled_in(qtbot):
     assert index.data(ResultsModel.PathRole) is None and model.index(PAGE_ROWS + 4).data() is None
     assert len(asked) == 1                                    # one request for the whole page
     generation, page, ids = asked[0]
-    assert page == 1 and ids == list(range(1000 + PAGE_ROWS, 1000 + 2 * PAGE_ROWS))
+    assert page == 1 and ids == PhotoIds(range(1000 + PAGE_ROWS, 1000 + 2 * PAGE_ROWS))
     model.set_page(generation - 1, page, [Hit(i, Path(f"/p/{i}.jpg"), 0.0, 0) for i in ids])   # stale: ignored
     assert index.data(ResultsModel.PathRole) is None
     with qtbot.waitSignal(model.dataChanged):

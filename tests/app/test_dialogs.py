@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from app.payloads import Folders
 from indexer.library import Library
 from tests.support.photos import write_library
 
@@ -64,7 +65,7 @@ def test_folders_dialog_lists_counts_and_removes(make_app, qtbot, library_dir, g
     item = dlg.tree.topLevelItem(0)
     assert item.text(0) == str(gui_photos) and item.text(1) == "60" and item.text(2) == "60"
     item.setSelected(True)
-    with qtbot.waitSignal(app.index.foldersChanged, timeout=20000, check_params_cb=lambda f: f == []):
+    with qtbot.waitSignal(app.index.foldersChanged, timeout=20000, check_params_cb=lambda f: f == Folders()):
         dlg.remove_selected(confirm=False)
     qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 0)
 

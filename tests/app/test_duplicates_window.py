@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.duplicate_choices import DuplicateChoices, differing
+from app.payloads import CleanupPlan
 from app.widgets.duplicates_dialog import DuplicatesDialog
 from indexer.duplicates.groups import DuplicateGroup, DuplicatePhoto
 from tests.support.template import copy_template
@@ -28,16 +29,16 @@ def test_choices_follow_the_suggestion_and_the_users_changes():
     offline_keeper = _group(_photo(4, 1600, 10, online=False), _photo(5, 800, 10))
     choices = DuplicateChoices([_group(big, small, png), offline_keeper])
     assert choices.count() == 2 and choices.bytes() == 2_200_000
-    assert choices.plan() == [(big.path, [2, 3])]  # nothing from the group whose keeper is offline
+    assert choices.plan() == ((big.path, (2, 3)),)  # nothing from the group whose keeper is offline
     assert differing(choices.choices[0].group) == {"resolution", "size", "format"}
     choices.keep(0, 3)  # keep the PNG instead: the former keeper takes its place in the trash
-    assert choices.plan() == [(png.path, [1, 2])] and not choices.can_trash(0, 3)
+    assert choices.plan() == ((png.path, (1, 2)),) and not choices.can_trash(0, 3)
     choices.set_trash(0, 1, False)
     choices.set_trash(0, 3, True)  # the photo kept is never trashed
-    assert choices.plan() == [(png.path, [2])]
+    assert choices.plan() == ((png.path, (2,)),)
     choices.set_trash(0, 1, True)
     choices.set_trash(1, 5, True)  # nor anything of a group whose keeper is offline
-    assert choices.plan() == [(png.path, [1, 2])]
+    assert choices.plan() == ((png.path, (1, 2)),)
     with pytest.raises(ValueError):
         choices.keep(0, 99)
 
@@ -65,7 +66,7 @@ def test_the_dialog_highlights_differences_and_asks_before_trashing(qtbot):
     answer[0] = True
     with qtbot.waitSignal(dlg.trashRequested) as sent:
         dlg.trash_button.click()
-    assert sent.args[0] == [(Path("/b/p2.jpg"), [1])]
+    assert sent.args[0] == CleanupPlan([(Path("/b/p2.jpg"), (1,))])
     tiles[0].trash.click()  # unmark: nothing left to trash
     assert dlg.trash_button.text() == "Trash 0 suggested (0.0 MB)" and not dlg.trash_button.isEnabled()
 

@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.item_models.results_model import ResultsModel
+from app.outcomes import Operation
 from app.query_types import Mode
 from indexer.library import Library
 from indexer.progress import Phase
@@ -82,7 +83,8 @@ def test_dropping_a_non_image_shows_a_readable_error(make_app, qtbot, library_di
     bogus.write_bytes(b"\xff\xd8 this is not really a jpeg")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(bogus))])
-    with qtbot.waitSignal(w.controller.failed, timeout=20000):
+    with qtbot.waitSignal(w.controller.failed, timeout=20000,
+                          check_params_cb=lambda failure: failure.operation is Operation.SEARCH):
         drop_on(qtbot, w, mime)
     qtbot.waitUntil(lambda: w.banner.isVisible())
     assert "broken.jpg" in w.banner.message()

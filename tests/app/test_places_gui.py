@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.hit_captions import where_and_when
 from app.item_models.results_model import ResultsModel
+from app.payloads import PlaceChoice
 from app.places_wiring import chip_labels
 from app.widgets.parse_chips import ParseChips, chip_text
 from app.widgets.places_filter import PlacesFilter
@@ -60,10 +61,10 @@ def test_the_places_list_shows_counts_and_chooses_a_place(qtbot):
         "Anywhere", "Lisbon, Portugal (3)", "Porto, Portugal (1)"]
     with qtbot.waitSignal(places.placeChosen) as chosen:
         places.setCurrentIndex(2)
-    assert chosen.args[0] == PlaceFilter.of_place(PORTO)
+    assert chosen.args[0] == PlaceChoice(PlaceFilter.of_place(PORTO))
     with qtbot.waitSignal(places.placeChosen) as gone:
         places.set_places([PlaceCount(LISBON, 3)])  # Porto left the library: its filter goes too
-    assert gone.args[0] is None and places.currentIndex() == 0
+    assert gone.args[0] == PlaceChoice(None) and places.currentIndex() == 0
 
 
 def test_the_preview_line_says_where_and_when():

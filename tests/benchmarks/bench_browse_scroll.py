@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     thumbs = SameThumbnail()
     model = BrowseModel(thumbs)  # type: ignore[arg-type]  # the stand-in has the loader's interface
 
-    def answer(generation: int, page: int, ids: list[int]) -> None:
+    def answer(generation: int, page: int, ids: Sequence[int]) -> None:
         model.set_page(generation, page, [Hit(pid, Path(f"/photos/img_{pid:07d}.jpg"), 0.0, 0, 4000, 3000,
                                               "2020-01-01T00:00:00") for pid in ids])
 

@@ -88,17 +88,17 @@ def test_ctrl_c_during_index_says_how_to_resume(tmp_path, template_library):
     library = tmp_path / "lib"
     library.mkdir()
     (library / "settings.toml").write_text(f'model = "{TOYCLIP}"\nbatch_size = 1\ndecode_workers = 0\nocr = false\n')
-    proc = subprocess.Popen(photoseek_cmd("--verbose", "index", str(photos), library=library), cwd=ROOT,
-                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:  # the scan is logged before the first photo is embedded
-        seen.append(line)
-        if "scan:" in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    rest = proc.stderr.read()
-    assert proc.wait(60) == 130, "".join(seen) + rest
+    with subprocess.Popen(photoseek_cmd("--verbose", "index", str(photos), library=library), cwd=ROOT,
+                          env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # the scan is logged before the first photo is embedded
+            seen.append(line)
+            if "scan:" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(60) == 130, "".join(seen) + rest
     assert rest.endswith(f"{RESUME_HINT}\n")
     again = run_photoseek("index", library=library)  # resumes: everything ends up indexed
     assert again.returncode == 0 and again.stderr.endswith(

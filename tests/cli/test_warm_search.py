@@ -35,9 +35,13 @@ class Running:
         assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
 
     def stop(self) -> None:
-        assert self.proc.stdin is not None
+        """Close its input (it stops, if it has not died already), wait for it, and close its output pipe."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.close()
-        self.proc.wait(timeout=60)
+        try:
+            self.proc.wait(timeout=60)
+        finally:
+            self.proc.stdout.close()
 
 
 def photoseek(*args: str, library: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -89,27 +93,26 @@ def test_a_server_that_dies_mid_query_leaves_the_search_to_the_command(warm_libr
         answered = photoseek("search", "a red circle", "--json", library=lib)
         assert dying.proc.wait(timeout=60) == 3  # it died reading the request
     finally:
-        if dying.proc.poll() is None:
-            dying.stop()
+        dying.stop()
     assert answered.returncode == 0 and WARM not in answered.stderr
     assert answered.stdout == cold.stdout and json.loads(answered.stdout)
 
 
 def test_photoseek_watch_answers_while_it_runs(warm_library):
     lib = warm_library.library
-    watch = subprocess.Popen([sys.executable, "-m", "app.cli", "--library", str(lib), "watch"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=ROOT)
-    try:
-        socket_file = local_channel.channel_path(lib)
-        deadline = time.monotonic() + 120
-        answered = photoseek("status", "--json", library=lib)  # cold until watch listens (a stale socket may be left)
-        while WARM not in answered.stderr and time.monotonic() < deadline and watch.poll() is None:
-            time.sleep(0.2)
-            answered = photoseek("status", "--json", library=lib)
-        assert WARM in answered.stderr and json.loads(answered.stdout)["photos"] == warm_library.count
-    finally:
-        watch.terminate()
-        assert watch.wait(timeout=60) == 0
+    with subprocess.Popen([sys.executable, "-m", "app.cli", "--library", str(lib), "watch"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env(), cwd=ROOT) as watch:
+        try:
+            socket_file = local_channel.channel_path(lib)
+            deadline = time.monotonic() + 120
+            answered = photoseek("status", "--json", library=lib)  # cold until watch listens (a stale socket may be left)
+            while WARM not in answered.stderr and time.monotonic() < deadline and watch.poll() is None:
+                time.sleep(0.2)
+                answered = photoseek("status", "--json", library=lib)
+            assert WARM in answered.stderr and json.loads(answered.stdout)["photos"] == warm_library.count
+        finally:
+            watch.terminate()
+            assert watch.wait(timeout=60) == 0
     assert not socket_file.exists()  # removed when it stopped
 
 

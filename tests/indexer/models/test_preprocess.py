@@ -108,7 +108,8 @@ def test_palette_with_transparency_and_modes(tmp_path):
 
 def test_sixteen_bit_is_scaled_not_clipped(tmp_path):
     path = sixteen_bit_png(tmp_path / "ramp16.png")
-    assert Image.open(path).mode.startswith("I")
+    with Image.open(path) as stored:
+        assert stored.mode.startswith("I")
     rgb = load_rgb(path)
     row = np.asarray(rgb)[0, :, 0]
     assert row[0] == 0 and row[-1] == 255 and 120 < row[len(row) // 2] < 135
@@ -132,9 +133,9 @@ def test_animated_gif_and_multipage_tiff_use_the_first_frame(tmp_path):
         assert rgb.getpixel((10, 10))[0] > 200 and rgb.getpixel((10, 10))[1] < 50, name
         decoded = decode_image(tmp_path / name, PreprocessConfig())
         assert decoded.width == 64
-    opened = Image.open(tmp_path / "anim.gif")
-    opened.seek(2)
-    assert load_rgb(opened).getpixel((1, 1))[0] > 200  # a seeked image is rewound
+    with Image.open(tmp_path / "anim.gif") as opened:
+        opened.seek(2)
+        assert load_rgb(opened).getpixel((1, 1))[0] > 200  # a seeked image is rewound
 
 
 def test_heic_decodes(tmp_path):
