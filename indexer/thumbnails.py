@@ -8,6 +8,11 @@ is skipped, and the first such failure of a store is logged as a warning (the
 rest only at debug level, so a thousand photos do not log a thousand lines).
 A full disk is the exception: it is raised, since the catalog cannot grow
 either, and indexing stops cleanly to be resumed once there is space.
+
+Thumbnails show what is in private photos, so they are the user's alone: the
+folders are 0700 and the files 0600, each written to a temporary file created
+anew, never through a link; a ``thumbnails`` folder (or subfolder) that is a
+link or another user's is not used (no thumbnails are written, logged once).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image
+
+from indexer.private_files import create_new, private_subfolder
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +48,12 @@ class ThumbnailStore:
         self.directory = directory
         self._warned = False
 
+    def _folder(self, folder: Path) -> None:
+        """Make sure ``folder`` (a subfolder of ``thumbnails``) and ``thumbnails`` are real 0700 folders
+        of this user, not links planted to send thumbnails elsewhere (``OSError`` otherwise)."""
+        private_subfolder(self.directory)
+        private_subfolder(folder)
+
     def path(self, photo_id: int) -> Path:
         return self.directory / f"{photo_id % 256:02x}" / f"{photo_id}.jpg"
 
@@ -59,8 +72,9 @@ class ThumbnailStore:
     def _write(self, photo_id: int, path: Path, image: Image.Image) -> bool:
         tmp = path.with_suffix(".tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            image.convert("RGB").save(tmp, "JPEG", quality=82, optimize=False)
+            self._folder(path.parent)
+            with os.fdopen(create_new(tmp), "wb") as f:
+                image.convert("RGB").save(f, "JPEG", quality=82, optimize=False)
             os.replace(tmp, path)
         except (OSError, ValueError) as exc:
             self._failed("write", photo_id, exc, tmp)
@@ -72,8 +86,9 @@ class ThumbnailStore:
         dest = self.path(to_id)
         tmp = dest.with_suffix(".tmp")
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.path(from_id), tmp)
+            self._folder(dest.parent)
+            with open(self.path(from_id), "rb") as src, os.fdopen(create_new(tmp), "wb") as out:
+                shutil.copyfileobj(src, out)
             os.replace(tmp, dest)
         except OSError as exc:
             self._failed("copy", to_id, exc, tmp)

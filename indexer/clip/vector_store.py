@@ -44,6 +44,7 @@ import numpy as np
 
 from indexer.catalog import Catalog
 from indexer.errors import LibraryError
+from indexer.private_files import create_new, private_subfolder, write_new
 
 logger = logging.getLogger(__name__)
 
@@ -232,10 +233,11 @@ class VectorStore:
         if not self.writable or self.directory is None:
             raise LibraryError(f"the vector index of {self.model} is read-only")
         directory = self.directory
-        directory.mkdir(parents=True, exist_ok=True)
+        private_subfolder(directory)  # 0700, and never a link planted in its place
         index_path, stamp_path = self.paths(directory, self.model)
         with self._lock:
             tmp = index_path.with_suffix(".hnsw.tmp")
+            os.close(create_new(tmp))  # 0600, created anew: hnswlib then writes into this very file
             self._index.save_index(str(tmp))
             _fsync(tmp)
             with open(tmp, "rb") as f:
@@ -326,10 +328,7 @@ def _fsync(path: Path) -> None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    write_new(tmp, data)  # 0600, never through a link
     os.replace(tmp, path)
 
 
