@@ -147,7 +147,7 @@ class Library:
         for store in self._stores.loaded():
             try:
                 self._save_store(store)
-            except OSError as exc:
+            except (OSError, LibraryError) as exc:  # LibraryUnsafe: a link in the vectors folder's place
                 logger.warning("could not save the vector index of %s: %s", store.model, exc)
         if self._reader is not None:
             self._reader.close()

@@ -28,6 +28,7 @@ Who may do what:
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
@@ -43,7 +44,7 @@ import hnswlib
 import numpy as np
 
 from indexer.catalog import Catalog
-from indexer.errors import LibraryError
+from indexer.errors import LibraryError, LibraryUnsafe
 from indexer.private_files import create_new, private_subfolder, write_new
 
 logger = logging.getLogger(__name__)
@@ -233,7 +234,13 @@ class VectorStore:
         if not self.writable or self.directory is None:
             raise LibraryError(f"the vector index of {self.model} is read-only")
         directory = self.directory
-        private_subfolder(directory)  # 0700, and never a link planted in its place
+        try:
+            private_subfolder(directory)  # 0700, and never a link planted in its place
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.EPERM):
+                raise
+            raise LibraryUnsafe(f"cannot save the vector index in {directory}: {exc.strerror}. "
+                                f"Remove it (it is rebuilt from the catalog) and try again") from exc
         index_path, stamp_path = self.paths(directory, self.model)
         with self._lock:
             tmp = index_path.with_suffix(".hnsw.tmp")
