@@ -186,7 +186,7 @@ def ask(
         sock.settimeout(timeout)
         try:
             send_message(sock, {**request, "v": PROTOCOL, "library": identity})
-        except (OSError, ValueError) as exc:  # ValueError: a request JSON cannot hold
+        except (OSError, ValueError, RecursionError) as exc:  # a request JSON cannot hold, or too deep
             raise ChannelUnavailable(f"the process at {path} stopped answering: {exc}") from exc
         answer = receive_message(sock, MAX_RESPONSE_BYTES, deadline=deadline)
     finally:
@@ -311,7 +311,11 @@ class ChannelServer:
                 except OSError:  # a caller gone before it was accepted; too many open files
                     time.sleep(0.01)
                     continue
-                self._admit(conn)
+                try:
+                    self._admit(conn)
+                except BaseException:
+                    conn.close()  # its caller is not left waiting
+                    raise
         except BaseException:
             self._fail("accepting connections")
 
