@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import faulthandler
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -19,10 +18,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.compat import protect_bool_singletons
 from app.escaping import EscapingFormatter
+from app.log_file import PrivateLogFile
 from app.plain_text import plain_message_box
 from app.resources import app_icon
 from app.theme import ThemeManager
 from indexer import paths
+from indexer.errors import IndexerError
 
 if TYPE_CHECKING:
     from app.services.index_service import Serve
@@ -48,13 +49,15 @@ def setup_logging(log_dir: Path | None = None, *, verbose: bool = False) -> Path
     log_path: Path | None = None
     try:
         log_dir = Path(log_dir) if log_dir else paths.log_dir()
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = log_dir / LOG_FILE
-        handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=2 << 20, backupCount=3, encoding="utf-8")
+        handler = PrivateLogFile(log_path, what="log folder")  # 0600, never through a link
+        handler.check()
         handler.setFormatter(fmt)
         root.addHandler(handler)
-    except OSError as exc:
+    except (OSError, IndexerError) as exc:
         sys.stderr.write(f"photoseek: cannot write the log file: {exc}\n")
+        log_path = None
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(fmt)

@@ -6,7 +6,8 @@ where SQLite cannot create the ``-shm`` file a WAL reader needs.
 ``identify`` reads, and never writes, enough of an existing file to tell a
 Photoseek catalog from an empty file, a file that is not SQLite, or another
 program's SQLite database.  ``create`` builds a new catalog under a temporary
-name and links it into place, so the file is complete or not there at all.
+name and links it into place, so the file is complete or not there at all; it
+is made 0600 (and with it the ``-wal`` and ``-shm`` files SQLite adds).
 ``corrupt_message`` is the one message shown for a damaged catalog.
 
 The ``Catalog`` class (``catalog.py``) uses these to open its connection; the
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from indexer.errors import CatalogCorrupt, LibraryError
+from indexer.private_files import create_new
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def create(path: Path, initialise: Callable[[sqlite3.Connection, Path], None]) -
     tmp = path.with_name(f".{path.name}.new")
     for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
         leftover.unlink(missing_ok=True)  # from a creation that was interrupted
+    os.close(create_new(tmp))  # 0600 (the user's alone); SQLite gives its -wal and -shm the catalog's mode
     conn = sqlite3.connect(str(tmp), timeout=30, check_same_thread=True, isolation_level=None)
     try:
         # 16 KiB pages hold a 2 KiB vector without an overflow page each

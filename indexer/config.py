@@ -25,6 +25,7 @@ else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 from indexer.errors import LibraryError
+from indexer.private_files import write_new
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +93,11 @@ class Settings:
         self.debounce_seconds = float(self.debounce_seconds)
 
     def save(self, library_dir: Path) -> None:
-        """Write the settings (atomically); raises ``LibraryError`` for a value that ``load`` would refuse."""
+        """Write the settings (atomically, mode 0600); ``LibraryError`` for a value that ``load`` would refuse."""
         path = library_dir / FILENAME
         self.validate(path)
         tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(asdict(self)), encoding="utf-8")
+        write_new(tmp, tomli_w.dumps(asdict(self)).encode("utf-8"))  # 0600, never through a link
         os.replace(tmp, path)
 
 

@@ -51,6 +51,11 @@ class LibraryLocked(LibraryError):
         super().__init__(f"library {path} is in use by pid {pid}")
 
 
+class LibraryUnsafe(LibraryError):
+    """The library folder, or a file in it, could be read or changed by another user (its owner, its
+    mode, a link or hard link in a file's place): refused before anything is written."""
+
+
 class LibraryReadOnly(LibraryError):
     """The library cannot be written (a read-only disk or share, or no permission): it can only be read."""
 

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 
+from indexer import private_files
 from indexer.cancel import CancelToken
 from indexer.catalog import Catalog, FolderRow
 from indexer.clip.model_choice import ModelChoice
@@ -93,7 +94,9 @@ class Library:
         ``path`` defaults to ``$PHOTOSEEK_LIBRARY`` or the data dir; ``model`` overrides the
         library's model for this session (a name or a bundle directory).  Raises
         ``LibraryLocked`` while another live process has it open for writing, and
-        ``LibraryReadOnly`` for a library that cannot be written (it can still be read).
+        ``LibraryReadOnly`` for a library that cannot be written (it can still be read), and
+        ``LibraryUnsafe`` for a folder of another user or one others may write to (``private_files``);
+        a new library folder is made 0700 (an existing one that holds a catalog loses what others may read).
         A catalog is created only where there is none: an empty, damaged or foreign file
         in its place is reported (``CatalogCorrupt``, ``LibraryError``) before anything
         in the folder is written.
@@ -103,12 +106,15 @@ class Library:
             raise LibraryError(f"{path} is not a directory")
         catalog_path = path / CATALOG_FILE
         exists = os.path.lexists(catalog_path)
+        if path.is_dir() and os.access(path, os.W_OK):  # one it cannot write is read-only (below)
+            # another user's folder, or one others may write to, is refused (LibraryUnsafe)
+            private_files.secure_library_folder(path, holds_library=exists)
         if exists:
             Catalog(catalog_path, readonly=True).close()  # is it a Photoseek catalog? (reads only)
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            private_files.create_library_folder(path)  # 0700, in a folder checked first
             probe = path / ".write-test"
-            probe.write_bytes(b"")
+            os.close(private_files.create_new(probe))  # never through a link planted there
             probe.unlink()
             if exists and not os.access(catalog_path, os.W_OK):
                 raise PermissionError(errno.EACCES, "the catalog is read-only", str(catalog_path))
@@ -138,7 +144,7 @@ class Library:
         for store in self._stores.loaded():
             try:
                 self._save_store(store)
-            except OSError as exc:
+            except (OSError, LibraryError) as exc:  # LibraryUnsafe: a link in the vectors folder's place
                 logger.warning("could not save the vector index of %s: %s", store.model, exc)
         if self._reader is not None:
             self._reader.close()
@@ -431,3 +437,4 @@ class Library:
         if report.restored:
             self.scan_paths(list(report.restored))
         return report
+

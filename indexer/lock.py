@@ -2,6 +2,11 @@
 
 On POSIX the file is also ``flock``-ed, so a crashed owner's lock is released
 by the kernel; elsewhere a lock whose pid is no longer alive is taken over.
+
+The lock is opened relative to the checked library folder without following a
+link (``private_files.open_in_folder``), mode 0600: a link or hard link planted
+in its place is refused (``LibraryUnsafe``) before anything is written, so
+taking the lock can never empty another file.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import os
 from pathlib import Path
 
 from indexer.errors import LibraryError, LibraryLocked
+from indexer.private_files import open_in_folder
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +41,17 @@ def _pid_alive(pid: int) -> bool:
 
 
 class LibraryLock:
+    """The writer's lock of one library: the file ``path`` (``<library>/lock``)."""
+
     def __init__(self, path: Path):
         self.path = path
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        """Take the lock (``LibraryLocked`` while a live process holds it; ``LibraryUnsafe`` for a lock
+        file that is a link, not this user's, or a folder open to others)."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_in_folder(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as exc:
             raise LibraryError(f"cannot create the lock file {self.path}: {exc.strerror}") from exc
         if fcntl is not None:

@@ -11,7 +11,11 @@ either, and indexing stops cleanly to be resumed once there is space.
 
 Readers see thumbnails as ``ThumbnailPaths``: where they are, nothing that
 writes; the writer's ``ThumbnailStore`` extends it with saving, copying and
-removing.
+removing.  Thumbnails show what is in private photos, so they are the user's
+alone: the folders are 0700 and the files 0600, each written to a temporary
+file created anew, never through a link; a ``thumbnails`` folder (or
+subfolder) that is a link or another user's is not used (no thumbnails are
+written, logged once).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image
+
+from indexer.private_files import create_new, private_subfolder
 
 if TYPE_CHECKING:
     from indexer.catalog import Catalog
@@ -66,6 +72,12 @@ class ThumbnailStore(ThumbnailPaths):
         super().__init__(directory)
         self._warned = False
 
+    def _folder(self, folder: Path) -> None:
+        """Make sure ``folder`` (a subfolder of ``thumbnails``) and ``thumbnails`` are real 0700 folders
+        of this user, not links planted to send thumbnails elsewhere (``OSError`` otherwise)."""
+        private_subfolder(self.directory)
+        private_subfolder(folder)
+
     def save_frame(self, photo_id: int, frame: int, image: Image.Image) -> bool:
         """Write the thumbnail of a video's frame; False (logged) when it cannot be written."""
         return self._write(photo_id, self.frame_path(photo_id, frame), image)
@@ -77,8 +89,9 @@ class ThumbnailStore(ThumbnailPaths):
     def _write(self, photo_id: int, path: Path, image: Image.Image) -> bool:
         tmp = path.with_suffix(".tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            image.convert("RGB").save(tmp, "JPEG", quality=82, optimize=False)
+            self._folder(path.parent)
+            with os.fdopen(create_new(tmp), "wb") as f:
+                image.convert("RGB").save(f, "JPEG", quality=82, optimize=False)
             os.replace(tmp, path)
         except (OSError, ValueError) as exc:
             self._failed("write", photo_id, exc, tmp)
@@ -90,8 +103,9 @@ class ThumbnailStore(ThumbnailPaths):
         dest = self.path(to_id)
         tmp = dest.with_suffix(".tmp")
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.path(from_id), tmp)
+            self._folder(dest.parent)
+            with open(self.path(from_id), "rb") as src, os.fdopen(create_new(tmp), "wb") as out:
+                shutil.copyfileobj(src, out)
             os.replace(tmp, dest)
         except OSError as exc:
             self._failed("copy", to_id, exc, tmp)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.handlers
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from app.escaping import EscapingFormatter, shown
+from app.log_file import PrivateLogFile
 
 if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import numpy, Pillow, ONNX Runtime
     from indexer.progress import Progress
@@ -34,14 +34,9 @@ def configure_logging(verbose: bool, library: Path | None) -> None:
         console.addFilter(lambda record: record.name != "py.warnings")
     root.addHandler(console)
     if library is not None and library.is_dir():
-        try:
-            fh = logging.handlers.RotatingFileHandler(
-                library / "photoseek.log", maxBytes=2 << 20, backupCount=3, encoding="utf-8",
-                delay=True,  # created at the first record: a library refused on opening is left untouched
-                errors="backslashreplace",  # file names that are not valid UTF-8
-            )
-        except OSError:
-            return
+        # opened at the first record, never through a link, only in a folder of this user that no one
+        # else may write (a library refused on opening is left untouched)
+        fh = PrivateLogFile(library / "photoseek.log")
         fh.setLevel(logging.INFO)
         fh.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)

@@ -35,6 +35,7 @@ Who may do what:
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
@@ -51,7 +52,8 @@ import numpy as np
 
 from indexer.catalog_reading import CatalogReading
 from indexer.clip.vector_tables import VectorTables
-from indexer.errors import LibraryError
+from indexer.errors import LibraryError, LibraryUnsafe
+from indexer.private_files import create_new, private_subfolder, write_new
 
 logger = logging.getLogger(__name__)
 
@@ -264,10 +266,17 @@ class VectorStore:
         if not self.writable or self.directory is None:
             raise LibraryError(f"the vector index of {self.model} is read-only")
         directory = self.directory
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            private_subfolder(directory)  # 0700, and never a link planted in its place
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.EPERM):
+                raise
+            raise LibraryUnsafe(f"cannot save the vector index in {directory}: {exc.strerror}. "
+                                f"Remove it (it is rebuilt from the catalog) and try again") from exc
         index_path, stamp_path = self.paths(directory, self.model)
         with self._lock:
             tmp = index_path.with_suffix(".hnsw.tmp")
+            os.close(create_new(tmp))  # 0600, created anew: hnswlib then writes into this very file
             self._index.save_index(str(tmp))
             _fsync(tmp)
             with open(tmp, "rb") as f:
@@ -358,10 +367,7 @@ def _fsync(path: Path) -> None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    write_new(tmp, data)  # 0600, never through a link
     os.replace(tmp, path)
 
 
