@@ -105,12 +105,13 @@ class PreviewDialog(QDialog):
         self.view.image = big if big is not None else idx.data(ResultsModel.ThumbnailRole)
         score = idx.data(ResultsModel.ScoreRole)
         hit = idx.data(ResultsModel.HitRole)
-        self.view.boxes = tuple(hit.text_boxes or ())
-        self.view.original = (hit.width, hit.height) if hit.width and hit.height else None
-        self.text_panel.set_lines(hit.photo_text)
+        self.view.boxes = tuple(hit.text_boxes or ()) if hit is not None else ()
+        self.view.original = (hit.width, hit.height) if hit is not None and hit.width and hit.height else None
+        self.text_panel.set_lines(hit.photo_text if hit is not None else ())
         details = where_and_when(hit) if hit is not None else ""
-        note = media_note(hit)  # a video's best moment, a RAW or motion beside it
-        self.caption.setText("   ·   ".join(p for p in (os.path.basename(path), details, f"score {score:.3f}", note,
+        note = media_note(hit) if hit is not None else ""  # a video's best moment, a RAW or motion beside it
+        scored = f"score {score:.3f}" if score is not None else ""   # a browsed photo has no score
+        self.caption.setText("   ·   ".join(p for p in (os.path.basename(path), details, scored, note,
                                                        os.path.dirname(path)) if p))
         self.position.setText(f"{row + 1} / {self._model.rowCount()}")
         self.setWindowTitle(os.path.basename(path))
