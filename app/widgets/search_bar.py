@@ -18,9 +18,11 @@ class SearchBar(QLineEdit):
 
     Signals:
         search(str): run a search with this text now.
+        downPressed(): Down was pressed (the window moves into the results).
     """
 
     search = Signal(str)
+    downPressed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,6 +53,9 @@ class SearchBar(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
+            return
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.downPressed.emit()
             return
         super().keyPressEvent(event)
 
