@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.hit_captions import spoken_name
 from app.item_models.results_model import ResultsModel, _as_datetime, thumbnail_sources
 from app.thumbnails import ThumbnailLoader
 from indexer.search import Hit
@@ -158,7 +159,7 @@ class BrowseModel(QAbstractListModel):
             taken = _as_datetime(hit.taken_at)
             return os.path.basename(path) + (taken.strftime("  ·  %d %b %Y") if taken else "")
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return os.path.basename(path)
+            return spoken_name(hit)
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

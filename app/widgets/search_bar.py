@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton,
 from app import theme
 from app.query_types import Mode
 from app.resources import icon
+from app.widgets.accessible import ModeButton, install
 
 TYPING_DELAY_MS = 300
 
@@ -76,11 +77,12 @@ class ModeSwitch(QWidget):
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self.buttons: dict[Mode, QToolButton] = {}
+        install()               # the buttons are radio buttons to a screen reader
         layout = QHBoxLayout(self)
         layout.setContentsMargins(3, 3, 3, 3)
         layout.setSpacing(2)
         for i, mode in enumerate(Mode.all()):
-            b = QToolButton(self)
+            b = ModeButton(self)
             b.setText(mode.label)
             b.setIcon(icon(mode.icon_name, theme.current().color("muted"), checked_color="#ffffff"))
             b.setIconSize(QSize(16, 16))

@@ -9,7 +9,7 @@ million rows scrolls as smoothly as one of a hundred.
 The sections come from the model when it has a ``sections()`` method
 returning ``[(first row, title), ...]`` (and, optionally, a
 ``sectionsChanged`` signal); otherwise the grid is one section without a
-header.
+header.  Screen readers see a list with one named item per row (see ``app.widgets.accessible``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
 from app import theme
+from app.widgets.accessible import announce_current
+from app.widgets.accessible import install as install_accessible
 
 HEADER_HEIGHT = 40
 
@@ -57,6 +59,13 @@ class SectionGrid(QAbstractItemView):
         self.setMouseTracking(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        install_accessible()            # screen readers get a list with one item per photo
+
+    def currentChanged(self, current: QModelIndex | QPersistentModelIndex,  # noqa: N802
+                       previous: QModelIndex | QPersistentModelIndex) -> None:
+        super().currentChanged(current, previous)
+        if current.isValid() and self.hasFocus():
+            announce_current(self, current.row())
 
     # ---- model and layout ------------------------------------------------------
     def setModel(self, model) -> None:  # noqa: N802 - Qt's name
