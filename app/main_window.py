@@ -297,6 +297,7 @@ class MainWindow(WindowDrops, QMainWindow):
         dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(model.index(r, 0)))
         dlg.finished.connect(dlg.deleteLater)
         dlg.finished.connect(lambda _r: setattr(self, "_preview", None))
+        dlg.finished.connect(lambda _r: self.commands.back_to_grid())   # at the photo last viewed
         self._preview = dlg
         dlg.resize(dlg.sizeHint())
         dlg.open()

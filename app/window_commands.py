@@ -146,6 +146,13 @@ class WindowCommands(QObject):
         grid.selectionModel().setCurrentIndex(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         grid.scrollTo(current)
 
+    def back_to_grid(self) -> None:
+        """Focus the results at their current photo, in view (as the viewer closes)."""
+        grid = self.w.grid
+        if grid.currentIndex().isValid():
+            grid.scrollTo(grid.currentIndex())
+        grid.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # ---------------------------------------------------------------- back
     def remember(self) -> None:
         """Note the current place, before a command takes the user elsewhere (Find similar, …)."""

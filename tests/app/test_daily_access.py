@@ -78,6 +78,12 @@ def test_every_control_has_a_name_and_the_right_role(make_app, qtbot, library_di
         QTest.keyClick(w, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.AltModifier)
         assert unnamed(w) == [], f"mode {i + 1}: " + "; ".join(unnamed(w))
     assert w.mode_switch.buttons[w.mode()].isChecked() and len({w.mode()}) == 1
+    QTest.keyClick(w.search_bar, Qt.Key.Key_Down)
+    QTest.keyClick(w.grid, Qt.Key.Key_Space)            # the viewer
+    qtbot.waitUntil(lambda: w._preview is not None and w._preview.isVisible(), timeout=5000)
+    assert unnamed(w._preview) == [], unnamed(w._preview)
+    QTest.keyClick(w._preview.view, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w._preview is None, timeout=5000)
     dialogs = [app.show_settings(), app.show_folders(), app.show_failures(), app.show_duplicates()]
     w.commands.show_sheet()
     dialogs.append(w.commands._sheet)

@@ -191,3 +191,53 @@ def test_the_pause_button_stays_out_of_the_tab_order(make_app, qtbot, library_di
     assert w.index_status.pause_button not in seen and w.search_bar in seen
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert not w.index_status.pause_button.isChecked()
+
+
+def test_the_viewer_moves_zooms_pans_and_returns_to_the_same_place(make_app, qtbot, library_dir):
+    app = make_app(library_dir)
+    w = app.window
+    shown(qtbot, w)
+    w.resize(1100, 700)
+    qtbot.waitUntil(lambda: browse_ready(w), timeout=20000)
+    focus_grid_at(qtbot, w, 2)
+    QTest.keyClick(w.grid, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w._preview is not None and w._preview.isVisible(), timeout=5000)
+    viewer = w._preview
+    model = w.grid.model()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is viewer.view, timeout=3000)
+    keys = QApplication.focusWidget()
+    QTest.keyClick(keys, Qt.Key.Key_Right)
+    QTest.keyClick(keys, Qt.Key.Key_Right)
+    QTest.keyClick(keys, Qt.Key.Key_Left)
+    assert viewer.row() == 3 and viewer.position.text() == f"4 of {GUI_PHOTOS}"
+    hit = model.index(3, 0).data(ResultsModel.HitRole)
+    assert viewer.windowTitle() == hit.path.name
+    assert viewer.view.accessibleName().startswith(f"Photo: {hit.path.name}")
+    # the info panel: the date and size of the photo in words
+    from app.hit_captions import taken_text
+    assert viewer.info["Date"].text() == (taken_text(hit.taken_at) or "—")
+    assert viewer.info["Size"].text() == f"{hit.width} × {hit.height}"
+    # the photo itself, decoded off the GUI thread at its own size (not the thumbnail's)
+    qtbot.waitUntil(lambda: viewer.view.image is not None and max(viewer.view.image.width(),
+                                                                   viewer.view.image.height())
+                    == max(hit.width, hit.height), timeout=10000)
+    # zoom and pan from the keyboard, back to fit with 0
+    QTest.keyClick(keys, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(keys, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert viewer.view.zoom() > 1.5
+    before = viewer.view.centre()
+    QTest.keyClick(keys, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert viewer.view.centre().x() > before.x() and viewer.row() == 3       # panned, did not move on
+    QTest.keyClick(keys, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert 1.0 < viewer.view.zoom() < 1.5
+    QTest.keyClick(keys, Qt.Key.Key_0)
+    assert viewer.view.zoom() == 1.0
+    # visible, named buttons that do the same
+    for button in (viewer.prev_button, viewer.next_button, viewer.zoom_in_button, viewer.close_button):
+        assert button.isVisible() and button.accessibleName()
+    viewer.next_button.click()
+    assert viewer.row() == 4
+    QTest.keyClick(keys, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w._preview is None, timeout=5000)
+    # (the window's focus child: the offscreen platform does not activate the window again by itself)
+    assert w.grid.currentIndex().row() == 4 and w.focusWidget() is w.grid
