@@ -241,3 +241,25 @@ def test_the_viewer_moves_zooms_pans_and_returns_to_the_same_place(make_app, qtb
     qtbot.waitUntil(lambda: w._preview is None, timeout=5000)
     # (the window's focus child: the offscreen platform does not activate the window again by itself)
     assert w.grid.currentIndex().row() == 4 and w.focusWidget() is w.grid
+
+
+def test_the_top_bar_shows_where_the_keyboard_is(make_app, qtbot, library_dir):
+    from app.theme import current as current_theme
+    from app.theme import style_sheet
+
+    QApplication.instance().setStyleSheet(style_sheet(current_theme()))   # the app's look, as it starts
+    try:
+        app = make_app(library_dir)
+        w = app.window
+        shown(qtbot, w)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is w.search_bar, timeout=5000)
+        buttons = [*w.mode_switch.buttons.values(), w.top_bar.duplicates_button, w.top_bar.settings_button]
+        before = {b: (b.grab().toImage(), b.size()) for b in buttons}
+        QTest.keyClick(w.search_bar, Qt.Key.Key_Tab)                   # the buttons after the search box
+        assert QApplication.focusWidget() is w.top_bar.duplicates_button
+        for button in buttons:                                        # each with a ring, none moving
+            button.setFocus(Qt.FocusReason.TabFocusReason)
+            assert button.grab().toImage() != before[button][0], button.accessibleName()
+            assert button.size() == before[button][1]
+    finally:
+        QApplication.instance().setStyleSheet("")
