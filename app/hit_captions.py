@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from indexer.search import Hit
@@ -24,3 +25,11 @@ def where_and_when(hit: Hit) -> str:
     if where is None and hit.lat is not None and hit.lon is not None:
         where = f"{hit.lat:.4f}, {hit.lon:.4f}"
     return "   ·   ".join(p for p in (where, taken_text(hit.taken_at)) if p)
+
+
+def spoken_name(hit: Hit) -> str:
+    """What a screen reader says for a photo: "file name, date, place" (those that are known), and
+    "video" for a video."""
+    parts = [os.path.basename(str(hit.path)), taken_text(hit.taken_at), hit.place,
+             "video" if hit.kind == "video" else None]
+    return ", ".join(p for p in parts if p)

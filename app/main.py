@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, QtMsgType, Signal, qInstallMessageHa
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.compat import protect_bool_singletons
+from app.display import display_problem
 from app.escaping import EscapingFormatter
 from app.log_file import PrivateLogFile
 from app.plain_text import plain_message_box
@@ -171,6 +172,10 @@ def run(library_dir: Path | None = None, argv: list[str] | None = None, *, serve
     the command line's warm server, so ``photoseek search`` asks the running app first).
     """
     started = time.perf_counter()
+    problem = display_problem() if not isinstance(QApplication.instance(), QApplication) else None
+    if problem is not None:     # before the QApplication, which aborts the process without a display
+        sys.stderr.write(f"photoseek: error: the desktop app cannot start: {problem}\n")
+        return 1
     verbose = bool(os.environ.get("PHOTOSEEK_DEBUG"))
     log_path = setup_logging(verbose=verbose)
     faulthandler.enable()

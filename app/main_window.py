@@ -19,8 +19,6 @@ from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QGuiApplication,
-    QKeySequence,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -57,6 +55,7 @@ from app.widgets.results_grid import ResultsGrid
 from app.widgets.results_header import ResultsHeader
 from app.widgets.side_panel import SidePanel
 from app.widgets.top_bar import TopBar
+from app.window_commands import WindowCommands
 from app.window_drops import WindowDrops
 from app.window_state import restore_window, save_window
 from indexer.progress import Progress
@@ -126,7 +125,8 @@ class MainWindow(WindowDrops, QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self._connect()
-        self._shortcuts()
+        self.commands = WindowCommands(self)  # menu bar, shortcuts, back
+        self.search_bar.setFocus()              # where the user starts: typing a search
         # a fixed minimum, taken while the side panel shows: switching modes or showing progress
         # never resizes the window (nor asks the platform to change a shown window's limits)
         self.ensurePolished()
@@ -219,17 +219,6 @@ class MainWindow(WindowDrops, QMainWindow):
         s.openFailed.connect(self.banner.show_failure)
         connect_places(c, self.parse_chips, self.filter_bar.places, self.search_service, s)
 
-    def _shortcuts(self) -> None:
-        for keys in ("Ctrl+L", "Ctrl+F"):
-            QShortcut(QKeySequence(keys), self, self.focus_search)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.settingsRequested.emit)
-        QShortcut(QKeySequence("Ctrl+Shift+O"), self, self.foldersRequested.emit)
-        QShortcut(QKeySequence("Ctrl+Shift+D"), self, self.duplicatesRequested.emit)
-        QShortcut(QKeySequence("Ctrl+O"), self, self._open_reference_dialog)
-        paste = QShortcut(QKeySequence.StandardKey.Paste, self.grid)
-        paste.setContext(Qt.ShortcutContext.WidgetShortcut)
-        paste.activated.connect(self._paste_reference)
-
     # ---------------------------------------------------------------- state
     def _restore(self) -> None:
         restore_window(self)
@@ -279,12 +268,14 @@ class MainWindow(WindowDrops, QMainWindow):
         self.statusBar().showMessage(f"Copied {len(paths)} path{'s' if len(paths) != 1 else ''}", 2500)
 
     def find_similar(self, path: Path) -> None:
-        """Image query with ``path``."""
+        """Image query with ``path`` (Back returns to where the user was)."""
+        self.commands.remember()
         self.image_panel.chip.set_path(Path(path))
         self.set_mode(Mode.IMAGE)
 
     def use_as_reference(self, path: Path) -> None:
-        """Image + edit with ``path`` as the reference photo."""
+        """Image + edit with ``path`` as the reference photo (Back returns to where the user was)."""
+        self.commands.remember()
         self.edit_panel.chip.set_path(Path(path))
         self.set_mode(Mode.EDIT)
         self.focus_search()
@@ -307,17 +298,18 @@ class MainWindow(WindowDrops, QMainWindow):
         dlg.rowChanged.connect(lambda r: self.grid.setCurrentIndex(model.index(r, 0)))
         dlg.finished.connect(dlg.deleteLater)
         dlg.finished.connect(lambda _r: setattr(self, "_preview", None))
+        dlg.finished.connect(lambda _r: self.commands.back_to_grid())   # at the photo last viewed
         self._preview = dlg
         dlg.resize(dlg.sizeHint())
         dlg.open()
 
-    def _open_reference_dialog(self) -> None:
+    def open_reference_dialog(self) -> None:
         chip = self.edit_panel.chip if self.mode() == Mode.EDIT else self.image_panel.chip
         chip.open_dialog()
         if self.mode() not in (Mode.IMAGE, Mode.EDIT) and chip.reference() is not None:
             self.set_mode(Mode.IMAGE)
 
-    def _paste_reference(self) -> None:
+    def paste_reference(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
         if mime is None or not mime_has_image(mime):
             self.banner.show_error("The clipboard holds no image")
@@ -337,7 +329,7 @@ class MainWindow(WindowDrops, QMainWindow):
         if action == "add-folder":
             self.add_folder_dialog()
         elif action == "open-image":
-            self._open_reference_dialog()
+            self.open_reference_dialog()
 
     def add_folder_dialog(self) -> None:
         start = str(Path.home() / "Pictures") if (Path.home() / "Pictures").is_dir() else str(Path.home())

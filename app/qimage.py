@@ -18,3 +18,11 @@ def qimage_to_array(image: QImage) -> np.ndarray:
 def qimage_to_pil(image: QImage) -> Image.Image:
     """An RGB PIL copy of ``image``."""
     return Image.fromarray(qimage_to_array(image), "RGB")
+
+
+def pil_to_qimage(image: Image.Image) -> QImage:
+    """A QImage copy of the RGB PIL ``image``."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    data = rgb.tobytes()
+    out = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+    return out.convertToFormat(QImage.Format.Format_RGB32)  # a deep copy: ``data`` may go

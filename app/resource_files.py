@@ -23,11 +23,12 @@ _PACKAGE = "photoseek_resources"
 
 @functools.lru_cache(maxsize=1)
 def _root() -> Traversable:
-    """``photoseek_resources`` when installed; the checkout's ``resources/`` otherwise."""
-    try:
-        return _resources.files(_PACKAGE)
-    except ModuleNotFoundError:
-        return _resources.files("app").joinpath("..").joinpath("resources")
+    """The ``resources/`` beside this ``app`` package when it is a checkout (so a checkout, or a second
+    working tree of one, shows its own style sheet and icons); else the installed ``photoseek_resources``."""
+    beside = _resources.files("app").joinpath("..").joinpath("resources")
+    if beside.joinpath("style.qss").is_file() and beside.joinpath("__init__.py").is_file():
+        return beside
+    return _resources.files(_PACKAGE)
 
 
 def resource_bytes(name: str) -> bytes:

@@ -296,6 +296,11 @@ def cmd_rebuild(args) -> int:
 
 
 def cmd_gui(args) -> int:
+    from app.display import display_problem
+
+    problem = display_problem()
+    if problem is not None:     # before Qt, which aborts the process without a display
+        raise IndexerError(f"the desktop app cannot start: {problem}")
     try:
         from app.main import run
     except ImportError as exc:  # Qt missing or broken on this system

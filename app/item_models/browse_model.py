@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app.hit_captions import spoken_name
 from app.item_models.results_model import ResultsModel, _as_datetime, thumbnail_sources
 from app.payloads import PhotoIds
 from app.thumbnails import ThumbnailLoader
@@ -159,7 +160,7 @@ class BrowseModel(QAbstractListModel):
             taken = _as_datetime(hit.taken_at)
             return os.path.basename(path) + (taken.strftime("  ·  %d %b %Y") if taken else "")
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return os.path.basename(path)
+            return spoken_name(hit)
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QImage
 
 from app.durations import format_duration
+from app.hit_captions import spoken_name
 from app.thumbnails import ThumbnailLoader
 from indexer.search import Hit
 
@@ -196,7 +197,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(index.row(), hit, path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{os.path.basename(path)}, score {float(hit.score):.3f}"
+            return spoken_name(hit)
         return None
 
     def _tooltip(self, row: int, hit: Hit, path: str) -> str:

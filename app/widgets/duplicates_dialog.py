@@ -97,6 +97,7 @@ class DuplicatesDialog(QDialog):
         self._rows = QVBoxLayout(self._list)
         self._rows.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Groups of duplicates")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._list)
 

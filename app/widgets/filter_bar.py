@@ -52,6 +52,8 @@ class FilterBar(QWidget):
         self.after = QDateEdit(today.addYears(-1))
         self.before_check = QCheckBox("To")
         self.before = QDateEdit(today)
+        self.after.setAccessibleName("From date")
+        self.before.setAccessibleName("To date")
         for check, edit in ((self.after_check, self.after), (self.before_check, self.before)):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")

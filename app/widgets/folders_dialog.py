@@ -49,6 +49,7 @@ class FoldersDialog(QDialog):
         self.setMinimumSize(640, 380)
         self.setAcceptDrops(True)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Folders")
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels(["Folder", "Photos", "Indexed", "Unreadable"])
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

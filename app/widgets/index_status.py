@@ -68,6 +68,7 @@ class IndexStatus(QWidget):
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(180)
         self.pause_button = icon_button(None, "Pause indexing", size=14, checkable=True)
+        self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # never in the Tab order: Space never pauses
         self.pause_button.toggled.connect(self._toggled)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -164,6 +164,7 @@ class ResultsGrid(SectionGrid):
         openRequested(Path): open in the system viewer (double-click, Enter).
         openVideoRequested(Path, float): a video instead: open it at this time (seconds), its best frame.
         previewRequested(int): show the large preview for this row (Space).
+        The menu of the current photo opens with Shift+F10 or the Menu key.
         revealRequested(Path), copyPathsRequested(Paths), findSimilarRequested(Path),
         useAsReferenceRequested(Path): context-menu intents.
     """
@@ -191,7 +192,7 @@ class ResultsGrid(SectionGrid):
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
         self._target_cell = DEFAULT_CELL
-        self.doubleClicked.connect(self._open_index)
+        self.doubleClicked.connect(self.open_index)
         self.setContentsMargins(0, 0, 0, 0)
         self.setViewportMargins(6, 6, 0, 6)
 
@@ -232,16 +233,18 @@ class ResultsGrid(SectionGrid):
         super().wheelEvent(event)
 
     # ---- keys and menu ---------------------------------------------------
-    def _open_index(self, index: QModelIndex) -> None:
+    def open_index(self, index: QModelIndex) -> None:
+        """Open ``index`` in the system viewer (a video at its best moment)."""
         if not index.data(ResultsModel.PathRole):   # a browsed row whose page is still being read has none yet
             return
         time = index.data(ResultsModel.VideoTimeRole)
         if time is not None:  # a video: at its best frame
-            self.openVideoRequested.emit(self._path(index), float(time))
+            self.openVideoRequested.emit(self.path_of(index), float(time))
             return
-        self.openRequested.emit(self._path(index))
+        self.openRequested.emit(self.path_of(index))
 
-    def _path(self, index: QModelIndex) -> Path:
+    def path_of(self, index: QModelIndex) -> Path:
+        """The file of ``index``."""
         return Path(index.data(ResultsModel.PathRole))
 
     def selected_paths(self) -> list[Path]:
@@ -254,31 +257,36 @@ class ResultsGrid(SectionGrid):
         if idx.isValid() and not idx.data(ResultsModel.PathRole):
             idx = QModelIndex()   # its row is still being read: nothing to open, preview or copy yet
         if idx.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._open_index(idx)
+            self.open_index(idx)
             return
         if idx.isValid() and event.key() == Qt.Key.Key_Space:
             self.previewRequested.emit(idx.row())
             return
+        menu_key = event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier)
+        if menu_key:
+            if idx.isValid():
+                self.show_menu(idx)
+            event.accept()      # (also when there is none: the platform would open one at the mouse)
+            return
         if event.matches(QKeySequence.StandardKey.Copy) and idx.isValid():
-            self.copyPathsRequested.emit(Paths(self.selected_paths() or [self._path(idx)]))
+            self.copyPathsRequested.emit(Paths(self.selected_paths() or [self.path_of(idx)]))
             return
         super().keyPressEvent(event)
 
     def build_context_menu(self, index: QModelIndex) -> QMenu:
         """The menu for ``index`` (separate from ``exec`` so it can be tested)."""
-        path = self._path(index)
+        path = self.path_of(index)
         menu = QMenu(self)
         def add(name: str, text: str, slot, shortcut: str | None = None) -> QAction:
-            act = menu.addAction(icon(name), text)
+            # keys only named: bound to the menu, Enter would open the photo, not the highlighted item
+            act = menu.addAction(icon(name), f"{text}\t{shortcut}" if shortcut else text)
             act.setObjectName(name)
-            if shortcut:
-                act.setShortcut(shortcut)
-                act.setShortcutVisibleInContextMenu(True)
             def run(_checked: bool = False, f=slot) -> None:   # slots return None (PySide6)
                 f()
             act.triggered.connect(run)
             return act
-        add("open", "Open", lambda: self.openRequested.emit(path), "Return")
+        add("open", "Open", lambda: self.openRequested.emit(path), "Enter")
         for other, role in getattr(index.data(ResultsModel.HitRole), "companions", ()):  # a RAW, a Live Photo's movie
             label = f"Open the RAW file ({other.name})" if role == "raw" else f"Play the motion ({other.name})"
             add("open", label, lambda p=other: self.openRequested.emit(p))
@@ -296,6 +304,14 @@ class ResultsGrid(SectionGrid):
             return
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)
+        self.show_menu(index, event.globalPos())
+
+    def show_menu(self, index: QModelIndex, at: QPoint | None = None) -> QMenu:
+        """Open the menu of ``index`` at ``at`` (global), by default over its cell (from the keyboard)."""
+        if at is None:
+            self.scrollTo(index)
+            at = self.viewport().mapToGlobal(self.visualRect(index).center())
         menu = self.build_context_menu(index)
-        menu.exec(event.globalPos())
-        menu.deleteLater()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(at)
+        return menu

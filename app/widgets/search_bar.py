@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton,
 from app import theme
 from app.query_types import Mode
 from app.resources import icon
+from app.widgets.accessible import ModeButton, install
 
 TYPING_DELAY_MS = 300
 
@@ -18,9 +19,11 @@ class SearchBar(QLineEdit):
 
     Signals:
         search(str): run a search with this text now.
+        downPressed(): Down was pressed (the window moves into the results).
     """
 
     search = Signal(str)
+    downPressed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -52,6 +55,9 @@ class SearchBar(QLineEdit):
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
             return
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.downPressed.emit()
+            return
         super().keyPressEvent(event)
 
 
@@ -71,11 +77,12 @@ class ModeSwitch(QWidget):
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self.buttons: dict[Mode, QToolButton] = {}
+        install()               # the buttons are radio buttons to a screen reader
         layout = QHBoxLayout(self)
         layout.setContentsMargins(3, 3, 3, 3)
         layout.setSpacing(2)
         for i, mode in enumerate(Mode.all()):
-            b = QToolButton(self)
+            b = ModeButton(self)
             b.setText(mode.label)
             b.setIcon(icon(mode.icon_name, theme.current().color("muted"), checked_color="#ffffff"))
             b.setIconSize(QSize(16, 16))

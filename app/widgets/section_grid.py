@@ -9,7 +9,7 @@ million rows scrolls as smoothly as one of a hundred.
 The sections come from the model when it has a ``sections()`` method
 returning ``[(first row, title), ...]`` (and, optionally, a
 ``sectionsChanged`` signal); otherwise the grid is one section without a
-header.
+header.  Screen readers see a list with one named item per row (see ``app.widgets.accessible``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from PySide6.QtGui import QFont, QMouseEvent, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
 from app import theme
+from app.widgets.accessible import announce_current
+from app.widgets.accessible import install as install_accessible
 
 HEADER_HEIGHT = 40
 
@@ -57,6 +59,13 @@ class SectionGrid(QAbstractItemView):
         self.setMouseTracking(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        install_accessible()            # screen readers get a list with one item per photo
+
+    def currentChanged(self, current: QModelIndex | QPersistentModelIndex,  # noqa: N802
+                       previous: QModelIndex | QPersistentModelIndex) -> None:
+        super().currentChanged(current, previous)
+        if current.isValid() and self.hasFocus():
+            announce_current(self, current.row())
 
     # ---- model and layout ------------------------------------------------------
     def setModel(self, model) -> None:  # noqa: N802 - Qt's name
@@ -212,7 +221,6 @@ class SectionGrid(QAbstractItemView):
         per_page = max(1, self.viewport().height() // self.cell) * self.columns
         A = QAbstractItemView.CursorAction
         step = {A.MoveLeft: -1, A.MovePrevious: -1, A.MoveRight: 1, A.MoveNext: 1,
-                A.MoveUp: -self.columns, A.MoveDown: self.columns,
                 A.MovePageUp: -per_page, A.MovePageDown: per_page}.get(action)
         if action == A.MoveHome:
             row = 0
@@ -220,9 +228,33 @@ class SectionGrid(QAbstractItemView):
             row = rows - 1
         elif current < 0:
             row = 0
+        elif action in (A.MoveUp, A.MoveDown):
+            row = self.line_step(current, 1 if action == A.MoveDown else -1)
         else:
             row = current + (step or 0)
         return model.index(max(0, min(rows - 1, row)), 0)
+
+    def line_step(self, row: int, direction: int) -> int:
+        """The row one cell line below (``direction`` 1) or above (-1) ``row``, as the eye sees it: in the
+        same column, crossing a section's header into the next section's first line (or the previous
+        one's last), and on a shorter line the last cell of that line."""
+        s = self._section_of_row(row)
+        if s is None:
+            return row
+        k = row - s.first
+        line, column = divmod(k, self.columns)
+        lines = -(-s.count // self.columns)
+        target_line = line + direction
+        if 0 <= target_line < lines:
+            return s.first + min(s.count - 1, target_line * self.columns + column)
+        i = self._sections.index(s) + direction
+        while 0 <= i < len(self._sections) and self._sections[i].count == 0:
+            i += direction
+        if not 0 <= i < len(self._sections):
+            return row              # the first or last line of the grid: stay
+        n = self._sections[i]
+        start = 0 if direction > 0 else (-(-n.count // self.columns) - 1) * self.columns
+        return n.first + min(n.count - 1, start + column)
 
     def setSelection(self, rect: QRect, flags) -> None:  # noqa: N802
         model = self.model()

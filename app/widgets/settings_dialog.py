@@ -72,6 +72,7 @@ class SettingsDialog(QDialog):
 
         # ---- model tab
         self.models = QListWidget()
+        self.models.setAccessibleName("Models")
         self._fill_models(installed, current.model or serving_model)
         self.getter = ModelGetter(choose_model=True)
         self.getter.installed.connect(self._model_installed)

@@ -19,6 +19,7 @@ from app.widgets.icon_button import icon_button
 from app.widgets.sketch_canvas import SketchCanvas
 
 INK_COLORS = ("#111111", "#d64541", "#2f80ed", "#27ae60", "#f2a516")
+INK_NAMES = {"#111111": "Black", "#d64541": "Red", "#2f80ed": "Blue", "#27ae60": "Green", "#f2a516": "Yellow"}
 
 
 def _swatch(color: str, size: int = 16) -> QIcon:
@@ -84,7 +85,7 @@ class SketchPanel(QWidget):
         color_row = QHBoxLayout()
         color_row.setSpacing(2)
         for c in INK_COLORS:
-            b = icon_button(_swatch(c), f"Ink {c}", size=16, checkable=True)
+            b = icon_button(_swatch(c), f"{INK_NAMES[c]} ink", size=16, checkable=True)
             b.clicked.connect(lambda _=False, c=c: self.set_color(c))
             colors.addButton(b)
             self.color_buttons.append(b)

@@ -136,6 +136,7 @@ def test_the_places_list_filters_and_the_preview_says_where(make_app, qtbot, geo
     assert names(w) == {"porto_2021.jpg"}
     w.show_preview(0)
     preview = w._preview
-    assert preview is not None and "Porto, Portugal   ·   1 April 2021" in preview.caption.text()
+    assert preview is not None        # the viewer's info panel says where and when
+    assert preview.info["Place"].text() == "Porto, Portugal" and preview.info["Date"].text() == "1 April 2021"
     QTest.keyClick(preview, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w._preview is None)

@@ -76,10 +76,10 @@ def test_opening_a_video_asks_for_its_best_frame(qtbot, tmp_path):
     qtbot.addWidget(grid)
     grid.setModel(model)
     with qtbot.waitSignal(grid.openVideoRequested) as opened:
-        grid._open_index(model.index(0))
+        grid.open_index(model.index(0))
     assert opened.args == [tmp_path / "trip.mp4", 64.2]
     with qtbot.waitSignal(grid.openRequested) as plain:
-        grid._open_index(model.index(1))
+        grid.open_index(model.index(1))
     assert plain.args == [tmp_path / "IMG_1.JPG"]
 
 

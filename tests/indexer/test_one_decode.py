@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer import gps
 from indexer.duplicates.tables import DuplicateTables
 from indexer.library import Library
 from indexer.models import image_input
-from indexer.places import gps
 from indexer.search import Query
 from tests.support.geo_photos import write_geo_photo
 from tests.support.photos import write_photo
