@@ -50,11 +50,18 @@ def timed(fn: Callable[[], float]) -> tuple[float, float]:
 
 
 def linked_folder(paths: list[Path], n: int, folder: Path) -> Path:
+    """``n`` photos: the mix's files again and again, each copy with its own bytes after the JPEG's end (the
+    same pixels; a different file, which the indexer would otherwise take for the same photo)."""
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         target = folder / f"IMG_{i:05d}.jpg"
-        if not target.exists():
-            os.link(paths[i % len(paths)], target)
+        source = paths[i % len(paths)]
+        if target.exists():
+            continue
+        if i < len(paths):
+            os.link(source, target)
+        else:
+            target.write_bytes(source.read_bytes() + f"copy {i}".encode())
     return folder
 
 
@@ -76,8 +83,11 @@ def searchable(bundle: Path, folder: Path, work: Path, ocr: bool) -> tuple[float
         while not done.is_set() and last is None:
             time.sleep(0.2)
             try:
-                with sqlite3.connect(f"file:{library / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1) as conn:
+                conn = sqlite3.connect(f"file:{library / 'catalog.sqlite'}?mode=ro", uri=True, timeout=1)
+                try:
                     count = conn.execute("SELECT COUNT(DISTINCT photo_id) FROM embeddings").fetchone()[0]
+                finally:
+                    conn.close()
             except sqlite3.Error:
                 continue
             now = time.perf_counter() - started
