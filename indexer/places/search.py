@@ -7,7 +7,7 @@ place in it;
 ``--near``, every photo within the distance.  ``CatalogPlaces`` answers the
 parser's questions from one catalog connection (read-only is enough), through
 the place-name index (``catalog_place_names``); the GeoNames table is loaded
-only when a query names a place the library does not know by name.
+only when the names remembered in the cache are missing or damaged (``name_keys``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from indexer.places.countries import Countries
 from indexer.places.filter import PlaceFilter
 from indexer.places.gazetteer import QUERY_TABLE, Gazetteer, Place
 from indexer.places.name_index import PlaceMatches, PlaceNameIndex
-from indexer.places.name_keys import known_names
+from indexer.places.name_keys import places_named
 from indexer.places.names import fold
 from indexer.places.regions import Regions
 from indexer.places.tables import PlaceTables
@@ -75,10 +75,8 @@ class CatalogPlaces:
         return [PlaceFilter.of_region(cc, region, country) for (cc, region), country in regions.items() if region]
 
     def gazetteer_places(self, folded: str) -> list[Place]:
-        if self._gazetteer is None:
-            if fold(folded) not in known_names(QUERY_TABLE):  # "at dawn": no place, and no table loaded
-                return []
-            self._gazetteer = Gazetteer.shared(QUERY_TABLE)
+        if self._gazetteer is None:  # from the names remembered in the cache: no table loaded ("at sunset")
+            return places_named(QUERY_TABLE, fold(folded))
         return self._gazetteer.named(folded)
 
     def gazetteer_regions(self, folded: str) -> list[PlaceFilter]:

@@ -27,6 +27,8 @@ from indexer.errors import ModelError
 GATE_SIDE = 320
 GATE_SCALE = 0.5
 GATE_MAX_SIDE = 640
+GATE_DETAIL_SIDE = 960  # the copy of a photo the pipeline decodes for the gate: 1.5 x GATE_MAX_SIDE, which a
+# 12 MP JPEG gets at the 1/4-scale draft its model input and thumbnail need anyway (bench_text_gate_levers.py)
 PIXEL_THRESHOLD = 0.3  # DB's binarisation threshold
 BOX_THRESHOLD = 0.3  # a region's mean probability must reach this (0.5, the engine's own, dropped a tenth of
 # the photos with 20-40 px text that full detection reads; 0.4 left tuning R@1 too close to the 0.9 target

@@ -158,10 +158,15 @@ class TextReader:
         with self._lock:
             self._engines = []
 
-    def has_text(self, detail: Image.Image) -> bool:
-        """The gate's verdict on an upright RGB image already at most ``read_side`` long (``DecodedImage.detail``
-        of a decode with ``detail_side=read_side``): the same pixels ``read_file`` gates.  True without a gate."""
-        return not self.gate or self.gate_model.has_text(shrink(detail, self.read_side))
+    def has_text(self, detail: Image.Image, long_side: int | None = None) -> bool:
+        """The gate's verdict on an upright RGB copy of a photo whose long side is ``long_side`` pixels (default:
+        the copy's own): the gate runs at the size ``read_file`` would gate that photo at, so any copy at least
+        that large will do (``DecodedImage.detail`` of a decode with ``detail_side=GATE_DETAIL_SIDE``, which a
+        12 MP JPEG gets from the decode the model needs anyway).  True without a gate."""
+        if not self.gate:
+            return True
+        side = self.gate_model.size_for(min(long_side or max(detail.size), self.read_side))
+        return self.gate_model.count_lines(detail, side) > 0
 
     # -- internals -----------------------------------------------------------
 

@@ -29,7 +29,8 @@ from indexer.media.kinds import PHOTO, media_kind
 from indexer.models.preprocess import DecodedImage
 from indexer.progress import Activity, Progress
 from indexer.stages import PhotoStep, StageContext
-from indexer.text.reader import READ_SIDE, PhotoText, TextReader, shared_reader
+from indexer.text.gate import GATE_DETAIL_SIDE
+from indexer.text.reader import PhotoText, TextReader, shared_reader
 from indexer.text.tables import PhotoTextTables
 
 logger = logging.getLogger(__name__)
@@ -136,11 +137,11 @@ class TextReadingStage:
 
 
 class TextGateStep:
-    """The gate's verdict on a new photo, from the pipeline's one decode (its ``detail`` image, the pixels the
-    reader gates): a photo without text is recorded as read, with no words, and is never opened again; one with
-    text is marked so that the stage reads it in full without gating it again."""
+    """The gate's verdict on a new photo, from the pipeline's one decode (its ``detail`` image, at the gate's
+    size or more): a photo without text is recorded as read, with no words, and is never opened again; one with
+    text is marked so that the stage reads it in full (at ``READ_SIDE``) without gating it again."""
 
-    detail_side = READ_SIDE
+    detail_side = GATE_DETAIL_SIDE
 
     def __init__(self, threads: int = 0) -> None:
         self.threads = threads  # the text reader's threads (the ``ocr_threads`` setting)
@@ -150,10 +151,8 @@ class TextGateStep:
         if image.detail is None or self._broken or media_kind(row.path) != PHOTO:
             return None  # videos, RAW files: the stage records them without opening them
         reader = shared_reader(self.threads)
-        if reader.read_side != self.detail_side:
-            return None
         try:
-            return reader.has_text(image.detail)
+            return reader.has_text(image.detail, max(image.width, image.height))
         except ModelError as exc:
             self._broken = True
             logger.warning("cannot gate the text in photos: %s", exc)

@@ -4,12 +4,12 @@
     python -m tests.benchmarks.bench_one_decode --limit 4   # fewer
 
 With text reading on, the pipeline decodes each photo once for every stage: the model input and the
-thumbnail as before, and the image the text gate needs (``detail_side``: the text reader's 2048 px
-image, so the gate sees the pixels it saw when the text stage decoded the photo itself).  Each figure
+thumbnail as before, and the image the text gate needs (``detail_side``: ``GATE_DETAIL_SIDE``, 960 px,
+from which the gate makes its 640-px copy; it was the reader's 2048-px image before).  Each figure
 is one thread's CPU time per photo (median, files in the page cache):
 
 - ``decode``: ``decode_image`` as without text reading (JPEG draft for the model and the thumbnail);
-- ``decode + detail``: the same with ``detail_side=2048`` (a finer draft, and the 2048 px image);
+- ``decode + detail``: the same with ``detail_side=GATE_DETAIL_SIDE`` (for a 12 MP JPEG, the same draft);
 - ``gate``: the text gate on that image (``TextReader.has_text``, one ONNX thread);
 - ``places``: the GPS of the decoded EXIF (``gps_from_exif``);
 - ``before: text stage decode``: what the text stage spent decoding each photo again before.
@@ -23,11 +23,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from indexer.gps import gps_from_exif
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import read_image
 from indexer.models.preprocess import decode_image
-from indexer.text.reader import READ_SIDE, TextReader
+from indexer.places.gps import gps_from_exif
+from indexer.text.gate import GATE_DETAIL_SIDE
+from indexer.text.reader import TextReader
 
 from ._common import CACHE, load, median, ms, parser, table
 from .bench_indexing import make_photos
@@ -48,14 +49,14 @@ def main() -> None:
     cfg = PreprocessConfig()
     reader = TextReader(threads=1)
     for path in paths[:1]:  # warm: the page cache, the gate's session
-        reader.has_text(decode_image(path, cfg, detail_side=READ_SIDE).detail)  # type: ignore[arg-type]
+        reader.has_text(decode_image(path, cfg, detail_side=GATE_DETAIL_SIDE).detail)  # type: ignore[arg-type]
     times: dict[str, list[float]] = {k: [] for k in ("decode", "decode + detail", "gate", "places", "before")}
     for path in paths:
         t, _ = cpu(lambda: decode_image(path, cfg))  # noqa: B023
         times["decode"].append(t)
-        t, decoded = cpu(lambda: decode_image(path, cfg, detail_side=READ_SIDE))  # noqa: B023
+        t, decoded = cpu(lambda: decode_image(path, cfg, detail_side=GATE_DETAIL_SIDE))  # noqa: B023
         times["decode + detail"].append(t)
-        t, _ = cpu(lambda: reader.has_text(decoded.detail))  # type: ignore[attr-defined]  # noqa: B023
+        t, _ = cpu(lambda: reader.has_text(decoded.detail, 4000))  # type: ignore[attr-defined]  # noqa: B023
         times["gate"].append(t)
         t, _ = cpu(lambda: gps_from_exif(decoded.exif))  # type: ignore[attr-defined]  # noqa: B023
         times["places"].append(t)

@@ -141,7 +141,7 @@ PATCHES = {
 
 
 def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ...] = (), *,
-                  first_time: bool = False) -> float:
+                  first_time: bool = False, ocr: bool = False) -> float:
     library = work / "photoseek-library"
     shutil.rmtree(library, ignore_errors=True)
     env = cli_env(PHOTOSEEK_MODELS=str(work / "models"))
@@ -151,10 +151,10 @@ def run_photoseek(bundle: Path, folder: Path, work: Path, patches: tuple[str, ..
     code = "\n".join([PATCHES[name] for name in patches] + ["import sys", "from app.cli.entry import main",
                                                             "sys.exit(main())"])
     started = time.perf_counter()
-    # --no-ocr: rclip reads no text in photos; Photoseek's text reading is a later stage of its own
-    # (measured apart: python -m tests.benchmarks.bench_text_reading)
+    # --no-ocr (unless ``ocr``): rclip reads no text in photos; everything on: bench_vs_rclip_all.py
     proc = subprocess.run([sys.executable, "-c", code, "--library", str(library), "index", str(folder),
-                           "--model", str(bundle), "--no-ocr"], cwd=ROOT, env=env, capture_output=True, text=True)
+                           "--model", str(bundle)] + ([] if ocr else ["--no-ocr"]),
+                          cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"photoseek failed ({proc.returncode}): {proc.stderr[-2000:]}")
