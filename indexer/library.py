@@ -351,7 +351,7 @@ class Library:
         cancel = cancel or CancelToken()
         deferred, full = self._stage_context(read_text=False), self._stage_context()
         for stage in self.stages:
-            if cancel.cancelled or (interrupt is not None and interrupt()):
+            if cancel.cancelled:  # (``interrupt`` is the stage's to ask, between photos)
                 break
             if stage.enabled(full) and not stage.enabled(deferred):
                 yield from stage.run(full, cancel, interrupt)

@@ -151,7 +151,7 @@ def gui_lateness(root: Path, n: int) -> None:
         list(lib.index([folder]))
 
         def read() -> None:
-            for _ in lib.read_text():
+            for _ in lib.deferred_stages():
                 pass
 
         busy = probe_while(threading.Thread(target=read, name="photoseek-index"), 0)

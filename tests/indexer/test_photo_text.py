@@ -186,12 +186,12 @@ def test_the_stage_pauses_cancels_and_resumes_without_reading_twice(text_lib: Pa
     monkeypatch.setattr(TextReader, "read_file", counting)
     with Library.open(library) as lib:
         cancel = CancelToken()
-        for progress in lib.read_text(cancel=cancel):
+        for progress in lib.deferred_stages(cancel=cancel):
             if progress.phase is READING_TEXT and progress.done == 2:
                 cancel.cancel()
         assert len(reads) == 2 and lib.status().ocr_pending == 3
         stop_now = iter([False, True])
-        list(lib.read_text(interrupt=lambda: next(stop_now)))  # more urgent work after one photo
+        list(lib.deferred_stages(interrupt=lambda: next(stop_now)))  # more urgent work after one photo
         assert len(reads) == 3
         list(lib.sync(workers=0))
         assert len(reads) == 5 and len(set(reads)) == 5  # every photo read once
