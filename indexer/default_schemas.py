@@ -9,6 +9,7 @@ search reads it.
 
 from __future__ import annotations
 
+from indexer.people.schema import PEOPLE_SCHEMA
 from indexer.slice_schema import SliceSchema
 
-DEFAULT_SCHEMAS: tuple[SliceSchema, ...] = ()
+DEFAULT_SCHEMAS: tuple[SliceSchema, ...] = (PEOPLE_SCHEMA,)

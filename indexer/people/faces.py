@@ -65,7 +65,7 @@ class _Models:
 
     def __init__(self) -> None:
         try:
-            import dlib
+            import dlib  # type: ignore[import-untyped]
         except ImportError as exc:  # pragma: no cover - a dependency
             raise ModelError("dlib is not installed (pip install dlib-bin)") from exc
         folder = weights_folder()

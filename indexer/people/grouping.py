@@ -41,7 +41,8 @@ class FaceItem:
 def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of ``a`` and the rows of ``b``."""
     sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    return np.sqrt(np.maximum(sq, 0.0))
+    out: np.ndarray = np.sqrt(np.maximum(sq, 0.0))
+    return out
 
 
 def assign(faces: Sequence[FaceItem], people: dict[int, list[FaceItem]]) -> dict[int, int]:
