@@ -285,7 +285,11 @@ class LibraryReader:
                    today: date | None = None) -> tuple[Query, ParsedQuery | None]:
         """``query`` as typed (``typed_query``) with its words understood knowing where this library has
         photos (``indexer.query.understanding``), and how a text query's words were read (else None)."""
-        return understand(query, CatalogPlaces(self.catalog), today=today or date.today(), understanding=understanding)
+        from indexer.people.tables import PeopleTables
+
+        names = [folded for _, _, folded in PeopleTables(self.catalog).named()]
+        return understand(query, CatalogPlaces(self.catalog), today=today or date.today(), understanding=understanding,
+                          people=names)
 
     def place_named(self, name: str) -> PlaceFilter | None:
         """The place or country called ``name`` (the one the library has photos in first), else None."""

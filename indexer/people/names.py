@@ -30,3 +30,36 @@ def find_names(words: Sequence[str], names: Sequence[str]) -> list[tuple[int, in
                 spans.append((i, i + n, name))
                 taken.update(range(i, i + n))
     return sorted(spans)
+
+
+CONNECTORS = {"and", "with", "&", "+", ","}
+
+
+def read_people(text: str, negatives: Sequence[str], names: Sequence[str]) -> tuple[str, tuple[str, ...],
+                                                                                    tuple[str, ...], list[str]]:
+    """The people a query names among ``names`` (folded): (the words left, names that must be in the photo,
+    names that must not be, the negatives left).  "Anna and Ben at the beach" -> ("at the beach", (anna, ben),
+    (), []); a negative that is a name ("-Ben") excludes that person instead of the word."""
+    raw = text.split()
+    folded = [fold(w) for w in raw]
+    spans = find_names(folded, names)
+    found = tuple(dict.fromkeys(name for _, _, name in spans))
+    drop: set[int] = set()
+    for start, stop, _ in spans:
+        drop.update(range(start, stop))
+    changed = True
+    while changed:  # "Anna and Ben", "with Anna": the links between and before names go with them
+        changed = False
+        for i, word in enumerate(folded):
+            if i in drop or word.strip(",") not in CONNECTORS and word not in CONNECTORS:
+                continue
+            if (i + 1 in drop) and (i - 1 in drop or i == 0 or word == "with"):
+                drop.add(i)
+                changed = True
+            elif (i - 1 in drop) and i + 1 < len(folded) and folded[i + 1] in CONNECTORS:
+                continue
+    left = " ".join(w for i, w in enumerate(raw) if i not in drop)
+    left = " ".join(w.strip(",") if i == 0 else w for i, w in enumerate(left.split()))
+    without = tuple(dict.fromkeys(fold(n) for n in negatives if fold(n) in set(names)))
+    kept = [n for n in negatives if fold(n) not in set(names)]
+    return left.strip(), found, without, kept
