@@ -307,6 +307,7 @@ class LibraryReader:
 
 def library_status(catalog: CatalogReading, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
+    from indexer.people.tables import people_status
     from indexer.text.status import text_status
 
     model = models.configured_name(catalog)
@@ -323,6 +324,7 @@ def library_status(catalog: CatalogReading, models: ModelChoice, path: Path) -> 
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
         **text_status(catalog),
+        **people_status(catalog),
     )
 
 

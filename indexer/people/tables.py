@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.catalog import Catalog
-from indexer.catalog_reading import C, CatalogPart, chunks
+from indexer.catalog_reading import C, CatalogPart, CatalogReading, chunks
 from indexer.catalog_rows import decode_path
 from indexer.people.faces import Face
 from indexer.people.grouping import FaceItem
@@ -248,3 +248,9 @@ class PeopleTables(CatalogPart[C]):
         """Delete every face, person and decision: nothing about faces is left in the catalog."""
         for table in ("face_rejections", "faces", "face_scans", "people"):
             self.conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+
+def people_status(catalog: CatalogReading) -> dict[str, int]:
+    """``status``'s people counts: faces found, and people they were grouped into."""
+    faces, people = PeopleTables(catalog).counts()
+    return {"faces": faces, "people": people}

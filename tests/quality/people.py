@@ -9,7 +9,6 @@ grouping (half the photos first, the rest joining); then the CPU cost of finding
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections import Counter
