@@ -10,8 +10,12 @@ model and described by dlib's ResNet (``dlib_face_recognition_resnet_model_v1``)
 two faces of one person lie within about 0.6 of each other (Euclidean).
 
 The weights come from the ``face_recognition_models`` package (CC0); the
-68-point landmark model it also carries is never loaded.  dlib's networks keep
-state while they run, so each thread has its own models (loaded on first use).
+68-point landmark model it also carries is never loaded.  The models load once
+per process (``FaceFinder.load``, which the stage calls before the decode
+threads start, so no decode waits for them).  dlib's models are not safe to
+share between threads running at once: each thread has its own detector
+(built in, free to make), and the landmark model and the network, loaded once,
+describe one face at a time.
 """
 
 from __future__ import annotations
@@ -70,7 +74,6 @@ class _Models:
             raise ModelError("dlib is not installed (pip install dlib-bin)") from exc
         folder = weights_folder()
         self.dlib: Any = dlib
-        self.detector: Any = dlib.get_frontal_face_detector()
         self.predictor: Any = dlib.shape_predictor(str(folder / PREDICTOR))
         self.encoder: Any = dlib.face_recognition_model_v1(str(folder / RECOGNITION))
 
@@ -81,13 +84,20 @@ class FaceFinder:
     def __init__(self, detect_side: int = DETECT_SIDE, min_face: int = MIN_FACE) -> None:
         self.detect_side = detect_side
         self.min_face = min_face
+        self._loaded: _Models | None = None
+        self._load_lock = threading.Lock()
+        self._encode_lock = threading.Lock()
         self._local = threading.local()
 
+    def load(self) -> None:
+        """Load the models now (``ModelError`` when they cannot be)."""
+        self._models()
+
     def _models(self) -> _Models:
-        models: _Models | None = getattr(self._local, "models", None)
-        if models is None:
-            models = self._local.models = _Models()
-        return models
+        with self._load_lock:
+            if self._loaded is None:
+                self._loaded = _Models()
+            return self._loaded
 
     def find(self, image: Image.Image, original: tuple[int, int] | None = None) -> list[Face]:
         """The faces in ``image`` (upright), boxes scaled to ``original`` (width, height) when given."""
@@ -102,7 +112,10 @@ class FaceFinder:
         pixels = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
         models = self._models()
         upsample = 1 if max(image.size) <= UPSAMPLE_BELOW else 0
-        boxes, scores, _ = models.detector.run(pixels, upsample, MIN_SCORE)
+        detector = getattr(self._local, "detector", None)
+        if detector is None:
+            detector = self._local.detector = models.dlib.get_frontal_face_detector()
+        boxes, scores, _ = detector.run(pixels, upsample, MIN_SCORE)
         sx, sy = width / image.width, height / image.height
         found: list[Face] = []
         for rect, score in zip(boxes, scores):
@@ -111,8 +124,10 @@ class FaceFinder:
             box = (round(left * sx), round(top * sy), round((right - left) * sx), round((bottom - top) * sy))
             if min(box[2], box[3]) < self.min_face:
                 continue
-            shape = models.predictor(pixels, rect)
-            vector = np.asarray(models.encoder.compute_face_descriptor(pixels, shape), dtype=np.float32)
+            with self._encode_lock:
+                shape = models.predictor(pixels, rect)
+                descriptor = models.encoder.compute_face_descriptor(pixels, shape)
+            vector = np.asarray(descriptor, dtype=np.float32)
             found.append(Face(box, float(score), vector))
         return found
 

@@ -48,7 +48,7 @@ def main() -> None:
     for path in paths:
         image = shrink(Image.open(path).convert("RGB"), 1024)
         empty = FaceFinder(min_face=10**6)  # detection alone (every face left out before its vector)
-        empty._local = finder._local  # the same loaded models
+        empty._loaded = finder._loaded  # the same loaded models
         faces = len(finder.find(image))
         if faces:
             whole = cpu(lambda i=image: finder.find(i), 3)  # type: ignore[misc]
