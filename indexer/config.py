@@ -57,6 +57,7 @@ class Settings:
     pair_live_photos: bool = True  # a MOV beside a JPEG/HEIC of the same name is the still's motion part
     ocr: bool = True  # read the words in photos (OCR) after embedding them
     ocr_threads: int = 0  # ONNX Runtime threads for reading text; 0 -> half the cores
+    people: bool = True  # find faces and group them into people; off: every face vector is deleted
 
     @classmethod
     def load(cls, library_dir: Path) -> Settings:
@@ -203,4 +204,6 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "ocr": lambda value: None if isinstance(value, bool) else
     f"must be true or false, not {_type_name(value)} ({value!r:.60})",
     "ocr_threads": _whole(0, MAX_THREADS, " (0: half the cores)"),
+    "people": lambda value: None if isinstance(value, bool) else
+    f"must be true or false, not {_type_name(value)} ({value!r:.60})",
 }

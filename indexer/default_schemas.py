@@ -10,6 +10,7 @@ search reads it.
 from __future__ import annotations
 
 from indexer.media.schema import MEDIA_SCHEMA
+from indexer.people.schema import PEOPLE_SCHEMA
 from indexer.slice_schema import SliceSchema
 
-DEFAULT_SCHEMAS: tuple[SliceSchema, ...] = (MEDIA_SCHEMA,)
+DEFAULT_SCHEMAS: tuple[SliceSchema, ...] = (MEDIA_SCHEMA, PEOPLE_SCHEMA)

@@ -278,7 +278,11 @@ class LibraryReader:
                    today: date | None = None) -> tuple[Query, ParsedQuery | None]:
         """``query`` as typed (``typed_query``) with its words understood knowing where this library has
         photos (``indexer.query.understanding``), and how a text query's words were read (else None)."""
-        return understand(query, CatalogPlaces(self.catalog), today=today or date.today(), understanding=understanding)
+        from indexer.people.tables import PeopleTables
+
+        names = [folded for _, _, folded in PeopleTables(self.catalog).named()]
+        return understand(query, CatalogPlaces(self.catalog), today=today or date.today(), understanding=understanding,
+                          people=names)
 
     def place_named(self, name: str) -> PlaceFilter | None:
         """The place or country called ``name`` (the one the library has photos in first), else None."""
@@ -296,6 +300,7 @@ class LibraryReader:
 
 def library_status(catalog: CatalogReading, models: ModelChoice, path: Path) -> LibraryStatus:
     """The status of a library (writer and readers report it the same way)."""
+    from indexer.people.tables import people_status
     from indexer.text.status import text_status
 
     model = models.configured_name(catalog)
@@ -312,6 +317,7 @@ def library_status(catalog: CatalogReading, models: ModelChoice, path: Path) -> 
         offline_folders=tuple(str(f.path) for f in folders if not f.online),
         library=str(path),
         **text_status(catalog),
+        **people_status(catalog),
     )
 
 

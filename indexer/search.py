@@ -33,6 +33,8 @@ from indexer.media.kinds import VIDEO, media_kind
 from indexer.media.tables import MediaTables
 from indexer.models.encoder import Encoder
 from indexer.models.preprocess import load_rgb
+from indexer.people.search import photos_with_people, photos_without_people
+from indexer.people.tables import PeopleTables
 from indexer.places.search import photos_matching
 from indexer.places.tables import PlaceTables
 from indexer.query.kinds import EditQuery, ImageQuery, QueryKind, SketchQuery, TextQuery, WordsQuery
@@ -198,6 +200,17 @@ class Searcher:
 
     def _allowed_ids(self, query: Query) -> set[int] | None:
         """Ids passing the filters, or None when nothing is filtered."""
+        ids = self._allowed_without_people(query)
+        if not query.people:
+            return ids
+        with_people = photos_with_people(self.catalog, query.people)
+        if with_people is None:  # only exclusions
+            everyone = ids if ids is not None else set(
+                BrowseQueries(self.catalog).filtered_ids(folder=None, after=None, before=None))
+            return everyone - photos_without_people(self.catalog, query.people)
+        return with_people if ids is None else ids & with_people
+
+    def _allowed_without_people(self, query: Query) -> set[int] | None:
         offline = any(not f.online for f in self.catalog.folders())
         if query.folder is None and query.after is None and query.before is None and not offline:
             return photos_matching(self.catalog, query.place) if query.place is not None else None
@@ -306,6 +319,7 @@ class Searcher:
         durations = MediaTables(self.catalog).video_durations(videos) if videos else {}
         places = PlaceTables(self.catalog).hit_places(ids.tolist())
         texts = PhotoTextTables(self.catalog).photo_texts(ids.tolist())
+        people = PeopleTables(self.catalog).hit_people(ids.tolist())
         hits: list[Hit] = []
         for pid, score, is_best in zip(ids.tolist(), scores.tolist(), best.tolist()):
             row = rows.get(pid)
@@ -320,7 +334,8 @@ class Searcher:
                             thumb, media_kind(path), moment.time if moment else None, durations.get(pid),
                             best=bool(is_best), place=where.label if where else None,
                             lat=where.lat if where else None, lon=where.lon if where else None,
-                            text=text, text_boxes=boxes, photo_text=texts.get(pid, ())))
+                            text=text, text_boxes=boxes, photo_text=texts.get(pid, ()),
+                            people=people.get(pid, ())))
         return hits
 
     def _thumbnail(self, photo_id: int, moment: Moment | None) -> Path | None:

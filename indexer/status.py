@@ -22,6 +22,8 @@ class LibraryStatus:
     library: str = ""
     ocr_done: int = 0  # photos whose text has been read (by the current engine)
     ocr_pending: int = 0  # readable photos whose text is still to be read
+    faces: int = 0  # faces found in photos
+    people: int = 0  # people the faces were grouped into
 
     def to_json(self) -> dict[str, Any]:
         """The ``status --json`` object (the command line's contract)."""

@@ -26,6 +26,16 @@ def isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture(autouse=True)
+def no_face_finding(request, monkeypatch):
+    """Photos of tests not about people hold no faces: the face detector is not run on them (it would cost a
+    model load and tens of milliseconds a photo in every test that indexes).  ``@pytest.mark.faces`` runs it."""
+    if request.node.get_closest_marker("faces") is None:
+        from indexer.people.faces import FaceFinder
+
+        monkeypatch.setattr(FaceFinder, "find", lambda self, image, original=None: [])
+
+
 @pytest.fixture(scope="session")
 def tiny_bundle() -> Path:
     """A small model bundle for tests that need *a* model: the committed toy CLIP (no torch export).

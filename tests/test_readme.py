@@ -86,7 +86,8 @@ def test_the_readme_shows_every_command_and_action():
     shown: set[tuple[str, ...]] = set()
     for line in _command_lines():
         args = _parse(line)
-        action = getattr(args, "folders_command", None) or getattr(args, "models_command", None)
+        action = (getattr(args, "folders_command", None) or getattr(args, "models_command", None)
+                  or getattr(args, "people_command", None))
         shown.add((args.command or "gui",) + ((action,) if action else ()))
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

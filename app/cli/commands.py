@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
     from indexer.library_reader import LibraryReader
 
 from app.cli.duplicates import cmd_cleanups, cmd_duplicates, cmd_undo
+from app.cli.people import cmd_people
 from app.cli.reading import check_search_args, keep_fast_text_layout, run_search, write_hits, write_status
 from app.cli.terminal import download_bar, print_json, progress_bar, shown
 from app.cli.warm_client import answer_from_running
@@ -323,4 +324,5 @@ COMMANDS = {
     "duplicates": cmd_duplicates,
     "cleanups": cmd_cleanups,
     "undo": cmd_undo,
+    "people": cmd_people,
 }

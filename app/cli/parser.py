@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contains", default="", metavar="WORDS",
                    help='only photos whose text shows all these words ("quotes" for a phrase)')
     p.add_argument("--json", action="store_true", help="print a JSON array of {path, score, rank}")
+    p.add_argument("--person", action="append", default=[], metavar="NAME",
+                   help="only photos with this person (repeat: all of them in the photo)")
     add_place_arguments(p)
 
     p = sub.add_parser("status", help="counts of photos, indexed, pending and failed")
@@ -142,4 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("undo", help="put back the photos of the latest clean-up (or clean-up ID) from the trash")
     p.add_argument("id", nargs="?", type=_positive, metavar="ID", help="a clean-up number (see photoseek cleanups)")
+
+    from app.cli.people import add_people_parser
+
+    add_people_parser(sub)
     return parser

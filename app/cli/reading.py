@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # annotations only: `photoseek --version` need not import num
 
 def check_search_args(args: argparse.Namespace) -> None:
     """The usage errors of ``search`` that need no library (checked before anything is loaded)."""
-    if not (args.text.strip() or args.image or args.sketch or args.place or args.near or args.contains.strip()):
-        raise UsageError("search needs TEXT, --image, --sketch, --contains, --place or --near")
+    if not (args.text.strip() or args.image or args.sketch or args.place or args.near or args.contains.strip()
+            or getattr(args, "person", None)):
+        raise UsageError("search needs TEXT, --image, --sketch, --contains, --place, --near or --person")
     if args.image and args.sketch:
         raise UsageError("use --image or --sketch, not both")
 

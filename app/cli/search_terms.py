@@ -44,13 +44,19 @@ def near_argument(text: str) -> tuple[float, float, float | None]:
 def search_query(args: argparse.Namespace) -> Query:
     """The ``Query`` that ``photoseek search`` arguments ask for, TEXT as typed (the same for a cold and
     a warm search, and the same as the app's for the same words)."""
+    from indexer.people.filter import PeopleFilter
+    from indexer.people.names import fold
     from indexer.query.kinds import EditQuery, Filters, QueryKind, SketchQuery, TextQuery
-    from indexer.query.understanding import typed_query
+    from indexer.query.understanding import GENERIC_WORDS, typed_query
 
     kind: type[QueryKind] = EditQuery if args.image else SketchQuery if args.sketch else TextQuery
-    query = typed_query(kind, args.text, args.image or args.sketch, negatives=args.negatives,
+    people = PeopleFilter(tuple(dict.fromkeys(fold(n) for n in getattr(args, "person", []) if n.strip())))
+    text = args.text
+    if people and not (text.strip() or args.image or args.sketch or args.contains.strip()):
+        text = GENERIC_WORDS  # only people: their photos, in CLIP's order for a plain photo
+    query = typed_query(kind, text, args.image or args.sketch, negatives=args.negatives,
                         filters=Filters(folder=args.folder, after=args.after, before=args.before,
-                                        contains=args.contains),
+                                        contains=args.contains, people=people or None),
                         weight=args.weight, recipe=args.recipe, limit=args.limit, exclude_self=not args.include_self,
                         min_score=args.min_score)
     assert query is not None  # the kinds that need a picture were given one

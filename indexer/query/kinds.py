@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar, Union
 
+from indexer.people.filter import PeopleFilter
 from indexer.places.filter import PlaceFilter
 
 if TYPE_CHECKING:  # annotations only: building a query needs no Pillow
@@ -175,7 +176,8 @@ class Filters:
     before: date | None = None
     place: PlaceFilter | None = None
     contains: str = ""
+    people: PeopleFilter | None = None  # people who must (not) be in the photo
 
     def active(self) -> bool:
         return any(v is not None for v in (self.folder, self.after, self.before, self.place)) or \
-            bool(self.contains.strip())
+            bool(self.contains.strip()) or bool(self.people)

@@ -20,6 +20,7 @@ from PIL import Image
 
 from indexer.errors import UsageError
 from indexer.media.kinds import VIDEO
+from indexer.people.filter import PeopleFilter
 from indexer.places.filter import PlaceFilter
 from indexer.query.kinds import EditQuery, Filters, ImageQuery, QueryKind, SketchQuery, TextQuery, WordsQuery
 
@@ -52,6 +53,7 @@ class Query:
     words: bool = True  # a text query also matches the words in photos (hybrid); False: CLIP alone
     text_fusion: str | None = None  # "boost" or "rrf"; None: the measured default
     what: QueryKind | None = None  # a registered kind that has no fields of its own here
+    people: PeopleFilter | None = None  # only photos with all these people (and none of those excluded)
 
     @classmethod
     def of(cls, kind: QueryKind, *, negatives: Iterable[str] = (), filters: Filters | None = None,
@@ -60,7 +62,7 @@ class Query:
         fields (``limit``, ``weight``, ...)."""
         f = filters or Filters()
         fields: dict[str, Any] = dict(folder=f.folder, after=f.after, before=f.before, place=f.place,
-                                      contains=f.contains)
+                                      contains=f.contains, people=f.people)
         fields.update(kind.fields())
         return cls(negatives=list(negatives), **fields, **options)
 
@@ -83,7 +85,7 @@ class Query:
 
     @property
     def filters(self) -> Filters:
-        return Filters(self.folder, self.after, self.before, self.place, self.contains)
+        return Filters(self.folder, self.after, self.before, self.place, self.contains, self.people)
 
     def searchable(self) -> bool:
         """Whether the query looks for something (``kind`` does not refuse it)."""
@@ -116,6 +118,7 @@ class Hit:
     text: str | None = None  # the line of text in the photo that matched the query's words
     text_boxes: tuple[tuple[tuple[float, float], ...], ...] | None = None  # the matching lines' corners
     photo_text: tuple[str, ...] = ()  # every line of text read in the photo (OCR), in reading order
+    people: tuple[str, ...] = ()  # the named people in the photo, left to right
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -129,6 +132,7 @@ class Hit:
             "camera": self.camera,
             "kind": self.kind,
             "best": self.best,
+            "people": list(self.people),
         }
         if self.kind == VIDEO:
             data["time"] = None if self.time is None else round(self.time, 3)

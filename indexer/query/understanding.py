@@ -9,7 +9,8 @@ words give the same query.
 ``understand(query, places, ...)`` then reads a text query's place and dates
 (``indexer.query.parse``) and applies them with ``apply_parse``: the words left
 go to CLIP (a query that was only a place searches CLIP for the place's name;
-only dates, for ``GENERIC_WORDS``), the place becomes the query's place filter
+only dates, or only people, for ``GENERIC_WORDS``), the names of people the library knows become its people
+filter ("Anna and Ben": both in the photo; ``-Ben``: not him), the place becomes the query's place filter
 unless a place was chosen apart (then the words that named a place stay
 words), and the date range narrows the query's own dates (it never widens
 them).  Other kinds keep their words as typed, phrases unquoted.
@@ -17,11 +18,13 @@ them).  Other kinds keep their words as typed, phrases unquoted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from indexer.people.filter import PeopleFilter
+from indexer.people.names import read_people
 from indexer.query.grammar import read_terms
 from indexer.query.kinds import Filters, Picture, QueryKind
 from indexer.query.parse import ParsedQuery, PlaceSource, parse_query
@@ -52,11 +55,17 @@ def typed_query(kind: type[QueryKind], text: str, picture: Picture | None = None
 
 
 def understand(query: Query, places: PlaceSource | None, *, today: date, understanding: Understanding | None = None,
-               months: Mapping[str, int] | None = None) -> tuple[Query, ParsedQuery | None]:
+               months: Mapping[str, int] | None = None, people: Sequence[str] = ()) -> tuple[Query, ParsedQuery | None]:
     """``query`` (built by ``typed_query``) as it is searched, and how its words were read (None unless
     it is a text query; its ``negatives`` are all the query's).  A place already set on ``query``
-    replaces one read from the words."""
+    replaces one read from the words.  ``people``: the folded names of the library's named people."""
     how = understanding or Understanding()
+    if _words_only(query) and people:
+        left, names, without, negatives = read_people(query.text, query.negatives, people)
+        if names or without:
+            found = PeopleFilter(names, without).merged(query.people)
+            query = replace(query, text=left or (GENERIC_WORDS if not query.contains.strip() else ""),
+                            negatives=negatives, people=found)
     if not _words_only(query):
         words = read_terms(query.text)
         return replace(query, text=words.plain, negatives=[*query.negatives, *words.negatives]), None

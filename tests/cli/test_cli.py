@@ -36,6 +36,7 @@ def test_status_json(cli_library):
         "model": TOYCLIP_NAME, "offline_folders": [], "library": str(cli_library.library),
         "videos": 0,
         "ocr_done": 0, "ocr_pending": cli_library.count,  # the template reads no text (tests/support/template.py)
+        "faces": 0, "people": 0,  # its photos show no faces
     }
 
 

@@ -61,7 +61,8 @@ def test_index_reports_progress_and_counts(template_library, indexed):
                                 "model": TOYCLIP_NAME, "offline_folders": [], "library": str(reader.path),
                                 "videos": 0,
 
-                                "ocr_done": 0, "ocr_pending": TOTAL}  # the template reads no text
+                                "ocr_done": 0, "ocr_pending": TOTAL,  # the template reads no text
+                                "faces": 0, "people": 0}
 
 
 def test_image_query_finds_itself_then_its_copies(indexed):

@@ -110,7 +110,7 @@ def test_the_built_in_stages_are_busy_work_with_labels_of_their_own():
     activities = [factory().activity for factory in DEFAULT_STAGES]
     assert all(a.busy and a.label and a.name for a in activities)
     assert len({a.name for a in activities}) == len({a.label for a in activities}) == len(activities)
-    assert [a.name for a in activities] == ["fingerprinting", "places", "reading text"]
+    assert [a.name for a in activities] == ["fingerprinting", "places", "faces", "reading text"]
 
 
 def test_unregistering_a_stage_removes_it_from_libraries_opened_later(tmp_path, counting_stage):
