@@ -50,8 +50,9 @@ def test_an_edit_and_a_sketch_are_the_same_from_the_app_and_the_command_line(tmp
     assert gui.kind == EditQuery(photo, "at night")
     drawing = tmp_path / "s.png"
     Image.new("RGB", (8, 8), "white").save(drawing)
-    with Image.open(drawing) as sketch:
-        gui = build_query(QueryState(mode=Mode.SKETCH, text='"red car" not people', sketch=sketch.copy()))
+    with Image.open(drawing) as opened:
+        sketch = opened.copy()
+    gui = build_query(QueryState(mode=Mode.SKETCH, text='"red car" not people', sketch=sketch))
     cli = search_query(build_parser().parse_args(["search", '"red car" not people', "--sketch", str(drawing)]))
     assert isinstance(gui.kind, SketchQuery) and isinstance(cli.kind, SketchQuery)
     assert (gui.kind.text, gui.negatives) == (cli.kind.text, cli.negatives) == ('"red car"', ["people"])
