@@ -137,9 +137,10 @@ def test_elongated_images_are_refused_from_every_source(tmp_path, toy_cfg, size)
     path = tmp_path / "strip.png"
     Image.new("L", size, 0).save(path)
     for load in (lambda s: decode_image(s, toy_cfg), load_rgb):
-        for source in (path, path.read_bytes(), Image.open(path)):
-            with pytest.raises(UnreadableImage, match=f"{size[0]}x{size[1]} pixels, too elongated"):
-                load(source)
+        with Image.open(path) as opened:
+            for source in (path, path.read_bytes(), opened):
+                with pytest.raises(UnreadableImage, match=f"{size[0]}x{size[1]} pixels, too elongated"):
+                    load(source)
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,8 @@ def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
 
 def reference_rgb(path: Path) -> Image.Image:
     """Upright RGB the way a careful open_clip user loads a file (alpha over white), for parity checks."""
-    image = ImageOps.exif_transpose(Image.open(path))
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened)  # a new image, loaded: the file can close
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
