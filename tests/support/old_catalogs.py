@@ -36,5 +36,6 @@ def as_schema_2(library: Path) -> None:
             if column not in before:
                 conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
     conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    conn.execute("DELETE FROM meta WHERE key LIKE 'schema:%'")  # the capabilities' own tables went too
     conn.commit()
     conn.close()
