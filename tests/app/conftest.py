@@ -12,8 +12,8 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from app.compat import protect_bool_singletons  # noqa: E402
-from indexer.library import Library  # noqa: E402
 from indexer.status import LibraryStatus  # noqa: E402
+from tests.support.indexing import index_without_text  # noqa: E402
 from tests.support.photos import write_library  # noqa: E402
 
 GUI_PHOTOS = 60
@@ -34,15 +34,7 @@ def gui_library_template(tmp_path_factory, gui_photos, tiny_bundle) -> Path:
     """A library with ``gui_photos`` fully indexed by the tiny model (built once), without reading the
     text in them (these tests are not about OCR)."""
     path = tmp_path_factory.mktemp("gui-library-template") / "library"
-    lib = Library.open(path)
-    try:
-        lib.use_model(str(tiny_bundle))
-        lib.settings.ocr = False
-        lib.save_settings()
-        for _ in lib.index([gui_photos]):
-            pass
-    finally:
-        lib.close()
+    index_without_text(path, gui_photos, tiny_bundle)
     return path
 
 
@@ -59,13 +51,7 @@ def empty_library_dir(tmp_path, tiny_bundle) -> Path:
     """A library with a model and no folders.  Reading text in photos is off: these tests are about
     indexing and the window (the text-in-photo GUI has its own tests, and its cost its benchmark)."""
     path = tmp_path / "empty-library"
-    lib = Library.open(path)
-    try:
-        lib.use_model(str(tiny_bundle))
-        lib.settings.ocr = False
-        lib.save_settings()
-    finally:
-        lib.close()
+    index_without_text(path, None, tiny_bundle)
     return path
 
 

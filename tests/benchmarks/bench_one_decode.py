@@ -26,18 +26,16 @@ from collections.abc import Callable
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import read_image
 from indexer.models.preprocess import decode_image
-from indexer.places.gps import gps_from_exif
+from indexer.gps import gps_from_exif
 from indexer.text.gate import GATE_DETAIL_SIDE
 from indexer.text.reader import TextReader
 
-from ._common import CACHE, load, median, ms, parser, table
+from ._common import CACHE, cpu, load, median, ms, parser, table
 from .bench_indexing import make_photos
 
 
-def cpu(fn: Callable[[], object]) -> tuple[float, object]:
-    started = time.thread_time()
-    out = fn()
-    return time.thread_time() - started, out
+def cpu_thread(fn: Callable[[], object]) -> tuple[float, object]:
+    return cpu(fn, time.thread_time)
 
 
 def main() -> None:
@@ -52,15 +50,15 @@ def main() -> None:
         reader.has_text(decode_image(path, cfg, detail_side=GATE_DETAIL_SIDE).detail)  # type: ignore[arg-type]
     times: dict[str, list[float]] = {k: [] for k in ("decode", "decode + detail", "gate", "places", "before")}
     for path in paths:
-        t, _ = cpu(lambda: decode_image(path, cfg))  # noqa: B023
+        t, _ = cpu_thread(lambda: decode_image(path, cfg))  # noqa: B023
         times["decode"].append(t)
-        t, decoded = cpu(lambda: decode_image(path, cfg, detail_side=GATE_DETAIL_SIDE))  # noqa: B023
+        t, decoded = cpu_thread(lambda: decode_image(path, cfg, detail_side=GATE_DETAIL_SIDE))  # noqa: B023
         times["decode + detail"].append(t)
-        t, _ = cpu(lambda: reader.has_text(decoded.detail, 4000))  # type: ignore[attr-defined]  # noqa: B023
+        t, _ = cpu_thread(lambda: reader.has_text(decoded.detail, 4000))  # type: ignore[attr-defined]  # noqa: B023
         times["gate"].append(t)
-        t, _ = cpu(lambda: gps_from_exif(decoded.exif))  # type: ignore[attr-defined]  # noqa: B023
+        t, _ = cpu_thread(lambda: gps_from_exif(decoded.exif))  # type: ignore[attr-defined]  # noqa: B023
         times["places"].append(t)
-        t, _ = cpu(lambda: read_image(path, reader._decode))  # noqa: B023
+        t, _ = cpu_thread(lambda: read_image(path, reader._decode))  # noqa: B023
         times["before"].append(t)
     med = {k: median(v) for k, v in times.items()}
     extra = med["decode + detail"] - med["decode"] + med["gate"] + med["places"]

@@ -17,8 +17,6 @@ Medians over the photos; the load average is printed (2 shared cores: CPU time i
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from indexer.models.bundle import PreprocessConfig
@@ -26,14 +24,8 @@ from indexer.models.preprocess import decode_image
 from indexer.text.gate import TextGate
 from indexer.text.reader import READ_SIDE, TextReader
 
-from ._common import CACHE, load, median, ms, parser, table
+from ._common import CACHE, cpu, load, median, ms, parser, table
 from .phone_mix import has_sign, make_mix
-
-
-def cpu(fn: Callable[[], object]) -> tuple[float, object]:
-    started = time.process_time()
-    out = fn()
-    return time.process_time() - started, out
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from indexer.library import Library
 from tests.quality.world import Scene, render_photo
+from tests.support.indexing import index_without_text
 
 SHAPES = ("circle", "square", "triangle", "star", "cross", "heart")
 COLOURS = ("red", "blue", "green", "yellow")
@@ -56,12 +56,7 @@ def build_shapes_library(root: Path, bundle: Path) -> ShapesLibrary:
                           position="middle", setting=SETTINGS[(i + 2 * n) % len(SETTINGS)], night=False,
                           seed=100 * i + n)
             render_photo(scene, PHOTO_SIDE).save(photos / f"{shape}_{n}.jpg", quality=92)
-    with Library.open(root / "library") as lib:
-        lib.use_model(str(bundle))
-        lib.settings.ocr = False
-        lib.save_settings()
-        for _ in lib.index([photos]):
-            pass
+    index_without_text(root / "library", photos, bundle)
     return ShapesLibrary(photos, root / "library")
 
 

@@ -16,6 +16,7 @@ from indexer.people.grouping import FaceItem, assign, cluster
 from indexer.people.names import read_people
 from indexer.people.tables import PeopleTables
 from tests.support.cli import run_photoseek
+from tests.support.indexing import index_without_text
 
 FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 PHOTOS = {  # photo -> the crops in it, left to right
@@ -43,12 +44,7 @@ def library(tmp_path_factory, tiny_bundle) -> Path:
     photos.mkdir()
     for name, crops in PHOTOS.items():
         compose(photos / name, crops)
-    with Library.open(root / "library") as lib:
-        lib.use_model(str(tiny_bundle))
-        lib.settings.ocr = False
-        lib.save_settings()
-        for _ in lib.index([photos]):
-            pass
+    index_without_text(root / "library", photos, tiny_bundle)
     return root / "library"
 
 
