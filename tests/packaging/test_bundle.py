@@ -26,12 +26,15 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from indexer import __version__
+from tests.support.geo_photos import write_geo_photo
 from tests.support.photos import write_library
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = 12
+DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 NATIVE = ("onnxruntime", "tokenizers", "hnswlib", "pillow_heif", "PySide6")  # with native libraries: in _internal
 PURE = ("sqlite_utils", "watchdog", "indexer", "app")  # pure Python: in the executable's module archive
 
@@ -120,8 +123,13 @@ def test_layout(bundle):
         assert excluded not in names, f"{excluded} was bundled"
     assert (internal / "base_library.zip").is_file()        # the standard library
     for needed in NATIVE:                                    # a package folder, or one extension module
-        assert (internal / needed).is_dir() or any(internal.glob(f"{needed}.*.so")), f"{needed} is missing"
+        assert (internal / needed).is_dir() or any(internal.glob(f"{needed}.*.so")) \
+            or any(internal.glob(f"_{needed}.*.so")), f"{needed} is missing"
     assert set(PURE) <= frozen_modules(bundle / "photoseek"), "a pure-Python dependency is missing"
+    assert (internal / "scipy" / "spatial").is_dir()        # places: the KD-tree of GeoNames
+    assert any(internal.glob("_dlib_pybind11.*.so"))         # people: dlib, and only the two face models used
+    assert sorted(p.name for p in (internal / "face_recognition_models" / "models").iterdir()) == [
+        "dlib_face_recognition_resnet_model_v1.dat", "shape_predictor_5_face_landmarks.dat"]
 
 
 def test_version(bundle, env):
@@ -185,6 +193,34 @@ def test_index_search_and_gui(bundle, env, tmp_path, toyclip_bundle):
     for bad in ("Traceback", "uncaught exception", "CRITICAL", "Could not load the Qt platform plugin"):
         assert bad not in err, err
         assert bad not in log_text, log_text
+
+
+def test_every_stage_runs_frozen(bundle, env, tmp_path, toyclip_bundle):
+    """Text, places, duplicates and faces, each through the frozen executable: a stage whose dependency the
+    bundle lacks fails here (the GeoNames KD-tree's scipy once did)."""
+    photos = tmp_path / "Trip"
+    photos.mkdir()
+    for n in range(3):  # near copies of one another, with a position in Lisbon
+        write_geo_photo(photos / f"lisbon-{n}.jpg", 38.7223 + n / 1000, -9.1393, f"2024:05:0{n + 1} 12:00:00")
+    sign = Image.new("RGB", (1200, 800), "white")
+    ImageDraw.Draw(sign).text((80, 300), "OPEN LATE", fill="black",
+                              font=ImageFont.truetype(str(DEJAVU_BOLD), 90))
+    sign.save(photos / "sign.jpg")
+    people = Image.new("RGB", (800, 500), "white")
+    for i, name in enumerate(("amy1.png", "bernadette1.png")):
+        with Image.open(ROOT / "tests" / "fixtures" / "faces" / name) as face:
+            people.paste(face.convert("RGB").resize((300, 300)), (60 + i * 380, 100))
+    people.save(photos / "two-people.jpg")
+
+    ok(run(bundle, env, "index", str(photos), "--model", str(toyclip_bundle)))
+    status = json.loads(ok(run(bundle, env, "status", "--json")).stdout)
+    assert (status["indexed"], status["failed"], status["ocr_pending"], status["faces"]) == (5, 0, 0, 2)
+    hits = json.loads(ok(run(bundle, env, "search", "open late", "--json", "--limit", "1")).stdout)
+    assert hits[0]["path"].endswith("sign.jpg") and "OPEN LATE" in hits[0]["text"]
+    hits = json.loads(ok(run(bundle, env, "search", "photos in Lisbon", "--json")).stdout)
+    assert sorted(Path(h["path"]).name for h in hits) == ["lisbon-0.jpg", "lisbon-1.jpg", "lisbon-2.jpg"]
+    groups = json.loads(ok(run(bundle, env, "duplicates", "--json")).stdout)
+    assert any(len(g["photos"]) == 3 for g in groups)
 
 
 def test_unwritable_library_is_refused_clearly(bundle, env, tmp_path):
