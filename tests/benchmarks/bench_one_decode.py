@@ -23,10 +23,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from indexer.gps import gps_from_exif
 from indexer.models.bundle import PreprocessConfig
 from indexer.models.image_input import read_image
 from indexer.models.preprocess import decode_image
-from indexer.gps import gps_from_exif
 from indexer.text.gate import GATE_DETAIL_SIDE
 from indexer.text.reader import TextReader
 
